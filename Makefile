@@ -1,0 +1,152 @@
+# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in proto/, net/,
+# tail/ or agent/ is part of the product; tests/unit/test_*.c are Criterion test programs;
+# tests/fuzz/fuzz_*.c are libFuzzer targets; tests/tools/*.c are test-only helpers (they may
+# link librdkafka; the product never does).
+#
+#   make              build/logwire
+#   make check        install missing packages, build, run unit + integration tests
+#   make asan         the same tests with AddressSanitizer + UBSan (build-asan/)
+#   make fuzz         every fuzz target for FUZZ_SECONDS (default 60) each
+#   make bench        benchmarks (scripts/bench.sh), medians side by side with kcat
+#   make demo         mock cluster + agent + consumer, on this machine
+#   make static       build/logwire-static (fully static)
+#   make TLS=0        build without OpenSSL
+#   make install      PREFIX=/usr/local
+#   make style-check  clang-format 14 against .clang-format
+
+BUILD ?= build
+CC ?= cc
+TLS ?= 1
+WERROR ?= 1
+OPT ?= -O2
+SAN ?=
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+STATIC ?= 0
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-missing-field-initializers -Wvla -Wpointer-arith
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fno-strict-aliasing $(WARN) \
+              $(CFLAGS) $(SAN) -MMD -MP
+CPPFLAGS += -I. -DLW_TLS=$(TLS)
+LDLIBS := -lz -llz4
+ifeq ($(TLS),1)
+LDLIBS += -lssl -lcrypto
+endif
+LDFLAGS += $(SAN)
+
+LIB_SRC := $(wildcard proto/*.c net/*.c tail/*.c agent/*.c)
+LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/agent/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+PROTO_SRC := $(wildcard proto/*.c)
+STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/unit/*.[ch] \
+               tests/fuzz/*.[ch] tests/tools/*.[ch] tests/bench/*.[ch])
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check test-run asan fuzz bench demo static install style-check format deps clean \
+        tests tools
+
+all: $(BUILD)/logwire
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/liblogwire.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/logwire: $(MAIN_OBJ) $(BUILD)/liblogwire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogwire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/liblogwire.a -lcriterion $(LDLIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/liblogwire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a -lrdkafka \
+	  $(LDLIBS) -lpthread
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a $(LDLIBS)
+
+tests: $(UNIT_BIN)
+tools: $(TOOL_BIN)
+
+# Installs what is missing (Debian packages) before building; quick when nothing is.
+deps:
+	@scripts/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all tests tools
+	@scripts/run-tests.sh $(BUILD)
+
+asan:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  all tests tools
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  scripts/run-tests.sh build-asan
+
+# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the proto/ sources only.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \
+               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(wildcard proto/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) -lz -llz4
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all tools $(BENCH_BIN)
+	@scripts/bench.sh $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all tools
+	@scripts/demo.sh $(BUILD)
+
+static:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-static OPT="-Os" all
+	$(CC) -static -o $(BUILD)/logwire-static build-static/obj/agent/main.o \
+	  build-static/liblogwire.a $(LDLIBS) -lpthread -ldl
+	strip $(BUILD)/logwire-static
+	@ls -l $(BUILD)/logwire-static
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/logwire \
+	  $(DESTDIR)$(PREFIX)/share/logwire/examples
+	install -m 0755 $(BUILD)/logwire $(DESTDIR)$(PREFIX)/bin/logwire
+	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/logwire/
+	install -m 0644 $(wildcard examples/*) $(DESTDIR)$(PREFIX)/share/logwire/examples/
+
+style-check:
+	@clang-format-14 --version >/dev/null 2>&1 || scripts/deps.sh
+	clang-format-14 --dry-run --Werror $(STYLE_SRC)
+
+format:
+	clang-format-14 -i $(STYLE_SRC)
+
+clean:
+	rm -rf build build-asan build-static
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
