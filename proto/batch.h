@@ -1,0 +1,136 @@
+/* batch.h — RecordBatch (magic 2): the unit Kafka stores and replicates since 0.11.
+ *
+ *   BaseOffset int64 | BatchLength int32 | PartitionLeaderEpoch int32 | Magic int8 (2) |
+ *   CRC uint32 (CRC-32C of everything after it) | Attributes int16 | LastOffsetDelta int32 |
+ *   BaseTimestamp int64 | MaxTimestamp int64 | ProducerId int64 | ProducerEpoch int16 |
+ *   BaseSequence int32 | RecordsCount int32 | Records (compressed as a whole when a codec is set)
+ *
+ *   Record: Length varint | Attributes int8 | TimestampDelta varlong | OffsetDelta varint |
+ *           KeyLength varint | Key | ValueLength varint | Value | HeadersCount varint |
+ *           Headers (KeyLength varint, Key, ValueLength varint, Value)
+ *
+ * Writing reserves the header and patches BatchLength, CRC and the counters at the end. */
+#ifndef LW_BATCH_H
+#define LW_BATCH_H
+
+#include "proto/compress.h"
+#include "proto/wire.h"
+
+#define LW_BATCH_HEADER_SIZE  61 /* BaseOffset .. RecordsCount */
+#define LW_BATCH_OVERHEAD_LOG 12 /* BaseOffset + BatchLength: bytes not counted by BatchLength */
+
+/* Attributes bits. */
+#define LW_BATCH_ATTR_CODEC_MASK      0x07
+#define LW_BATCH_ATTR_LOG_APPEND_TIME 0x08
+#define LW_BATCH_ATTR_TRANSACTIONAL   0x10
+#define LW_BATCH_ATTR_CONTROL         0x20
+
+typedef struct lw_rec_header {
+  lw_str Key;
+  lw_bytes Value; /* nullable */
+} lw_rec_header;
+
+/* ---- Writing ---- */
+
+typedef struct lw_batch_builder {
+  lw_buf *out;           /* borrowed: the batch is appended to it */
+  size_t start;          /* offset of BaseOffset in out->data */
+  int64_t BaseTimestamp; /* first record's timestamp */
+  int64_t MaxTimestamp;
+  int32_t count; /* records appended */
+} lw_batch_builder;
+
+/* Start a batch at the end of `out` (header reserved with placeholders). Returns out->err. */
+int lw_batch_begin(lw_batch_builder *bb, lw_buf *out, int64_t base_timestamp);
+/* Encoded size of a record with these fields (to keep a batch under a size limit). */
+size_t lw_batch_record_size(int64_t timestamp_delta, int32_t offset_delta, lw_bytes key,
+                            lw_bytes value, const lw_rec_header *headers, int nheaders);
+/* Append one record; key/value may be null (len -1). Returns out->err (LW_ERR_TOO_LARGE at
+ * the buffer's ceiling, with the batch left as it was before the call). */
+int lw_batch_append(lw_batch_builder *bb, int64_t timestamp, lw_bytes key, lw_bytes value,
+                    const lw_rec_header *headers, int nheaders);
+
+typedef struct lw_batch_seal {
+  int64_t ProducerId;           /* -1 when not idempotent */
+  int16_t ProducerEpoch;        /* -1 */
+  int32_t BaseSequence;         /* -1 */
+  int32_t PartitionLeaderEpoch; /* -1: the broker sets it */
+  int codec;                    /* enum lw_codec */
+  int level;                    /* 0: codec default */
+  bool compress_always;         /* false: keep the records uncompressed when compressing
+                                   does not make them smaller (as librdkafka does) */
+} lw_batch_seal;
+
+/* Finish the batch: compress the records (scratch is working memory, reused across calls),
+ * fill the header fields and the CRC. On success the batch is out->data[bb->start ..
+ * out->len). Returns LW_OK or an error (the batch is then unusable). */
+int lw_batch_finish(lw_batch_builder *bb, const lw_batch_seal *seal, lw_zctx *z, lw_buf *scratch);
+
+/* Rewrite ProducerId/ProducerEpoch/BaseSequence of a finished batch in place and recompute
+ * its CRC (after a producer epoch bump). Returns LW_OK or LW_ERR_MALFORMED. */
+int lw_batch_restamp(uint8_t *batch, size_t len, int64_t producer_id, int16_t producer_epoch,
+                     int32_t base_sequence);
+
+/* ---- Reading ---- */
+
+typedef struct lw_batch {
+  int64_t BaseOffset;
+  int32_t BatchLength;
+  int32_t PartitionLeaderEpoch;
+  int8_t Magic;
+  uint32_t Crc;
+  int16_t Attributes;
+  int32_t LastOffsetDelta;
+  int64_t BaseTimestamp;
+  int64_t MaxTimestamp;
+  int64_t ProducerId;
+  int16_t ProducerEpoch;
+  int32_t BaseSequence;
+  int32_t RecordsCount;
+  const uint8_t *records; /* the records section as stored (compressed when a codec is set) */
+  size_t records_len;
+} lw_batch;
+
+typedef struct lw_record {
+  int8_t Attributes;
+  int64_t TimestampDelta;
+  int32_t OffsetDelta;
+  lw_bytes Key;
+  lw_bytes Value;
+  lw_rec_header *Headers;
+  int32_t HeadersCount;
+  int64_t Offset;    /* BaseOffset + OffsetDelta */
+  int64_t Timestamp; /* BaseTimestamp + TimestampDelta (or MaxTimestamp for log-append time) */
+} lw_record;
+
+/* Decode one batch (magic 2) at the cursor and verify its CRC (LW_ERR_CRC on mismatch). The
+ * records section is not decoded. Traces every header field when c->tr is set. */
+int lw_batch_decode(lw_cur *c, lw_batch *b);
+
+/* Iterate over every record of a Records field: several batches, magic 0/1 MessageSets (with
+ * compressed wrapper messages) or magic 2 RecordBatches, decompressing with a ceiling. A
+ * partial batch at the end (as Fetch responses may carry) ends the iteration without error. */
+typedef struct lw_records_iter {
+  lw_cur c;       /* over the whole Records field */
+  lw_batch batch; /* current batch (magic 2) or wrapper (magic 0/1) */
+  lw_cur rc;      /* over the current batch's (decompressed) records */
+  int32_t left;   /* records left in the current batch */
+  int magic;      /* magic of the current batch, -1 before the first */
+  size_t max_decompressed;
+  lw_buf plain;        /* decompressed records of the current batch (owned) */
+  lw_buf inner;        /* decompressed inner set of a legacy wrapper (owned) */
+  lw_arena *a;         /* borrowed: headers arrays */
+  lw_zctx *z;          /* borrowed, may be NULL */
+  int64_t legacy_base; /* legacy wrapper offset adjustment */
+  bool in_wrapper;
+} lw_records_iter;
+
+void lw_records_iter_init(lw_records_iter *it, const uint8_t *p, size_t len,
+                          size_t max_decompressed, lw_arena *a, lw_zctx *z);
+/* Next record: LW_OK, LW_ERR_NOT_FOUND at the end, or an error (bad CRC, bad codec...). The
+ * record's slices stay valid until the next call. *batch (optional) points at the batch
+ * header the record belongs to. */
+int lw_records_next(lw_records_iter *it, lw_record *rec, const lw_batch **batch);
+void lw_records_iter_free(lw_records_iter *it);
+
+#endif
