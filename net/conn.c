@@ -1,0 +1,1008 @@
+/* conn.c — one broker connection: connect, negotiate, frame, pipeline, time out, reconnect. */
+#include "net/conn.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "net/auth.h"
+#include "net/conn_internal.h"
+#include "net/partitioner.h"
+#include "net/resolve.h"
+#include "net/tls.h"
+#include "proto/api.h"
+#include "proto/api_versions.h"
+#include "proto/err.h"
+#include "proto/version.h"
+
+#define MAX_API         128
+#define READ_CHUNK      (64 * 1024)
+#define SHRINK_ABOVE    (256 * 1024) /* release a receive buffer grown past this when idle */
+#define IOV_MAX_REQ     64
+#define APIVERSIONS_MAX 4 /* highest ApiVersions version logwire speaks */
+
+typedef struct req {
+  lw_buf buf; /* size + header + body; may hold splices */
+  struct req *next;
+  int32_t corr;
+  int16_t api, ver;
+  bool expect;
+  bool internal; /* ApiVersions/SASL sent by the conn itself */
+  lw_resp_cb cb;
+  void *ud;
+  uint64_t sent_us;     /* when it was queued */
+  uint64_t deadline_us; /* request_timeout_ms after it was queued */
+  size_t written;       /* logical bytes already written */
+} req;
+
+struct lw_conn {
+  lw_net_ctx *ctx;
+  int32_t node_id;
+  char *host;
+  int port;
+  char name[300];
+  int state;
+  bool want;
+  int fd;
+  unsigned watching; /* events registered with the loop */
+  lw_resolve *res;   /* name resolution in progress */
+  struct addrinfo *ai, *ai_cur;
+  lw_conn_cbs cbs;
+  void *ud;
+  lw_timer timer;
+  int attempts; /* consecutive failed connection attempts */
+  req *sendq, *sendq_tail;
+  req *inflight, *inflight_tail;
+  req *pool; /* free request structs, buffers kept */
+  int npool;
+  int outstanding;
+  int32_t next_corr;
+  uint8_t *rbuf;
+  size_t rlen, rcap;
+  int16_t bmin[MAX_API], bmax[MAX_API]; /* broker ranges, -1 when not advertised */
+  int16_t apiver_try;
+  uint64_t rtt_us, rtt_avg_us;
+  lw_tls *tls;
+  lw_auth *auth;
+  int busy;  /* nesting depth of callbacks running on this conn */
+  bool dead; /* freed while busy: release when busy returns to 0 */
+};
+
+static void conn_fail(lw_conn *c, int err);
+static void arm_timer(lw_conn *c);
+static void release(lw_conn *c);
+
+/* Entry points from the loop or from the owner bracket their work with enter/leave, so that a
+ * callback freeing the connection (lw_conn_free) only marks it dead and the memory is
+ * released once the outermost entry point returns. Nothing may touch c after leave(). */
+static void enter(lw_conn *c) {
+  c->busy++;
+}
+static void leave(lw_conn *c) {
+  if (--c->busy == 0 && c->dead)
+    release(c);
+}
+
+static uint32_t lw_rand32_ctx(lw_net_ctx *ctx) {
+  return lw_rand32(&ctx->rng);
+}
+static void on_io(lw_loop *l, int fd, unsigned ev, void *ud);
+static void start_connect(lw_conn *c);
+static void after_transport(lw_conn *c);
+static void send_apiversions(lw_conn *c, int16_t version);
+
+const char *lw_conn_state_name(int s) {
+  static const char *n[] = {"DOWN", "BACKOFF",     "RESOLVING", "CONNECTING",
+                            "TLS",  "APIVERSIONS", "AUTH",      "READY"};
+  return s >= 0 && s <= LW_CONN_READY ? n[s] : "?";
+}
+
+static void logf_(lw_conn *c, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void logf_(lw_conn *c, int level, const char *fmt, ...) {
+  if (!c->ctx->log)
+    return;
+  char msg[512];
+  int n = snprintf(msg, sizeof msg, "broker %s (id %d): ", c->name, (int)c->node_id);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  va_end(ap);
+  c->ctx->log(c->ctx->log_ud, level, msg);
+}
+
+static void set_state(lw_conn *c, int state, int err) {
+  if (c->state == state)
+    return;
+  c->state = state;
+  if ((state == LW_CONN_READY || state == LW_CONN_BACKOFF || state == LW_CONN_DOWN) &&
+      c->cbs.on_state) {
+    c->busy++;
+    c->cbs.on_state(c, state, err, c->ud);
+    c->busy--;
+  }
+}
+
+static void set_name(lw_conn *c) {
+  if (strchr(c->host, ':'))
+    snprintf(c->name, sizeof c->name, "[%s]:%d", c->host, c->port);
+  else
+    snprintf(c->name, sizeof c->name, "%s:%d", c->host, c->port);
+}
+
+int lw_conn_new(lw_conn **out, lw_net_ctx *ctx, int32_t node_id, const char *host, int port,
+                const lw_conn_cbs *cbs, void *ud) {
+  lw_conn *c = calloc(1, sizeof(*c));
+  if (!c)
+    return LW_ERR_NOMEM;
+  c->host = strdup(host);
+  if (!c->host) {
+    free(c);
+    return LW_ERR_NOMEM;
+  }
+  c->ctx = ctx;
+  c->node_id = node_id;
+  c->port = port;
+  c->fd = -1;
+  c->cbs = *cbs;
+  c->ud = ud;
+  c->next_corr = 1;
+  c->state = LW_CONN_DOWN;
+  for (int i = 0; i < MAX_API; i++)
+    c->bmin[i] = c->bmax[i] = -1;
+  set_name(c);
+  lw_timer_init(&c->timer, NULL, c);
+  *out = c;
+  return LW_OK;
+}
+
+/* ---- Requests ---- */
+
+static req *req_get(lw_conn *c) {
+  req *r = c->pool;
+  if (r) {
+    c->pool = r->next;
+    c->npool--;
+    lw_buf_reset(&r->buf);
+  } else {
+    r = calloc(1, sizeof(*r));
+    if (!r)
+      return NULL;
+    lw_buf_init(&r->buf, c->ctx->conf->request_max_bytes + 4096);
+  }
+  r->next = NULL;
+  r->written = 0;
+  r->internal = false;
+  return r;
+}
+
+static void req_put(lw_conn *c, req *r) {
+  /* Keep a few small buffers for reuse; large ones go back to the allocator (memory bound). */
+  if (c->npool < 8 && r->buf.cap <= 64 * 1024) {
+    r->next = c->pool;
+    c->pool = r;
+    c->npool++;
+    return;
+  }
+  lw_buf_free(&r->buf);
+  free(r);
+}
+
+static void req_complete(lw_conn *c, req *r, int err, const uint8_t *body, size_t len) {
+  c->outstanding--;
+  if (r->cb) {
+    c->busy++;
+    r->cb(c, err, body, len, r->ud);
+    c->busy--;
+  }
+  req_put(c, r);
+}
+
+static req *begin(lw_conn *c, int16_t api, int16_t ver) {
+  req *r = req_get(c);
+  if (!r)
+    return NULL;
+  r->api = api;
+  r->ver = ver;
+  r->corr = c->next_corr++;
+  if (c->next_corr == INT32_MAX)
+    c->next_corr = 1;
+  size_t off = lw_frame_begin(&r->buf);
+  (void)off;
+  lw_req_header h = {.ApiKey = api,
+                     .ApiVersion = ver,
+                     .CorrelationId = r->corr,
+                     .ClientId = lw_str_c(c->ctx->conf->client_id)};
+  lw_req_header_encode(&r->buf, &h);
+  return r;
+}
+
+lw_buf *lw_conn_request_begin(lw_conn *c, int16_t api_key, int16_t api_version) {
+  if (c->state != LW_CONN_READY && c->state != LW_CONN_AUTH)
+    return NULL;
+  req *r = begin(c, api_key, api_version);
+  return r ? &r->buf : NULL;
+}
+
+void lw_conn_request_abort(lw_conn *c, lw_buf *b) {
+  req *r = (req *)((char *)b - offsetof(req, buf));
+  req_put(c, r);
+}
+
+static void enqueue(lw_conn *c, req *r) {
+  uint64_t now = lw_now_us();
+  r->sent_us = now;
+  r->deadline_us = now + (uint64_t)c->ctx->conf->request_timeout_ms * 1000u;
+  if (c->sendq_tail)
+    c->sendq_tail->next = r;
+  else
+    c->sendq = r;
+  c->sendq_tail = r;
+  c->outstanding++;
+}
+
+static void watch(lw_conn *c, unsigned ev) {
+  if (c->fd < 0 || c->watching == ev)
+    return;
+  lw_loop_mod(c->ctx->loop, c->fd, ev);
+  c->watching = ev;
+}
+
+static void do_write(lw_conn *c);
+
+static int send_req(lw_conn *c, req *r) {
+  if (lw_frame_end(&r->buf, 0) != LW_OK) {
+    int err = r->buf.err;
+    req_put(c, r);
+    return err ? err : LW_ERR_TOO_LARGE;
+  }
+  enqueue(c, r);
+  if (!lw_timer_active(&c->timer))
+    arm_timer(c);
+  do_write(c);
+  return LW_OK;
+}
+
+int lw_conn_request_send(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud) {
+  req *r = (req *)((char *)b - offsetof(req, buf));
+  if (c->state != LW_CONN_READY && c->state != LW_CONN_AUTH) {
+    req_put(c, r);
+    return LW_ERR_DISCONNECTED;
+  }
+  r->expect = expect_response;
+  r->cb = cb;
+  r->ud = ud;
+  enter(c);
+  int rc = send_req(c, r);
+  leave(c);
+  return rc;
+}
+
+/* Fail every queued and in-flight request with err. */
+static void fail_requests(lw_conn *c, int err) {
+  req *lists[2] = {c->inflight, c->sendq};
+  c->inflight = c->inflight_tail = NULL;
+  c->sendq = c->sendq_tail = NULL;
+  for (int i = 0; i < 2; i++) {
+    req *r = lists[i];
+    while (r) {
+      req *n = r->next;
+      req_complete(c, r, err, NULL, 0);
+      r = n;
+    }
+  }
+}
+
+/* ---- Timer: backoff, connect timeout, request timeouts ---- */
+
+static void timer_work(lw_conn *c);
+
+static void on_timer(lw_loop *l, lw_timer *t, void *ud) {
+  (void)l;
+  (void)t;
+  lw_conn *c = ud;
+  enter(c);
+  timer_work(c);
+  leave(c);
+}
+
+static void timer_work(lw_conn *c) {
+  uint64_t now = lw_now_us();
+  switch (c->state) {
+    case LW_CONN_BACKOFF:
+      if (c->want)
+        start_connect(c);
+      else
+        set_state(c, LW_CONN_DOWN, 0);
+      return;
+    case LW_CONN_RESOLVING:
+      /* Poll the resolver (it runs outside this thread); resolve.c paces the polling. */
+      {
+        int rc = lw_resolve_poll(c->res, &c->ai);
+        if (rc == LW_ERR_NEED_MORE) {
+          if (now - lw_resolve_started_us(c->res) >
+              (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u) {
+            logf_(c, 2, "name resolution timed out");
+            conn_fail(c, LW_ERR_RESOLVE);
+          } else {
+            lw_timer_start(c->ctx->loop, &c->timer, lw_resolve_next_poll_us(c->res));
+          }
+          return;
+        }
+        lw_resolve_free(c->res);
+        c->res = NULL;
+        if (rc != LW_OK) {
+          logf_(c, 2, "cannot resolve host name %s", c->host);
+          conn_fail(c, LW_ERR_RESOLVE);
+          return;
+        }
+        c->ai_cur = c->ai;
+        start_connect(c);
+      }
+      return;
+    case LW_CONN_CONNECTING:
+    case LW_CONN_TLS:
+    case LW_CONN_APIVERSIONS:
+      logf_(c, 2, "%s timed out after %d ms", lw_conn_state_name(c->state),
+            c->ctx->conf->connect_timeout_ms);
+      conn_fail(c, LW_ERR_TIMED_OUT);
+      return;
+    default:
+      break;
+  }
+  /* AUTH/READY: the oldest request decides. */
+  req *oldest = c->inflight ? c->inflight : c->sendq;
+  if (oldest && oldest->deadline_us <= now) {
+    logf_(c, 2, "request %s v%d (correlation id %d) timed out after %d ms; reconnecting",
+          lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
+          c->ctx->conf->request_timeout_ms);
+    conn_fail(c, LW_ERR_TIMED_OUT);
+    return;
+  }
+  arm_timer(c);
+}
+
+static void arm_timer(lw_conn *c) {
+  c->timer.cb = on_timer;
+  if (c->state == LW_CONN_READY || c->state == LW_CONN_AUTH) {
+    req *oldest = c->inflight ? c->inflight : c->sendq;
+    if (oldest)
+      lw_timer_start_at(c->ctx->loop, &c->timer, oldest->deadline_us);
+    else
+      lw_timer_stop(c->ctx->loop, &c->timer);
+  }
+}
+
+static uint64_t backoff_us(lw_conn *c) {
+  const lw_producer_conf *cf = c->ctx->conf;
+  uint64_t d = (uint64_t)cf->reconnect_backoff_ms * 1000u;
+  for (int i = 1; i < c->attempts && d < (uint64_t)cf->reconnect_backoff_max_ms * 1000u; i++)
+    d *= 2;
+  if (d > (uint64_t)cf->reconnect_backoff_max_ms * 1000u)
+    d = (uint64_t)cf->reconnect_backoff_max_ms * 1000u;
+  /* -20% .. +20% jitter */
+  uint64_t span = d * 2 / 5;
+  uint32_t r = lw_rand32_ctx(c->ctx);
+  return d - d / 5 + (span ? r % span : 0);
+}
+
+/* ---- Socket teardown and failure ---- */
+
+static void close_socket(lw_conn *c) {
+  if (c->tls) {
+    lw_tls_free(c->tls);
+    c->tls = NULL;
+  }
+  if (c->auth) {
+    lw_auth_free(c->auth);
+    c->auth = NULL;
+  }
+  if (c->fd >= 0) {
+    lw_loop_del(c->ctx->loop, c->fd);
+    close(c->fd);
+    c->fd = -1;
+    c->watching = 0;
+  }
+  c->rlen = 0;
+  if (c->rcap > SHRINK_ABOVE) {
+    free(c->rbuf);
+    c->rbuf = NULL;
+    c->rcap = 0;
+  }
+}
+
+static void conn_fail(lw_conn *c, int err) {
+  close_socket(c);
+  if (c->res) {
+    lw_resolve_free(c->res);
+    c->res = NULL;
+  }
+  if (c->ai) {
+    freeaddrinfo(c->ai);
+    c->ai = c->ai_cur = NULL;
+  }
+  lw_timer_stop(c->ctx->loop, &c->timer);
+  fail_requests(c, err);
+  if (c->dead)
+    return;
+  c->attempts++;
+  if (c->want) {
+    c->timer.cb = on_timer;
+    lw_timer_start(c->ctx->loop, &c->timer, backoff_us(c));
+    c->state = LW_CONN_DOWN; /* so that set_state reports BACKOFF */
+    set_state(c, LW_CONN_BACKOFF, err);
+  } else {
+    set_state(c, LW_CONN_DOWN, err);
+  }
+}
+
+void lw_conn_reset(lw_conn *c, int err) {
+  if (c->state == LW_CONN_DOWN || c->state == LW_CONN_BACKOFF)
+    return;
+  enter(c);
+  conn_fail(c, err);
+  leave(c);
+}
+
+/* ---- Connecting ---- */
+
+static void try_next_address(lw_conn *c) {
+  while (c->ai_cur) {
+    struct addrinfo *a = c->ai_cur;
+    c->ai_cur = a->ai_next;
+    int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0)
+      continue;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int rc;
+    do
+      rc = connect(fd, a->ai_addr, a->ai_addrlen);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0 && errno != EINPROGRESS) {
+      close(fd);
+      continue;
+    }
+    if (lw_loop_add(c->ctx->loop, fd, LW_EV_WRITE, on_io, c) != LW_OK) {
+      close(fd);
+      continue;
+    }
+    c->fd = fd;
+    c->watching = LW_EV_WRITE;
+    c->state = LW_CONN_CONNECTING;
+    c->timer.cb = on_timer;
+    lw_timer_start(c->ctx->loop, &c->timer, (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u);
+    return;
+  }
+  logf_(c, c->attempts ? 0 : 2, "connection refused or unreachable on every address");
+  conn_fail(c, LW_ERR_CONNECT);
+}
+
+static void start_connect(lw_conn *c) {
+  lw_timer_stop(c->ctx->loop, &c->timer);
+  if (c->ai) {
+    freeaddrinfo(c->ai);
+    c->ai = c->ai_cur = NULL;
+  }
+  int rc = lw_resolve_start(&c->res, c->host, c->port, &c->ai);
+  if (rc == LW_OK) { /* numeric address: no lookup needed */
+    c->ai_cur = c->ai;
+    try_next_address(c);
+    return;
+  }
+  if (rc != LW_ERR_NEED_MORE) {
+    conn_fail(c, LW_ERR_RESOLVE);
+    return;
+  }
+  c->state = LW_CONN_RESOLVING;
+  c->timer.cb = on_timer;
+  lw_timer_start(c->ctx->loop, &c->timer, lw_resolve_next_poll_us(c->res));
+}
+
+void lw_conn_want(lw_conn *c, bool want) {
+  enter(c);
+  c->want = want;
+  if (want && c->state == LW_CONN_DOWN) {
+    start_connect(c);
+  } else if (!want && c->state != LW_CONN_DOWN) {
+    c->attempts = 0;
+    conn_fail(c, LW_ERR_SHUTDOWN);
+  }
+  leave(c);
+}
+
+int lw_conn_set_address(lw_conn *c, const char *host, int port) {
+  if (!strcmp(host, c->host) && port == c->port)
+    return LW_OK;
+  char *h = strdup(host);
+  if (!h)
+    return LW_ERR_NOMEM;
+  free(c->host);
+  c->host = h;
+  c->port = port;
+  set_name(c);
+  if (c->state != LW_CONN_DOWN && c->state != LW_CONN_BACKOFF) {
+    enter(c);
+    conn_fail(c, LW_ERR_DISCONNECTED);
+    leave(c);
+  }
+  return LW_OK;
+}
+
+/* The TCP connection (and TLS, when used) is up: negotiate versions. */
+static void after_transport(lw_conn *c) {
+  c->state = LW_CONN_APIVERSIONS;
+  if (!c->ctx->conf->api_version_request) {
+    lw_api_fallback_ranges(c->ctx->conf->broker_version_fallback, c->bmin, c->bmax, MAX_API);
+    lw_timer_stop(c->ctx->loop, &c->timer);
+    if (lw_auth_needed(c->ctx->conf)) {
+      c->state = LW_CONN_AUTH;
+      lw_auth_start(&c->auth, c);
+      return;
+    }
+    c->attempts = 0;
+    set_state(c, LW_CONN_READY, 0);
+    return;
+  }
+  send_apiversions(c, APIVERSIONS_MAX);
+}
+
+static void on_connected(lw_conn *c) {
+  int soerr = 0;
+  socklen_t sl = sizeof soerr;
+  getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+  if (soerr) {
+    lw_loop_del(c->ctx->loop, c->fd);
+    close(c->fd);
+    c->fd = -1;
+    c->watching = 0;
+    try_next_address(c);
+    return;
+  }
+  freeaddrinfo(c->ai);
+  c->ai = c->ai_cur = NULL;
+  watch(c, LW_EV_READ);
+  if (c->ctx->tls) {
+    c->state = LW_CONN_TLS;
+    int rc = lw_tls_new(&c->tls, c->ctx->tls, c->fd, c->host);
+    if (rc != LW_OK) {
+      conn_fail(c, rc);
+      return;
+    }
+    on_io(c->ctx->loop, c->fd, LW_EV_WRITE, c);
+    return;
+  }
+  after_transport(c);
+}
+
+/* ---- ApiVersions ---- */
+
+static void on_apiversions(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud) {
+  (void)ud;
+  if (err)
+    return; /* the connection failure path handles it */
+  lw_arena a;
+  lw_arena_init(&a, 256 * 1024);
+  lw_cur cur;
+  lw_cur_init(&cur, body, len);
+  lw_apiver_resp r;
+  int rc = lw_apiver_resp_decode(&cur, c->apiver_try, &a, &r);
+  if (rc == LW_OK && r.ErrorCode == LW_KAFKA_UNSUPPORTED_VERSION) {
+    int16_t lo, hi;
+    /* The broker answered in the v0 layout with its own range: ask again within it. */
+    if (lw_apiver_find(&r, LW_API_API_VERSIONS, &lo, &hi) && hi < c->apiver_try && hi >= 0) {
+      lw_arena_free(&a);
+      send_apiversions(c, hi);
+      return;
+    }
+  }
+  if (rc != LW_OK || r.ErrorCode != 0) {
+    logf_(c, 3, "ApiVersions v%d failed: %s", c->apiver_try,
+          rc != LW_OK ? lw_err_name(rc) : lw_err_name(r.ErrorCode));
+    lw_arena_free(&a);
+    conn_fail(c, rc != LW_OK ? rc : r.ErrorCode);
+    return;
+  }
+  for (int i = 0; i < MAX_API; i++)
+    c->bmin[i] = c->bmax[i] = -1;
+  for (int32_t i = 0; i < r.ApiKeysCount; i++) {
+    int16_t k = r.ApiKeys[i].ApiKey;
+    if (k >= 0 && k < MAX_API) {
+      c->bmin[k] = r.ApiKeys[i].MinVersion;
+      c->bmax[k] = r.ApiKeys[i].MaxVersion;
+    }
+  }
+  lw_arena_free(&a);
+  lw_timer_stop(c->ctx->loop, &c->timer);
+  if (lw_auth_needed(c->ctx->conf)) {
+    c->state = LW_CONN_AUTH;
+    rc = lw_auth_start(&c->auth, c);
+    if (rc != LW_OK)
+      conn_fail(c, rc);
+    return;
+  }
+  c->attempts = 0;
+  set_state(c, LW_CONN_READY, 0);
+  if (c->cbs.on_room && !c->dead) {
+    c->busy++;
+    c->cbs.on_room(c, c->ud);
+    c->busy--;
+  }
+}
+
+static void send_apiversions(lw_conn *c, int16_t version) {
+  c->apiver_try = version;
+  req *r = begin(c, LW_API_API_VERSIONS, version);
+  if (!r) {
+    conn_fail(c, LW_ERR_NOMEM);
+    return;
+  }
+  lw_apiver_req q = {.ClientSoftwareName = lw_str_c("logwire"),
+                     .ClientSoftwareVersion = lw_str_c(LW_VERSION)};
+  lw_apiver_req_encode(&r->buf, version, &q);
+  r->expect = true;
+  r->internal = true;
+  r->cb = on_apiversions;
+  r->ud = NULL;
+  int rc = send_req(c, r);
+  if (rc != LW_OK)
+    conn_fail(c, rc);
+}
+
+void lw_conn_auth_done(lw_conn *c, int err) {
+  if (err != LW_OK) {
+    conn_fail(c, err);
+    return;
+  }
+  lw_auth_free(c->auth);
+  c->auth = NULL;
+  c->attempts = 0;
+  set_state(c, LW_CONN_READY, 0);
+  if (c->cbs.on_room && !c->dead) {
+    c->busy++;
+    c->cbs.on_room(c, c->ud);
+    c->busy--;
+  }
+}
+
+/* ---- I/O ---- */
+
+static ssize_t io_writev(lw_conn *c, const struct iovec *iov, int n) {
+  if (c->tls)
+    return lw_tls_writev(c->tls, iov, n);
+  ssize_t w;
+  do
+    w = writev(c->fd, iov, n);
+  while (w < 0 && errno == EINTR);
+  return w;
+}
+
+static ssize_t io_read(lw_conn *c, void *p, size_t n) {
+  if (c->tls)
+    return lw_tls_read(c->tls, p, n);
+  ssize_t r;
+  do
+    r = read(c->fd, p, n);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+static void trace_frame(lw_conn *c, bool out, int16_t api, int16_t ver, const lw_buf *b,
+                        const uint8_t *p, size_t len) {
+  if (!c->ctx->trace)
+    return;
+  if (b) {
+    lw_buf flat;
+    lw_buf_init(&flat, lw_buf_total(b));
+    if (lw_buf_flatten(b, &flat) == LW_OK)
+      c->ctx->trace(c->ctx->trace_ud, c, out, api, ver, flat.data + 4, flat.len - 4);
+    lw_buf_free(&flat);
+  } else {
+    c->ctx->trace(c->ctx->trace_ud, c, out, api, ver, p, len);
+  }
+}
+
+/* Write as much of the send queue as the socket takes. */
+static void do_write(lw_conn *c) {
+  if (c->fd < 0 || c->state == LW_CONN_CONNECTING || c->state == LW_CONN_TLS)
+    return;
+  while (c->sendq) {
+    req *r = c->sendq;
+    struct iovec iov[IOV_MAX_REQ];
+    int n = lw_buf_iov(&r->buf, iov, IOV_MAX_REQ);
+    if (n < 0) {
+      conn_fail(c, LW_ERR_TOO_LARGE);
+      return;
+    }
+    /* Skip what an earlier partial write sent. */
+    size_t skip = r->written;
+    int first = 0;
+    while (first < n && skip >= iov[first].iov_len)
+      skip -= iov[first++].iov_len;
+    iov[first].iov_base = (char *)iov[first].iov_base + skip;
+    iov[first].iov_len -= skip;
+    ssize_t w = io_writev(c, iov + first, n - first);
+    if (w < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        watch(c, LW_EV_READ | LW_EV_WRITE);
+        return;
+      }
+      logf_(c, 1, "write failed: %s", strerror(errno));
+      conn_fail(c, LW_ERR_DISCONNECTED);
+      return;
+    }
+    r->written += (size_t)w;
+    if (r->written < lw_buf_total(&r->buf)) {
+      watch(c, LW_EV_READ | LW_EV_WRITE);
+      return;
+    }
+    /* Fully written. */
+    c->sendq = r->next;
+    if (!c->sendq)
+      c->sendq_tail = NULL;
+    r->next = NULL;
+    trace_frame(c, true, r->api, r->ver, &r->buf, NULL, 0);
+    if (r->expect) {
+      if (c->inflight_tail)
+        c->inflight_tail->next = r;
+      else
+        c->inflight = r;
+      c->inflight_tail = r;
+    } else {
+      req_complete(c, r, LW_OK, NULL, 0);
+      if (c->dead || c->fd < 0)
+        return;
+      if (c->cbs.on_room) {
+        c->busy++;
+        c->cbs.on_room(c, c->ud);
+        c->busy--;
+      }
+    }
+  }
+  watch(c, LW_EV_READ);
+}
+
+static void dispatch(lw_conn *c, const uint8_t *frame, size_t len) {
+  if (len < 4) {
+    conn_fail(c, LW_ERR_MALFORMED);
+    return;
+  }
+  int32_t corr = (int32_t)((uint32_t)frame[0] << 24 | (uint32_t)frame[1] << 16 |
+                           (uint32_t)frame[2] << 8 | frame[3]);
+  req *prev = NULL, *r = c->inflight;
+  while (r && r->corr != corr) {
+    prev = r;
+    r = r->next;
+  }
+  if (!r) {
+    logf_(c, 3, "response with unknown correlation id %d", (int)corr);
+    conn_fail(c, LW_ERR_MALFORMED);
+    return;
+  }
+  if (prev)
+    prev->next = r->next;
+  else
+    c->inflight = r->next;
+  if (c->inflight_tail == r)
+    c->inflight_tail = prev;
+  r->next = NULL;
+  uint64_t now = lw_now_us();
+  c->rtt_us = now - r->sent_us;
+  c->rtt_avg_us = c->rtt_avg_us ? (c->rtt_avg_us * 7 + c->rtt_us) / 8 : c->rtt_us;
+  trace_frame(c, false, r->api, r->ver, NULL, frame, len);
+  lw_cur cur;
+  lw_cur_init(&cur, frame, len);
+  int32_t got;
+  int rc = lw_resp_header_decode(&cur, r->api, r->ver, &got);
+  if (rc != LW_OK) {
+    req_complete(c, r, rc, NULL, 0);
+    if (!c->dead)
+      conn_fail(c, LW_ERR_MALFORMED);
+    return;
+  }
+  req_complete(c, r, LW_OK, frame + cur.pos, len - cur.pos);
+  if (c->dead || c->fd < 0)
+    return;
+  arm_timer(c);
+  if (!r->internal && c->cbs.on_room && c->state == LW_CONN_READY) {
+    c->busy++;
+    c->cbs.on_room(c, c->ud);
+    c->busy--;
+  }
+}
+
+static void do_read(lw_conn *c) {
+  size_t maxf = c->ctx->conf->receive_max_bytes;
+  for (;;) {
+    if (c->rcap - c->rlen < READ_CHUNK / 4) {
+      size_t ncap = c->rcap ? c->rcap * 2 : READ_CHUNK;
+      if (ncap > maxf + 4 + READ_CHUNK)
+        ncap = maxf + 4 + READ_CHUNK;
+      if (ncap <= c->rcap) {
+        conn_fail(c, LW_ERR_TOO_LARGE);
+        return;
+      }
+      uint8_t *p = realloc(c->rbuf, ncap);
+      if (!p) {
+        conn_fail(c, LW_ERR_NOMEM);
+        return;
+      }
+      c->rbuf = p;
+      c->rcap = ncap;
+    }
+    size_t space = c->rcap - c->rlen;
+    ssize_t n = io_read(c, c->rbuf + c->rlen, space);
+    if (n == 0) {
+      logf_(c, c->outstanding ? 1 : 0, "connection closed by the broker");
+      conn_fail(c, LW_ERR_DISCONNECTED);
+      return;
+    }
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return;
+      logf_(c, 1, "read failed: %s", strerror(errno));
+      conn_fail(c, LW_ERR_DISCONNECTED);
+      return;
+    }
+    c->rlen += (size_t)n;
+    size_t off = 0;
+    for (;;) {
+      size_t flen;
+      int rc = lw_frame_peek(c->rbuf + off, c->rlen - off, maxf, &flen);
+      if (rc == LW_ERR_NEED_MORE)
+        break;
+      if (rc != LW_OK) {
+        logf_(c, 3, "bad response frame: %s", lw_err_name(rc));
+        conn_fail(c, rc);
+        return;
+      }
+      c->busy++;
+      dispatch(c, c->rbuf + off + 4, flen);
+      c->busy--;
+      if (c->dead || c->fd < 0)
+        return;
+      off += 4 + flen;
+    }
+    if (off) {
+      memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+      c->rlen -= off;
+    }
+    if ((size_t)n < space)
+      return; /* drained the socket */
+  }
+}
+
+static void on_io(lw_loop *l, int fd, unsigned ev, void *ud) {
+  (void)l;
+  (void)fd;
+  lw_conn *c = ud;
+  enter(c);
+  if (c->state == LW_CONN_CONNECTING) {
+    if (ev & (LW_EV_WRITE | LW_EV_ERROR))
+      on_connected(c);
+  } else if (c->state == LW_CONN_TLS) {
+    int rc = lw_tls_handshake(c->tls);
+    if (rc == LW_OK) {
+      watch(c, LW_EV_READ);
+      after_transport(c);
+    } else if (rc == LW_ERR_NEED_MORE) {
+      watch(c, lw_tls_wants_write(c->tls) ? LW_EV_READ | LW_EV_WRITE : LW_EV_READ);
+    } else {
+      logf_(c, 3, "TLS handshake failed: %s", lw_tls_error(c->tls));
+      conn_fail(c, rc);
+    }
+  } else {
+    if ((ev & LW_EV_WRITE) && c->fd >= 0)
+      do_write(c);
+    if ((ev & (LW_EV_READ | LW_EV_ERROR)) && c->fd >= 0 && !c->dead)
+      do_read(c);
+  }
+  leave(c);
+}
+
+/* ---- Accessors ---- */
+
+int lw_conn_state(const lw_conn *c) {
+  return c->state;
+}
+int32_t lw_conn_node_id(const lw_conn *c) {
+  return c->node_id;
+}
+void lw_conn_set_node_id(lw_conn *c, int32_t id) {
+  c->node_id = id;
+}
+const char *lw_conn_host(const lw_conn *c) {
+  return c->host;
+}
+int lw_conn_port(const lw_conn *c) {
+  return c->port;
+}
+const char *lw_conn_name(const lw_conn *c) {
+  return c->name;
+}
+int lw_conn_outstanding(const lw_conn *c) {
+  return c->outstanding;
+}
+uint64_t lw_conn_rtt_us(const lw_conn *c) {
+  return c->rtt_us;
+}
+uint64_t lw_conn_rtt_avg_us(const lw_conn *c) {
+  return c->rtt_avg_us;
+}
+lw_net_ctx *lw_conn_ctx(lw_conn *c) {
+  return c->ctx;
+}
+
+bool lw_conn_has_room(const lw_conn *c) {
+  return c->state == LW_CONN_READY && c->outstanding < c->ctx->conf->max_in_flight;
+}
+
+bool lw_conn_broker_range(const lw_conn *c, int16_t k, int16_t *min, int16_t *max) {
+  if (k < 0 || k >= MAX_API || c->bmax[k] < 0)
+    return false;
+  *min = c->bmin[k];
+  *max = c->bmax[k];
+  return true;
+}
+
+int16_t lw_conn_api_version(const lw_conn *c, int16_t k) {
+  int16_t lo, hi, bmin, bmax;
+  if (!lw_api_range(k, &lo, &hi) || !lw_conn_broker_range(c, k, &bmin, &bmax))
+    return -1;
+  int16_t v = hi < bmax ? hi : bmax;
+  return v >= lo && v >= bmin ? v : -1;
+}
+
+/* Internal request path for auth (SASL) exchanges before READY. */
+int lw_conn_internal_send(lw_conn *c, int16_t api, int16_t ver, const lw_buf *body, lw_resp_cb cb,
+                          void *ud) {
+  req *r = begin(c, api, ver);
+  if (!r)
+    return LW_ERR_NOMEM;
+  lw_buf_append(&r->buf, body->data, body->len);
+  r->expect = true;
+  r->internal = true;
+  r->cb = cb;
+  r->ud = ud;
+  return send_req(c, r);
+}
+
+static void release(lw_conn *c) {
+  while (c->pool) {
+    req *r = c->pool;
+    c->pool = r->next;
+    lw_buf_free(&r->buf);
+    free(r);
+  }
+  free(c->rbuf);
+  free(c->host);
+  free(c);
+}
+
+void lw_conn_free(lw_conn *c) {
+  if (!c)
+    return;
+  c->want = false;
+  c->dead = true;
+  close_socket(c);
+  if (c->res) {
+    lw_resolve_free(c->res);
+    c->res = NULL;
+  }
+  if (c->ai) {
+    freeaddrinfo(c->ai);
+    c->ai = c->ai_cur = NULL;
+  }
+  lw_timer_stop(c->ctx->loop, &c->timer);
+  fail_requests(c, LW_ERR_SHUTDOWN);
+  if (c->busy == 0)
+    release(c);
+}

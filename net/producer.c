@@ -1,0 +1,604 @@
+/* producer.c — accepting records: partitioning, batching, buffering limits, delivery reports.
+ * Sending, responses, retries and idempotence are in producer_send.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/partitioner.h"
+#include "net/producer_int.h"
+#include "proto/api.h"
+#include "proto/err.h"
+
+#define POOL_MAX 4 /* free batch buffers kept for reuse */
+
+static void on_prepare(lw_loop *l, void *ud);
+static void on_linger(lw_loop *l, lw_timer *t, void *ud);
+static void on_housekeeping(lw_loop *l, lw_timer *t, void *ud);
+
+static void on_cl_metadata(lw_cluster *cl, void *ud) {
+  (void)cl;
+  lw_prod_on_metadata(ud);
+}
+
+static void on_cl_room(lw_cluster *cl, lw_conn *c, void *ud) {
+  /* Nothing to do now: sending happens in the prepare hook, once per loop iteration, so that
+   * every partition ready by then goes in the same request. */
+  (void)cl, (void)c, (void)ud;
+}
+
+static void on_cl_down(lw_cluster *cl, lw_conn *c, int err, void *ud) {
+  (void)cl, (void)c, (void)err, (void)ud;
+}
+
+int lw_producer_new(lw_producer **out, lw_net_ctx *ctx, const lw_producer_cbs *cbs, void *ud) {
+  lw_producer *p = calloc(1, sizeof(*p));
+  if (!p)
+    return LW_ERR_NOMEM;
+  p->ctx = ctx;
+  p->conf = ctx->conf;
+  p->cbs = *cbs;
+  p->ud = ud;
+  p->limit = p->conf->buffer_bytes;
+  p->pid = -1;
+  p->epoch = -1;
+  p->rng = (uint64_t)lw_now_us() ^ (uint64_t)(uintptr_t)p;
+  /* acks=all without an explicit choice turns idempotence on once the cluster says it can. */
+  p->idem = p->conf->acks != -1 || p->conf->idempotence == 0 ? 0 : -1;
+  lw_buf_init(&p->scratch, p->conf->batch_bytes + p->conf->message_max_bytes + 65536);
+  static const lw_cluster_cbs ccbs = {
+      .on_metadata = on_cl_metadata, .on_room = on_cl_room, .on_down = on_cl_down};
+  int rc = lw_cluster_new(&p->cl, ctx, &ccbs, p);
+  if (rc != LW_OK) {
+    lw_buf_free(&p->scratch);
+    free(p);
+    return rc;
+  }
+  lw_prepare_init(&p->prep, on_prepare, p);
+  lw_prepare_start(ctx->loop, &p->prep);
+  lw_timer_init(&p->linger_timer, on_linger, p);
+  lw_timer_init(&p->housekeeping, on_housekeeping, p);
+  lw_timer_start(ctx->loop, &p->housekeeping, 100000);
+  *out = p;
+  return LW_OK;
+}
+
+lw_cluster *lw_producer_cluster(lw_producer *p) {
+  return p->cl;
+}
+
+/* ---- Buffer accounting ---- */
+
+void lw_prod_release(lw_producer *p, size_t bytes) {
+  p->buffered -= bytes < p->buffered ? bytes : p->buffered;
+}
+
+void lw_producer_set_limit(lw_producer *p, size_t bytes) {
+  p->limit = bytes && bytes < p->conf->buffer_bytes ? bytes : p->conf->buffer_bytes;
+}
+
+size_t lw_producer_buffered(const lw_producer *p) {
+  return p->buffered;
+}
+
+void lw_prod_count_fail(lw_producer *p, int err, uint64_t n) {
+  p->st.records_failed += n;
+  for (int i = 0; i < p->st.nfail; i++)
+    if (p->st.fail[i].err == err) {
+      p->st.fail[i].count += n;
+      return;
+    }
+  if (p->st.nfail < 16) {
+    p->st.fail[p->st.nfail].err = err;
+    p->st.fail[p->st.nfail++].count = n;
+  }
+}
+
+/* ---- Batches ---- */
+
+static batch *batch_new(lw_producer *p) {
+  batch *b = p->pool;
+  if (b) {
+    p->pool = b->next;
+    p->npool--;
+    lw_buf_reset(&b->buf);
+  } else {
+    b = calloc(1, sizeof(*b));
+    if (!b)
+      return NULL;
+    lw_buf_init(&b->buf, p->conf->batch_bytes + p->conf->message_max_bytes + 4096);
+  }
+  b->next = NULL;
+  b->count = 0;
+  b->bytes = 0;
+  b->base_seq = -1;
+  b->pid = -1;
+  b->epoch = -1;
+  b->sealed = false;
+  b->attempts = 0;
+  b->last_err = 0;
+  b->retry_at_us = 0;
+  return b;
+}
+
+void lw_prod_batch_free(lw_producer *p, batch *b) {
+  /* Keep a few buffers (with their grown capacity) so that a busy partition does not
+   * reallocate and copy its batch as it grows; the rest go back to the system. */
+  if (p->npool < POOL_MAX && !p->closing) {
+    b->next = p->pool;
+    p->pool = b;
+    p->npool++;
+    return;
+  }
+  lw_buf_free(&b->buf);
+  free(b->ops);
+  free(b);
+}
+
+static int8_t magic_for(lw_producer *p, int32_t leader) {
+  lw_conn *c = leader >= 0 ? lw_cluster_broker_conn(p->cl, leader) : NULL;
+  int16_t v = c ? lw_conn_api_version(c, LW_API_PRODUCE) : -1;
+  if (v < 0 || v >= 3)
+    return 2;
+  return v == 2 ? 1 : 0;
+}
+
+static int batch_start(lw_producer *p, ppart *pp, batch *b, int64_t ts, uint64_t now) {
+  int32_t leader =
+      pp->id < pp->topic->info->partitions ? pp->topic->info->parts[pp->id].leader : -1;
+  b->magic = magic_for(p, leader);
+  b->created_us = now;
+  if (b->magic == 2)
+    return lw_batch_begin(&b->bb, &b->buf, ts);
+  return lw_msgset_begin(&b->mb, &b->buf, b->magic);
+}
+
+/* The open batch becomes ready to send (full, or its partition switches). */
+static void close_open(ppart *pp) {
+  batch *b = pp->open;
+  if (!b)
+    return;
+  pp->open = NULL;
+  if (pp->queue_tail)
+    pp->queue_tail->next = b;
+  else
+    pp->queue = b;
+  pp->queue_tail = b;
+}
+
+static int ops_push(batch *b, const rec_op *op) {
+  if (b->count == b->opcap) {
+    int32_t n = b->opcap ? b->opcap * 2 : 64;
+    rec_op *o = realloc(b->ops, (size_t)n * sizeof(*o));
+    if (!o)
+      return LW_ERR_NOMEM;
+    b->ops = o;
+    b->opcap = n;
+  }
+  b->ops[b->count] = *op;
+  return LW_OK;
+}
+
+static size_t record_bytes(const lw_msg *m) {
+  size_t n =
+      (size_t)(m->key_len > 0 ? m->key_len : 0) + (size_t)(m->value_len > 0 ? m->value_len : 0);
+  for (int i = 0; i < m->nheaders; i++)
+    n += (size_t)(m->headers[i].Key.len > 0 ? m->headers[i].Key.len : 0) +
+         (size_t)(m->headers[i].Value.len > 0 ? m->headers[i].Value.len : 0) + 8;
+  return n + 24; /* record framing, roughly */
+}
+
+/* Append a record to partition pp. Returns LW_OK or LW_ERR_NOMEM. */
+static int append(lw_producer *p, ppart *pp, const lw_msg *m, const rec_op *op, uint64_t now) {
+  int64_t ts = m->timestamp ? m->timestamp : lw_wall_ms();
+  lw_bytes key = {m->key, m->key_len};
+  lw_bytes val = {m->value, m->value_len};
+  size_t need = op->bytes;
+  batch *b = pp->open;
+  if (b && b->count > 0 && b->buf.len + need > p->conf->batch_bytes) {
+    close_open(pp);
+    b = NULL;
+    if (pp->topic->sticky == pp->id)
+      pp->topic->sticky = -1; /* sticky partitioning: move on once a batch is full */
+  }
+  if (!b) {
+    b = batch_new(p);
+    if (!b)
+      return LW_ERR_NOMEM;
+    if (batch_start(p, pp, b, ts, now) != LW_OK) {
+      lw_prod_batch_free(p, b);
+      return LW_ERR_NOMEM;
+    }
+    pp->open = b;
+    if (p->conf->linger_ms > 0)
+      lw_prod_schedule(p, now + (uint64_t)p->conf->linger_ms * 1000u);
+  }
+  int rc;
+  if (b->magic == 2)
+    rc = lw_batch_append(&b->bb, ts, key, val, m->headers, m->nheaders);
+  else
+    rc = lw_msgset_append(&b->mb, ts, key, val);
+  if (rc == LW_OK)
+    rc = ops_push(b, op);
+  if (rc != LW_OK)
+    return rc;
+  b->count++;
+  b->bytes += op->bytes;
+  return LW_OK;
+}
+
+/* ---- Partitioning ---- */
+
+static ppart *part_get(lw_producer *p, struct lw_ptopic *t, int32_t id) {
+  (void)p;
+  if (id < 0)
+    return NULL;
+  if (id >= t->nparts) {
+    ppart **a = realloc(t->parts, (size_t)(id + 1) * sizeof(*a));
+    if (!a)
+      return NULL;
+    memset(a + t->nparts, 0, (size_t)(id + 1 - t->nparts) * sizeof(*a));
+    t->parts = a;
+    t->nparts = id + 1;
+  }
+  if (!t->parts[id]) {
+    ppart *pp = calloc(1, sizeof(*pp));
+    if (!pp)
+      return NULL;
+    pp->id = id;
+    pp->topic = t;
+    t->parts[id] = pp;
+  }
+  return t->parts[id];
+}
+
+/* Partitions with a leader, for unkeyed records (all partitions when none has one). */
+static int32_t pick_available(lw_producer *p, struct lw_ptopic *t, int32_t avoid) {
+  int32_t n = t->info->partitions, cand[64], nc = 0;
+  for (int32_t i = 0; i < n && nc < 64; i++)
+    if (t->info->parts[i].leader >= 0 && i != avoid)
+      cand[nc++] = i;
+  if (nc == 0)
+    return n > 1 && avoid >= 0 ? (avoid + 1) % n : (int32_t)(lw_rand32(&p->rng) % (uint32_t)n);
+  if (n > 64) /* many partitions: sample a random one with a leader */
+    for (int tries = 0; tries < 16; tries++) {
+      int32_t r = (int32_t)(lw_rand32(&p->rng) % (uint32_t)n);
+      if (t->info->parts[r].leader >= 0 && r != avoid)
+        return r;
+    }
+  return cand[lw_rand32(&p->rng) % (uint32_t)nc];
+}
+
+static int32_t choose_partition(lw_producer *p, struct lw_ptopic *t, const lw_msg *m) {
+  int32_t n = t->info->partitions;
+  if (m->partition >= 0)
+    return m->partition;
+  int part = p->conf->partitioner;
+  if (m->key_len >= 0 && (part == LW_PART_MURMUR2 || part == LW_PART_CRC32))
+    return part == LW_PART_MURMUR2 ? lw_partition_murmur2(m->key, (size_t)m->key_len, n)
+                                   : lw_partition_crc32(m->key, (size_t)m->key_len, n);
+  if (part == LW_PART_ROUND_ROBIN)
+    return (int32_t)(t->rr++ % (uint32_t)n);
+  if (part == LW_PART_RANDOM)
+    return (int32_t)(lw_rand32(&p->rng) % (uint32_t)n);
+  if (t->sticky < 0 || t->sticky >= n)
+    t->sticky = pick_available(p, t, t->sticky);
+  return t->sticky;
+}
+
+/* Place a record whose topic metadata is known. Returns LW_OK or an error to report. */
+static int route(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, const rec_op *op,
+                 uint64_t now) {
+  int32_t id = choose_partition(p, t, m);
+  if (id >= t->info->partitions)
+    return LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
+  ppart *pp = part_get(p, t, id);
+  if (!pp)
+    return LW_ERR_NOMEM;
+  return append(p, pp, m, op, now);
+}
+
+static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t off, int err,
+                   const rec_op *op, uint64_t now) {
+  if (!p->cbs.on_delivery)
+    return;
+  lw_dr dr = {.err = err,
+              .topic = t->name,
+              .partition = part,
+              .offset = off,
+              .opaque = op->opaque,
+              .opaque64 = op->opaque64,
+              .latency_us = now - op->enq_us};
+  p->cbs.on_delivery(p->ud, &dr);
+}
+
+/* ---- Pending records (topic metadata not known yet) ---- */
+
+static int pend_push(struct lw_ptopic *t, const lw_msg *m, const rec_op *op) {
+  size_t kl = m->key_len > 0 ? (size_t)m->key_len : 0,
+         vl = m->value_len > 0 ? (size_t)m->value_len : 0;
+  size_t hl = (size_t)m->nheaders * sizeof(lw_rec_header);
+  for (int i = 0; i < m->nheaders; i++)
+    hl += (size_t)(m->headers[i].Key.len > 0 ? m->headers[i].Key.len : 0) +
+          (size_t)(m->headers[i].Value.len > 0 ? m->headers[i].Value.len : 0);
+  pending *pe = malloc(sizeof(*pe) + kl + vl + hl + 16);
+  if (!pe)
+    return LW_ERR_NOMEM;
+  uint8_t *d = pe->data;
+  lw_rec_header *hs = (lw_rec_header *)(void *)d;
+  d += (size_t)m->nheaders * sizeof(lw_rec_header);
+  pe->m = *m;
+  for (int i = 0; i < m->nheaders; i++) {
+    hs[i] = m->headers[i];
+    if (hs[i].Key.len > 0) {
+      memcpy(d, m->headers[i].Key.p, (size_t)hs[i].Key.len);
+      hs[i].Key.p = (const char *)d;
+      d += hs[i].Key.len;
+    }
+    if (hs[i].Value.len > 0) {
+      memcpy(d, m->headers[i].Value.p, (size_t)hs[i].Value.len);
+      hs[i].Value.p = d;
+      d += hs[i].Value.len;
+    }
+  }
+  pe->m.headers = m->nheaders ? hs : NULL;
+  if (kl)
+    memcpy(d, m->key, kl);
+  pe->m.key = kl ? (const void *)d : m->key_len == 0 ? (const void *)"" : NULL;
+  d += kl;
+  if (vl)
+    memcpy(d, m->value, vl);
+  pe->m.value = vl ? (const void *)d : m->value_len == 0 ? (const void *)"" : NULL;
+  if (!pe->m.timestamp)
+    pe->m.timestamp = lw_wall_ms();
+  pe->op = *op;
+  pe->next = NULL;
+  if (t->pend_tail)
+    t->pend_tail->next = pe;
+  else
+    t->pend = pe;
+  t->pend_tail = pe;
+  return LW_OK;
+}
+
+/* Route or fail the records waiting for topic t's metadata. */
+static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
+  int err = t->info->err;
+  bool known = t->info->partitions > 0 && err == LW_OK;
+  if (!known && !err)
+    return;
+  while (t->pend) {
+    pending *pe = t->pend;
+    int rc = known ? route(p, t, &pe->m, &pe->op, now) : err;
+    if (rc != LW_OK) {
+      lw_prod_release(p, pe->op.bytes);
+      lw_prod_count_fail(p, rc, 1);
+      report(p, t, pe->m.partition, -1, rc, &pe->op, now);
+    }
+    t->pend = pe->next;
+    free(pe);
+  }
+  t->pend_tail = NULL;
+}
+
+/* ---- Public API ---- */
+
+lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
+  for (struct lw_ptopic *t = p->topics; t; t = t->next)
+    if (!strcmp(t->name, name))
+      return t;
+  struct lw_ptopic *t = calloc(1, sizeof(*t));
+  if (!t)
+    return NULL;
+  t->name = strdup(name);
+  t->info = lw_cluster_topic(p->cl, name);
+  if (!t->name || !t->info) {
+    free(t->name);
+    free(t);
+    return NULL;
+  }
+  t->sticky = -1;
+  t->info->user = t;
+  t->next = p->topics;
+  p->topics = t;
+  return t;
+}
+
+int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
+  if (p->closing)
+    return LW_ERR_SHUTDOWN;
+  size_t bytes = record_bytes(m);
+  if (bytes > p->conf->message_max_bytes)
+    return LW_ERR_TOO_LARGE;
+  if (p->buffered + bytes > p->limit && p->buffered > 0) {
+    p->want_space = true;
+    return LW_ERR_QUEUE_FULL;
+  }
+  uint64_t now = lw_now_us();
+  rec_op op = {
+      .opaque = m->opaque, .opaque64 = m->opaque64, .enq_us = now, .bytes = (uint32_t)bytes};
+  int rc;
+  /* Records keep their order: while some wait for metadata, later ones wait behind them. */
+  if (t->info->partitions > 0 && t->info->err == LW_OK && !t->pend)
+    rc = route(p, t, m, &op, now);
+  else
+    rc = pend_push(t, m, &op);
+  if (rc == LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION) /* explicit partition out of range */
+    rc = pend_push(t, m, &op);                   /* reported as a delivery failure */
+  if (rc != LW_OK)
+    return rc;
+  p->buffered += bytes;
+  p->st.records_sent++;
+  return LW_OK;
+}
+
+void lw_producer_flush(lw_producer *p) {
+  p->flush = true;
+}
+
+bool lw_producer_idle(const lw_producer *p) {
+  return p->buffered == 0 && p->inflight_reqs == 0;
+}
+
+void lw_producer_stats_get(const lw_producer *p, lw_producer_stats *s) {
+  *s = p->st;
+  s->buffered_bytes = p->buffered;
+  s->buffer_limit = p->limit;
+  s->inflight_requests = p->inflight_reqs;
+  s->producer_id = p->pid;
+  s->producer_epoch = p->epoch;
+  s->idempotent = p->idem == 1;
+}
+
+/* ---- Delivery ---- */
+
+void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int err) {
+  uint64_t now = lw_now_us();
+  if (err == LW_OK)
+    p->st.records_acked += (uint64_t)b->count;
+  else
+    lw_prod_count_fail(p, err, (uint64_t)b->count);
+  for (int32_t i = 0; i < b->count; i++) {
+    lw_prod_release(p, b->ops[i].bytes);
+    report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err, &b->ops[i], now);
+  }
+  lw_prod_batch_free(p, b);
+}
+
+/* ---- Readiness and timers ---- */
+
+bool lw_prod_ready(lw_producer *p, const batch *b, uint64_t now) {
+  return p->flush || p->closing || b->sealed ||
+         now >= b->created_us + (uint64_t)p->conf->linger_ms * 1000u ||
+         b->buf.len >= p->conf->batch_bytes;
+}
+
+void lw_prod_schedule(lw_producer *p, uint64_t due_us) {
+  if (lw_timer_active(&p->linger_timer) && p->linger_timer.due_us <= due_us)
+    return;
+  lw_timer_start_at(p->ctx->loop, &p->linger_timer, due_us);
+}
+
+static void on_linger(lw_loop *l, lw_timer *t, void *ud) {
+  (void)l, (void)t, (void)ud;
+  /* Nothing to do here: waking the loop runs the prepare hook, which sends what is ready. */
+}
+
+/* Fail records that waited longer than delivery_timeout_ms (0: never). */
+static void expire(lw_producer *p, uint64_t now) {
+  if (p->conf->delivery_timeout_ms <= 0)
+    return;
+  uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
+  for (struct lw_ptopic *t = p->topics; t; t = t->next) {
+    while (t->pend && now - t->pend->op.enq_us > limit) {
+      pending *pe = t->pend;
+      t->pend = pe->next;
+      if (!t->pend)
+        t->pend_tail = NULL;
+      lw_prod_release(p, pe->op.bytes);
+      lw_prod_count_fail(p, LW_ERR_TIMED_OUT, 1);
+      report(p, t, pe->m.partition, -1, LW_ERR_TIMED_OUT, &pe->op, now);
+      free(pe);
+    }
+    for (int32_t i = 0; i < t->nparts; i++) {
+      ppart *pp = t->parts[i];
+      if (!pp)
+        continue;
+      /* Only batches not in flight can expire; in-flight ones wait for their answer. With
+       * idempotence an expired batch would leave a hole in the sequence, so the whole
+       * partition's queue expires together. */
+      while (pp->queue && now - pp->queue->created_us > limit && !(p->idem == 1 && pp->inflight)) {
+        batch *b = pp->queue;
+        pp->queue = b->next;
+        if (!pp->queue)
+          pp->queue_tail = NULL;
+        lw_prod_batch_done(p, pp, b, -1, b->last_err ? b->last_err : LW_ERR_TIMED_OUT);
+      }
+      if (pp->open && !pp->queue && now - pp->open->created_us > limit && !pp->inflight) {
+        batch *b = pp->open;
+        pp->open = NULL;
+        lw_prod_batch_done(p, pp, b, -1, LW_ERR_TIMED_OUT);
+      }
+    }
+  }
+}
+
+static void on_housekeeping(lw_loop *l, lw_timer *t, void *ud) {
+  lw_producer *p = ud;
+  expire(p, lw_now_us());
+  lw_timer_start(l, t, 100000);
+}
+
+void lw_prod_on_metadata(lw_producer *p) {
+  uint64_t now = lw_now_us();
+  for (struct lw_ptopic *t = p->topics; t; t = t->next)
+    if (t->pend)
+      pend_flush(p, t, now);
+}
+
+static void on_prepare(lw_loop *l, void *ud) {
+  (void)l;
+  lw_producer *p = ud;
+  uint64_t now = lw_now_us();
+  for (struct lw_ptopic *t = p->topics; t; t = t->next)
+    if (t->pend && (t->info->err || t->info->partitions > 0))
+      pend_flush(p, t, now);
+  lw_prod_drain(p);
+  if (p->want_space && p->buffered <= p->limit / 4 * 3) {
+    p->want_space = false;
+    if (p->cbs.on_space)
+      p->cbs.on_space(p->ud);
+  }
+}
+
+/* ---- Teardown ---- */
+
+void lw_producer_free(lw_producer *p) {
+  if (!p)
+    return;
+  p->closing = true;
+  uint64_t now = lw_now_us();
+  lw_prepare_stop(p->ctx->loop, &p->prep);
+  lw_timer_stop(p->ctx->loop, &p->linger_timer);
+  lw_timer_stop(p->ctx->loop, &p->housekeeping);
+  /* Connections go first: in-flight requests fail (their batches come back to the queues). */
+  lw_cluster *cl = p->cl;
+  p->cl = NULL;
+  lw_cluster_free(cl);
+  struct lw_ptopic *t = p->topics;
+  while (t) {
+    struct lw_ptopic *next = t->next;
+    while (t->pend) {
+      pending *pe = t->pend;
+      t->pend = pe->next;
+      lw_prod_count_fail(p, LW_ERR_SHUTDOWN, 1);
+      report(p, t, pe->m.partition, -1, LW_ERR_SHUTDOWN, &pe->op, now);
+      free(pe);
+    }
+    for (int32_t i = 0; i < t->nparts; i++) {
+      ppart *pp = t->parts[i];
+      if (!pp)
+        continue;
+      close_open(pp);
+      while (pp->queue) {
+        batch *b = pp->queue;
+        pp->queue = b->next;
+        lw_prod_batch_done(p, pp, b, -1, LW_ERR_SHUTDOWN);
+      }
+      free(pp);
+    }
+    free(t->parts);
+    free(t->name);
+    free(t);
+    t = next;
+  }
+  while (p->pool) {
+    batch *b = p->pool;
+    p->pool = b->next;
+    lw_buf_free(&b->buf);
+    free(b->ops);
+    free(b);
+  }
+  lw_zctx_free(&p->z);
+  lw_buf_free(&p->scratch);
+  free(p);
+}

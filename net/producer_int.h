@@ -1,0 +1,110 @@
+/* producer_int.h — the producer's internal state, shared by producer.c (accepting records,
+ * partitioning, batching) and producer_send.c (requests, responses, retries, idempotence). */
+#ifndef LW_PRODUCER_INT_H
+#define LW_PRODUCER_INT_H
+
+#include "net/producer.h"
+#include "proto/msgset.h"
+
+/* Per-record bookkeeping kept beside a batch for the delivery reports. */
+typedef struct rec_op {
+  void *opaque;
+  uint64_t opaque64;
+  uint64_t enq_us;
+  uint32_t bytes; /* bytes counted against the buffer for this record */
+} rec_op;
+
+typedef struct batch {
+  struct batch *next;
+  lw_buf buf; /* the batch bytes, from the producer's pool */
+  lw_batch_builder bb;
+  lw_msgset_builder mb;
+  int8_t magic; /* 2, or 1/0 for legacy brokers */
+  int32_t count;
+  size_t bytes; /* buffered bytes accounted to the records */
+  rec_op *ops;
+  int32_t opcap;
+  uint64_t created_us;
+  int32_t base_seq; /* -1 until sealed with idempotence */
+  int64_t pid;
+  int16_t epoch;
+  bool sealed;
+  int attempts;
+  int last_err;
+  uint64_t retry_at_us;
+} batch;
+
+typedef struct ppart {
+  int32_t id;
+  struct lw_ptopic *topic;
+  batch *open;               /* being filled */
+  batch *queue, *queue_tail; /* sealed or ready to seal, oldest first */
+  int inflight;              /* batches of this partition in flight */
+  int32_t next_seq;          /* idempotence: sequence of the next new batch */
+  bool retrying;             /* resend from the queue head once inflight drains */
+} ppart;
+
+/* A record waiting for its topic's metadata (partition not chosen yet). */
+typedef struct pending {
+  struct pending *next;
+  lw_msg m; /* key/value/headers point into `data` */
+  rec_op op;
+  uint8_t data[];
+} pending;
+
+struct lw_ptopic {
+  char *name;
+  lw_topic_info *info; /* the cluster's view (partitions, leaders, errors) */
+  ppart **parts;
+  int32_t nparts;
+  pending *pend, *pend_tail;
+  int32_t sticky; /* sticky partition for unkeyed records, -1 to choose */
+  uint32_t rr;
+  struct lw_ptopic *next;
+};
+
+struct lw_producer {
+  lw_net_ctx *ctx;
+  const lw_producer_conf *conf;
+  lw_producer_cbs cbs;
+  void *ud;
+  lw_cluster *cl;
+  struct lw_ptopic *topics;
+  size_t buffered, limit;
+  bool want_space;
+  int inflight_reqs;
+  lw_prepare prep;
+  lw_timer linger_timer; /* earliest linger deadline or retry backoff */
+  lw_timer housekeeping; /* delivery timeouts, pid retries */
+  batch *pool;           /* free batches with their buffers */
+  int npool;
+  lw_zctx z;
+  lw_buf scratch; /* compression working space */
+  bool flush;     /* send everything regardless of linger */
+  bool closing;
+  /* idempotence */
+  int idem; /* -1 undecided, 0 off, 1 on */
+  int64_t pid;
+  int16_t epoch;
+  bool pid_inflight;
+  uint64_t pid_retry_at;
+  uint64_t rng;
+  lw_producer_stats st;
+};
+
+/* producer.c */
+/* Report every record of batch b (partition pp) with err (offsets base+i when LW_OK and
+ * base >= 0) and free the batch. */
+void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int err);
+void lw_prod_batch_free(lw_producer *p, batch *b);
+void lw_prod_count_fail(lw_producer *p, int err, uint64_t n);
+void lw_prod_release(lw_producer *p, size_t bytes);
+bool lw_prod_ready(lw_producer *p, const batch *b, uint64_t now);
+void lw_prod_schedule(lw_producer *p, uint64_t due_us);
+void lw_prod_on_metadata(lw_producer *p);
+
+/* producer_send.c */
+void lw_prod_drain(lw_producer *p);
+void lw_prod_init_pid(lw_producer *p);
+
+#endif

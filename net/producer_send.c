@@ -1,0 +1,592 @@
+/* producer_send.c — the producer's write path to the brokers: which batches are ready, one
+ * Produce request per broker, acknowledgements, retries in order, and the idempotent
+ * producer's id and sequence numbers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/producer_int.h"
+#include "proto/api.h"
+#include "proto/err.h"
+#include "proto/init_producer_id.h"
+#include "proto/produce.h"
+
+#define IDEM_MAX_INFLIGHT 5 /* the broker keeps the last 5 batches per producer and partition */
+
+typedef struct preq_ent {
+  ppart *pp;
+  batch *b;
+} preq_ent;
+
+/* One Produce request in flight: which batch of which partition it carries. */
+typedef struct preq {
+  lw_producer *p;
+  int16_t version;
+  int n;
+  preq_ent e[];
+} preq;
+
+static void plog(lw_producer *p, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plog(lw_producer *p, int level, const char *fmt, ...) {
+  if (!p->ctx->log)
+    return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  p->ctx->log(p->ctx->log_ud, level, msg);
+}
+
+/* ---- Idempotence: producer id ---- */
+
+static void idem_off(lw_producer *p, const char *why) {
+  if (p->idem != 0)
+    plog(p, 2, "idempotent producer disabled: %s; retries may write duplicates", why);
+  p->idem = 0;
+}
+
+/* A new producer id: every partition starts its sequence again at 0 once its in-flight
+ * batches (numbered for the old id) have come back. */
+static void pid_changed(lw_producer *p) {
+  for (struct lw_ptopic *t = p->topics; t; t = t->next)
+    for (int32_t i = 0; i < t->nparts; i++)
+      if (t->parts[i]) {
+        t->parts[i]->next_seq = 0;
+        if (t->parts[i]->inflight)
+          t->parts[i]->retrying = true;
+      }
+}
+
+static void on_pid(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud) {
+  lw_producer *p = ud;
+  p->pid_inflight = false;
+  if (p->closing)
+    return;
+  uint64_t now = lw_now_us();
+  if (err) {
+    p->pid_retry_at = now + (uint64_t)p->conf->retry_backoff_ms * 1000u;
+    return;
+  }
+  lw_cur cur;
+  lw_cur_init(&cur, body, len);
+  lw_initpid_resp r;
+  int rc = lw_initpid_resp_decode(&cur, lw_conn_api_version(c, LW_API_INIT_PRODUCER_ID), &r);
+  if (rc != LW_OK) {
+    plog(p, 3, "bad InitProducerId response: %s", lw_err_name(rc));
+    p->pid_retry_at = now + (uint64_t)p->conf->retry_backoff_ms * 1000u;
+    return;
+  }
+  if (r.ErrorCode == 0) {
+    p->pid = r.ProducerId;
+    p->epoch = r.ProducerEpoch;
+    pid_changed(p);
+    plog(p, 1, "idempotent producer: producer id %lld epoch %d", (long long)p->pid, p->epoch);
+    return;
+  }
+  if (lw_err_retriable(r.ErrorCode) || r.ErrorCode == LW_KAFKA_CONCURRENT_TRANSACTIONS) {
+    p->pid_retry_at = now + (uint64_t)p->conf->retry_backoff_ms * 1000u;
+    return;
+  }
+  char why[160];
+  snprintf(why, sizeof why, "InitProducerId failed with %s", lw_err_name(r.ErrorCode));
+  idem_off(p, why);
+}
+
+void lw_prod_init_pid(lw_producer *p) {
+  uint64_t now = lw_now_us();
+  if (p->pid_inflight || now < p->pid_retry_at)
+    return;
+  lw_conn *c = lw_cluster_any_ready(p->cl);
+  if (!c)
+    return;
+  int16_t v = lw_conn_api_version(c, LW_API_INIT_PRODUCER_ID);
+  if (v < 0) {
+    idem_off(p, "the cluster does not support InitProducerId");
+    return;
+  }
+  lw_buf *b = lw_conn_request_begin(c, LW_API_INIT_PRODUCER_ID, v);
+  if (!b)
+    return;
+  /* Idempotence without transactions: no TransactionalId, the longest timeout. */
+  lw_initpid_req q = {.TransactionalId = LW_STR_NULL,
+                      .TransactionTimeoutMs = INT32_MAX,
+                      .ProducerId = p->pid,
+                      .ProducerEpoch = p->epoch};
+  lw_initpid_req_encode(b, v, &q);
+  p->pid_inflight = true;
+  if (lw_conn_request_send(c, b, true, on_pid, p) != LW_OK)
+    p->pid_inflight = false;
+}
+
+/* Decide, once a broker is reachable, whether the idempotent producer can be used. */
+static bool idem_decided(lw_producer *p) {
+  if (p->idem != -1)
+    return true;
+  lw_conn *c = lw_cluster_any_ready(p->cl);
+  if (!c || !lw_cluster_has_metadata(p->cl))
+    return false;
+  if (lw_conn_api_version(c, LW_API_INIT_PRODUCER_ID) < 0 ||
+      lw_conn_api_version(c, LW_API_PRODUCE) < 3) {
+    idem_off(p, "the cluster is older than Kafka 0.11");
+    return true;
+  }
+  p->idem = 1;
+  return true;
+}
+
+/* ---- Sealing ---- */
+
+/* Rewrite a magic-2 batch begun before the leader's versions were known into the legacy
+ * format the leader speaks (brokers before 0.11). Returns LW_OK or an error. */
+static int convert(lw_producer *p, batch *b, int8_t magic) {
+  lw_batch_seal s = {.ProducerId = -1,
+                     .ProducerEpoch = -1,
+                     .BaseSequence = -1,
+                     .PartitionLeaderEpoch = -1,
+                     .codec = 0};
+  int rc = lw_batch_finish(&b->bb, &s, &p->z, &p->scratch);
+  if (rc != LW_OK)
+    return rc;
+  lw_buf old = b->buf;
+  lw_buf_init(&b->buf, old.max);
+  lw_msgset_begin(&b->mb, &b->buf, magic);
+  lw_arena a;
+  lw_arena_init(&a, 16u * 1024 * 1024);
+  lw_records_iter it;
+  lw_records_iter_init(&it, old.data, old.len, old.max, &a, &p->z);
+  lw_record r;
+  while ((rc = lw_records_next(&it, &r, NULL)) == LW_OK)
+    lw_msgset_append(&b->mb, r.Timestamp, r.Key, r.Value);
+  lw_records_iter_free(&it);
+  lw_arena_free(&a);
+  lw_buf_free(&old);
+  b->magic = magic;
+  return rc == LW_ERR_NOT_FOUND ? b->buf.err : rc;
+}
+
+static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
+  int8_t want = version >= 3 ? 2 : version == 2 ? 1 : 0;
+  if (b->sealed && b->magic == 2 && p->idem == 1 && b->pid != p->pid) {
+    /* Sealed under an older producer id: number it again for the new one. */
+    b->pid = p->pid;
+    b->epoch = p->epoch;
+    b->base_seq = pp->next_seq;
+    pp->next_seq = (int32_t)(((uint32_t)pp->next_seq + (uint32_t)b->count) & 0x7fffffff);
+    return lw_batch_restamp(b->buf.data, b->buf.len, b->pid, b->epoch, b->base_seq);
+  }
+  if (b->sealed)
+    return b->magic == want || (b->magic == 2 && want == 2) ? LW_OK : LW_ERR_UNSUPPORTED;
+  int rc;
+  if (b->magic != want) {
+    if (b->magic != 2)
+      return LW_ERR_UNSUPPORTED; /* a legacy batch to a newer broker: not produced */
+    rc = convert(p, b, want);
+    if (rc != LW_OK)
+      return rc;
+  }
+  if (b->magic == 2) {
+    lw_batch_seal s = {.ProducerId = -1,
+                       .ProducerEpoch = -1,
+                       .BaseSequence = -1,
+                       .PartitionLeaderEpoch = -1,
+                       .codec = p->conf->compression,
+                       .level = p->conf->compression_level};
+    if (p->idem == 1) {
+      s.ProducerId = b->pid = p->pid;
+      s.ProducerEpoch = b->epoch = p->epoch;
+      s.BaseSequence = b->base_seq = pp->next_seq;
+      pp->next_seq = (int32_t)(((uint32_t)pp->next_seq + (uint32_t)b->count) & 0x7fffffff);
+    }
+    rc = lw_batch_finish(&b->bb, &s, &p->z, &p->scratch);
+  } else {
+    rc = lw_msgset_finish(&b->mb, p->conf->compression, &p->z, &p->scratch);
+  }
+  if (rc == LW_OK)
+    b->sealed = true;
+  return rc;
+}
+
+/* ---- Choosing what to send ---- */
+
+static batch *sendable(lw_producer *p, ppart *pp, uint64_t now) {
+  if (p->idem == 1) {
+    if (pp->retrying && pp->inflight > 0)
+      return NULL; /* resend in order once every earlier answer is in */
+    if (pp->inflight >= IDEM_MAX_INFLIGHT)
+      return NULL;
+    if (pp->retrying)
+      pp->retrying = false;
+  } else if (p->conf->acks != 0 && pp->inflight > 0) {
+    return NULL; /* one at a time, so that a retry cannot reorder records */
+  }
+  batch *b = pp->queue;
+  if (!b) {
+    b = pp->open;
+    if (!b || !lw_prod_ready(p, b, now)) {
+      if (b)
+        lw_prod_schedule(p, b->created_us + (uint64_t)p->conf->linger_ms * 1000u);
+      return NULL;
+    }
+  }
+  if (b->retry_at_us > now) {
+    lw_prod_schedule(p, b->retry_at_us);
+    return NULL;
+  }
+  return b;
+}
+
+/* Take batch b off its partition (queue head or the open batch). */
+static void take(ppart *pp, batch *b) {
+  if (b == pp->open) {
+    pp->open = NULL;
+    if (pp->topic->sticky == pp->id)
+      pp->topic->sticky = -1; /* sticky partitioning: next records go elsewhere */
+    return;
+  }
+  pp->queue = b->next;
+  if (!pp->queue)
+    pp->queue_tail = NULL;
+  b->next = NULL;
+}
+
+/* Put a batch back for a retry, keeping sequence order (sealed batches by BaseSequence, before
+ * every batch not yet numbered). */
+static void requeue(ppart *pp, batch *b) {
+  batch **pos = &pp->queue, *prev = NULL;
+  while (*pos && (*pos)->sealed && (*pos)->base_seq >= 0 && b->base_seq >= 0 &&
+         (*pos)->base_seq < b->base_seq) {
+    prev = *pos;
+    pos = &(*pos)->next;
+  }
+  if (b->base_seq < 0) { /* not idempotent: it is the oldest */
+    pos = &pp->queue;
+    prev = NULL;
+  }
+  b->next = *pos;
+  *pos = b;
+  if (!b->next)
+    pp->queue_tail = b;
+  (void)prev;
+}
+
+static uint64_t retry_delay_us(lw_producer *p, int attempts) {
+  uint64_t d = (uint64_t)p->conf->retry_backoff_ms * 1000u;
+  uint64_t max = (uint64_t)p->conf->retry_backoff_max_ms * 1000u;
+  for (int i = 1; i < attempts && d < max; i++)
+    d *= 2;
+  return d < max ? d : max;
+}
+
+static void retry(lw_producer *p, ppart *pp, batch *b, int err) {
+  uint64_t now = lw_now_us();
+  b->attempts++;
+  if (err > 0 || err == LW_KAFKA_UNKNOWN_SERVER_ERROR)
+    b->last_err = err;
+  uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
+  if (p->conf->delivery_timeout_ms > 0 && now - b->created_us >= limit && p->idem != 1) {
+    lw_prod_batch_done(p, pp, b, -1, b->last_err ? b->last_err : LW_ERR_TIMED_OUT);
+    return;
+  }
+  p->st.records_retried += (uint64_t)b->count;
+  b->retry_at_us = now + retry_delay_us(p, b->attempts);
+  requeue(pp, b);
+  if (p->idem == 1)
+    pp->retrying = true;
+  lw_prod_schedule(p, b->retry_at_us);
+}
+
+static bool needs_metadata(int err) {
+  return err == LW_KAFKA_NOT_LEADER_OR_FOLLOWER || err == LW_KAFKA_LEADER_NOT_AVAILABLE ||
+         err == LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION || err == LW_KAFKA_FENCED_LEADER_EPOCH ||
+         err == LW_KAFKA_UNKNOWN_LEADER_EPOCH || err == LW_KAFKA_KAFKA_STORAGE_ERROR ||
+         err == LW_KAFKA_NOT_ENOUGH_REPLICAS || err < -100;
+}
+
+/* The outcome of one batch. */
+static void batch_result(lw_producer *p, ppart *pp, batch *b, int err, int64_t base) {
+  pp->inflight--;
+  if (p->closing) {
+    requeue(pp, b);
+    return;
+  }
+  if (err == LW_OK) {
+    lw_prod_batch_done(p, pp, b, base, LW_OK);
+    return;
+  }
+  if (err == LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER) {
+    /* The broker already has this batch (an earlier attempt was written): delivered. */
+    lw_prod_batch_done(p, pp, b, -1, LW_OK);
+    return;
+  }
+  if (p->idem == 1 && b->pid == p->pid &&
+      (err == LW_KAFKA_UNKNOWN_PRODUCER_ID || err == LW_KAFKA_INVALID_PRODUCER_EPOCH ||
+       (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER && !pp->retrying))) {
+    /* The broker lost this producer's state (or its sequence disagrees with ours while no
+     * earlier batch is being retried): start over with a new producer id. */
+    plog(p, 2, "%s on %s[%d]: requesting a new producer id", lw_err_name(err), pp->topic->name,
+         pp->id);
+    p->pid = -1;
+    p->epoch = -1;
+    retry(p, pp, b, err);
+    return;
+  }
+  if (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER && p->idem == 1) {
+    /* An earlier batch of this partition failed and is resent first: this one follows. */
+    retry(p, pp, b, b->last_err ? b->last_err : err);
+    return;
+  }
+  if (lw_err_retriable(err) || err == LW_ERR_TIMED_OUT || err == LW_ERR_DISCONNECTED ||
+      err == LW_ERR_SHUTDOWN) {
+    if (needs_metadata(err) && p->cl)
+      lw_cluster_refresh(p->cl, false);
+    retry(p, pp, b, err);
+    return;
+  }
+  plog(p, 3, "%s[%d]: %d records failed: %s (%s)", pp->topic->name, pp->id, b->count,
+       lw_err_name(err), lw_err_str(err));
+  lw_prod_batch_done(p, pp, b, -1, err);
+}
+
+static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud) {
+  (void)c;
+  preq *r = ud;
+  lw_producer *p = r->p;
+  p->inflight_reqs--;
+  if (err == LW_OK && !body) { /* acks=0: written is all we will know */
+    for (int i = 0; i < r->n; i++)
+      batch_result(p, r->e[i].pp, r->e[i].b, LW_OK, -1);
+    free(r);
+    return;
+  }
+  if (err) {
+    for (int i = 0; i < r->n; i++)
+      batch_result(p, r->e[i].pp, r->e[i].b, err, -1);
+    free(r);
+    return;
+  }
+  lw_arena a;
+  lw_arena_init(&a, 16u * 1024 * 1024);
+  lw_cur cur;
+  lw_cur_init(&cur, body, len);
+  lw_produce_resp resp;
+  int rc = lw_produce_resp_decode(&cur, r->version, &a, &resp);
+  if (rc != LW_OK)
+    plog(p, 3, "bad Produce response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+  for (int i = 0; i < r->n; i++) {
+    ppart *pp = r->e[i].pp;
+    const lw_produce_part_resp *pr = NULL;
+    for (int32_t t = 0; rc == LW_OK && t < resp.ResponsesCount && !pr; t++) {
+      const lw_produce_topic_resp *tr = &resp.Responses[t];
+      if (r->version < 13 && !lw_str_eq(tr->Name, pp->topic->name))
+        continue;
+      if (r->version >= 13 && memcmp(tr->TopicId.b, pp->topic->info->id.b, 16))
+        continue;
+      for (int32_t k = 0; k < tr->PartitionResponsesCount; k++)
+        if (tr->PartitionResponses[k].Index == pp->id)
+          pr = &tr->PartitionResponses[k];
+    }
+    if (!pr) {
+      batch_result(p, pp, r->e[i].b, rc != LW_OK ? rc : LW_ERR_MALFORMED, -1);
+      continue;
+    }
+    if (pr->ErrorCode && pr->ErrorMessage.len > 0)
+      plog(p, 1, "%s[%d]: %s: %.*s", pp->topic->name, pp->id, lw_err_name(pr->ErrorCode),
+           (int)pr->ErrorMessage.len, pr->ErrorMessage.p);
+    batch_result(p, pp, r->e[i].b, pr->ErrorCode, pr->BaseOffset);
+  }
+  lw_arena_free(&a);
+  free(r);
+}
+
+/* ---- Draining: one request per broker ---- */
+
+typedef struct cand {
+  int32_t leader;
+  ppart *pp;
+  batch *b;
+} cand;
+
+static int cmp_leader(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  return x->leader < y->leader ? -1 : x->leader > y->leader;
+}
+
+static void fail_unsendable(lw_producer *p, ppart *pp, batch *b, int err) {
+  take(pp, b);
+  pp->inflight++; /* batch_result decrements it */
+  batch_result(p, pp, b, err, -1);
+}
+
+/* Build and send one Produce request to `leader` with candidates c[0..n). Returns how many
+ * were sent. */
+static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now) {
+  (void)now;
+  lw_conn *conn = lw_cluster_broker_conn(p->cl, leader);
+  if (!conn || !lw_conn_has_room(conn))
+    return 0;
+  int16_t v = lw_conn_api_version(conn, LW_API_PRODUCE);
+  if (v < 0) {
+    int16_t lo = 0, hi = -1;
+    lw_conn_broker_range(conn, LW_API_PRODUCE, &lo, &hi);
+    plog(p, 3, "broker %s: no common Produce version (broker %d-%d, logwire 0-13)",
+         lw_conn_name(conn), lo, hi);
+    for (int i = 0; i < n; i++)
+      fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
+    return n;
+  }
+  if (v >= 13)
+    v = 12; /* v13 names topics by id; names work on every broker logwire supports */
+  preq *r = malloc(sizeof(*r) + (size_t)n * sizeof(preq_ent));
+  lw_produce_topic *topics = calloc((size_t)n, sizeof(*topics));
+  lw_produce_part *parts = calloc((size_t)n, sizeof(*parts));
+  if (!r || !topics || !parts) {
+    free(r), free(topics), free(parts);
+    return 0;
+  }
+  r->p = p;
+  r->version = v;
+  r->n = 0;
+  size_t total = 0;
+  int ntopics = 0;
+  for (int i = 0; i < n; i++) {
+    batch *b = c[i].b;
+    int rc = seal(p, c[i].pp, b, v);
+    if (rc != LW_OK) {
+      plog(p, 3, "%s[%d]: cannot build the batch: %s", c[i].pp->topic->name, c[i].pp->id,
+           lw_err_name(rc));
+      fail_unsendable(p, c[i].pp, b, rc);
+      continue;
+    }
+    if (r->n > 0 && total + b->buf.len > p->conf->request_max_bytes)
+      break; /* the rest goes in the next request */
+    take(c[i].pp, b);
+    c[i].pp->inflight++;
+    total += b->buf.len;
+    r->e[r->n].pp = c[i].pp;
+    r->e[r->n].b = b;
+    /* Group partitions by topic: candidates of one topic are adjacent after sorting by leader
+     * only by chance, so look the topic up. */
+    int ti = 0;
+    while (ti < ntopics && strcmp(topics[ti].Name.p, c[i].pp->topic->name))
+      ti++;
+    if (ti == ntopics) {
+      topics[ti].Name = lw_str_c(c[i].pp->topic->name);
+      topics[ti].TopicId = c[i].pp->topic->info->id;
+      topics[ti].PartitionData = parts + r->n;
+      ntopics++;
+    }
+    r->n++;
+  }
+  if (r->n == 0) {
+    free(r), free(topics), free(parts);
+    return n;
+  }
+  /* Lay the partition entries out topic by topic. */
+  int k = 0;
+  for (int ti = 0; ti < ntopics; ti++) {
+    topics[ti].PartitionData = parts + k;
+    topics[ti].PartitionDataCount = 0;
+    for (int i = 0; i < r->n; i++)
+      if (!strcmp(r->e[i].pp->topic->name, topics[ti].Name.p)) {
+        parts[k].Index = r->e[i].pp->id;
+        parts[k].Records = (lw_bytes){r->e[i].b->buf.data, (int32_t)r->e[i].b->buf.len};
+        topics[ti].PartitionDataCount++;
+        k++;
+      }
+  }
+  lw_produce_req q = {.TransactionalId = LW_STR_NULL,
+                      .Acks = (int16_t)p->conf->acks,
+                      .TimeoutMs = p->conf->request_timeout_ms,
+                      .TopicData = topics,
+                      .TopicDataCount = ntopics};
+  lw_buf *b = lw_conn_request_begin(conn, LW_API_PRODUCE, v);
+  int rc = b ? lw_produce_req_encode(b, v, &q) : LW_ERR_DISCONNECTED;
+  free(topics);
+  free(parts);
+  int sent = r->n;
+  if (rc != LW_OK) {
+    if (b)
+      lw_conn_request_abort(conn, b);
+    for (int i = 0; i < r->n; i++)
+      batch_result(p, r->e[i].pp, r->e[i].b, rc == LW_ERR_TOO_LARGE ? rc : LW_ERR_DISCONNECTED, -1);
+    free(r);
+    return sent;
+  }
+  p->inflight_reqs++;
+  p->st.requests_sent++;
+  p->st.batches_sent += (uint64_t)r->n;
+  p->st.bytes_sent += total;
+  rc = lw_conn_request_send(conn, b, p->conf->acks != 0, on_produce, r);
+  if (rc != LW_OK) {
+    p->inflight_reqs--;
+    for (int i = 0; i < r->n; i++)
+      batch_result(p, r->e[i].pp, r->e[i].b, rc, -1);
+    free(r);
+  }
+  return sent;
+}
+
+void lw_prod_drain(lw_producer *p) {
+  if (p->closing || !p->cl)
+    return;
+  uint64_t now = lw_now_us();
+  if (!idem_decided(p))
+    return;
+  if (p->idem == 1 && p->pid < 0) {
+    lw_prod_init_pid(p);
+    return;
+  }
+  /* Candidates: at most one batch per partition, grouped by leader. */
+  cand stack[64], *c = stack;
+  int n = 0, cap = 64;
+  bool want_md = false;
+  for (struct lw_ptopic *t = p->topics; t; t = t->next) {
+    for (int32_t i = 0; i < t->nparts; i++) {
+      ppart *pp = t->parts[i];
+      if (!pp || (!pp->open && !pp->queue))
+        continue;
+      batch *b = sendable(p, pp, now);
+      if (!b)
+        continue;
+      int32_t leader = pp->id < t->info->partitions ? t->info->parts[pp->id].leader : -1;
+      if (leader < 0) {
+        want_md = true;
+        continue;
+      }
+      if (n == cap) {
+        cand *nc = malloc((size_t)cap * 2 * sizeof(*nc));
+        if (!nc)
+          break;
+        memcpy(nc, c, (size_t)n * sizeof(*nc));
+        if (c != stack)
+          free(c);
+        c = nc;
+        cap *= 2;
+      }
+      c[n++] = (cand){leader, pp, b};
+    }
+  }
+  if (want_md)
+    lw_cluster_refresh(p->cl, false);
+  qsort(c, (size_t)n, sizeof(*c), cmp_leader);
+  for (int i = 0; i < n;) {
+    int j = i;
+    while (j < n && c[j].leader == c[i].leader)
+      j++;
+    send_to(p, c[i].leader, c + i, j - i, now);
+    i = j;
+  }
+  if (c != stack)
+    free(c);
+  if (p->flush) {
+    bool left = false;
+    for (struct lw_ptopic *t = p->topics; t && !left; t = t->next)
+      for (int32_t i = 0; i < t->nparts && !left; i++)
+        if (t->parts[i] && (t->parts[i]->open || t->parts[i]->queue))
+          left = true;
+    p->flush = left;
+  }
+}
