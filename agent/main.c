@@ -1,12 +1,55 @@
-/* main.c — logwire's command-line entry point. */
+/* main.c — logwire's entry point: dispatch to a subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/cmds.h"
+#include "proto/version.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "logwire %s — ships log lines to Apache Kafka, speaking Kafka's protocol itself\n"
+          "\n"
+          "usage: logwire COMMAND [OPTIONS]\n"
+          "\n"
+          "  run       -c FILE [--once] [--check]   the agent: follow files, ship lines\n"
+          "  produce   -b BROKERS -t TOPIC ...       send each line of a file/stdin\n"
+          "  consume   -b BROKERS -t TOPIC ...       print records\n"
+          "  metadata  -b BROKERS [-t TOPIC]         brokers, topics, partitions, leaders\n"
+          "  versions  -b BROKER                     the broker's API versions and logwire's\n"
+          "  stats     [-a HOST:PORT]                statistics of a running agent\n"
+          "\n"
+          "Common options: -X key=value (any producer option), --trace (every request and\n"
+          "response decoded field by field on stderr), -d (debug log), -q (quiet).\n"
+          "`logwire COMMAND --help` for a command's options; docs/ for the rest.\n",
+          LW_VERSION);
+}
+
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-    puts("logwire 0.1.0");
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+    printf("logwire %s\n", LW_VERSION);
     return 0;
   }
-  fprintf(stderr, "usage: logwire COMMAND [OPTIONS]\n");
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return 0;
+  }
+  static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+  } cmds[] = {{"produce", lw_cmd_produce},   {"consume", lw_cmd_consume},
+              {"metadata", lw_cmd_metadata}, {"versions", lw_cmd_versions},
+              {"run", lw_cmd_run},           {"stats", lw_cmd_stats}};
+  for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+    if (!strcmp(cmd, cmds[i].name))
+      return cmds[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "logwire: unknown command \"%s\"\n\n", cmd);
+  usage(stderr);
   return 2;
 }

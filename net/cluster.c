@@ -29,6 +29,7 @@ struct lw_cluster {
   lw_timer timer;
   bool md_inflight, md_again, want_all, asked_all;
   int16_t md_version; /* version of the Metadata request in flight */
+  bool no_auto_create;
   uint64_t last_md_us;
   int md_failures;
   int err;
@@ -506,7 +507,7 @@ static void md_send(lw_cluster *cl) {
     md_failed(cl, LW_ERR_NOMEM);
     return;
   }
-  lw_md_req q = {.AllowAutoTopicCreation = true};
+  lw_md_req q = {.AllowAutoTopicCreation = !cl->no_auto_create};
   lw_md_req_topic *topics = NULL;
   cl->asked_all = cl->want_all;
   if (cl->want_all) {

@@ -65,6 +65,9 @@ lw_topic_info *lw_cluster_topic(lw_cluster *cl, const char *name);
 /* Ask for fresh metadata as soon as allowed (one request at a time, at least 100 ms apart,
  * backing off while it fails). all_topics also asks for every topic in the cluster. */
 void lw_cluster_refresh(lw_cluster *cl, bool all_topics);
+/* Whether metadata requests ask the broker to create missing topics (default true; the
+ * broker's auto.create.topics.enable decides). `logwire metadata` turns it off. */
+void lw_cluster_set_auto_create(lw_cluster *cl, bool on);
 /* True once a metadata response has been applied. */
 bool lw_cluster_has_metadata(const lw_cluster *cl);
 

@@ -953,9 +953,24 @@ bool lw_conn_broker_range(const lw_conn *c, int16_t k, int16_t *min, int16_t *ma
   return true;
 }
 
+/* The newest version logwire's client uses per API: the codecs go further (Produce and Fetch
+ * v13+ name topics by id), but names work with every broker from 2.1 to 4.x. */
+static int16_t client_max(int16_t k, int16_t codec_max) {
+  if ((k == LW_API_PRODUCE || k == LW_API_FETCH) && codec_max > 12)
+    return 12;
+  return codec_max;
+}
+
+bool lw_client_range(int16_t k, int16_t *min, int16_t *max) {
+  if (!lw_api_range(k, min, max))
+    return false;
+  *max = client_max(k, *max);
+  return true;
+}
+
 int16_t lw_conn_api_version(const lw_conn *c, int16_t k) {
   int16_t lo, hi, bmin, bmax;
-  if (!lw_api_range(k, &lo, &hi) || !lw_conn_broker_range(c, k, &bmin, &bmax))
+  if (!lw_client_range(k, &lo, &hi) || !lw_conn_broker_range(c, k, &bmin, &bmax))
     return -1;
   int16_t v = hi < bmax ? hi : bmax;
   return v >= lo && v >= bmin ? v : -1;

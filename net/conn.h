@@ -94,6 +94,8 @@ const char *lw_conn_name(const lw_conn *c);
 /* The version to use for an API: the highest both sides support, or -1 when there is none
  * (or the connection is not READY). */
 int16_t lw_conn_api_version(const lw_conn *c, int16_t api_key);
+/* The versions logwire's client uses for an API (false when it does not use it). */
+bool lw_client_range(int16_t api_key, int16_t *min, int16_t *max);
 /* The broker's advertised range for an API (false if not advertised). */
 bool lw_conn_broker_range(const lw_conn *c, int16_t api_key, int16_t *min, int16_t *max);
 

@@ -437,8 +437,6 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
   }
-  if (v >= 13)
-    v = 12; /* v13 names topics by id; names work on every broker logwire supports */
   preq *r = malloc(sizeof(*r) + (size_t)n * sizeof(preq_ent));
   lw_produce_topic *topics = calloc((size_t)n, sizeof(*topics));
   lw_produce_part *parts = calloc((size_t)n, sizeof(*parts));
