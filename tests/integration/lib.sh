@@ -1,0 +1,121 @@
+# lib.sh — shared by the integration scripts: a mock Kafka cluster (librdkafka's, test-only),
+# kcat as the independent reader, condition waits with deadlines, and loss/duplicate counting.
+# Source it; each script reports "ok - NAME" / "not ok - NAME" lines (scripts/run-tests.sh).
+
+set -uo pipefail
+LW_ROOT=${LW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+LW_BIN=${LW_BIN:-$LW_ROOT/build/logwire}
+LW_TOOLS=${LW_TOOLS:-$LW_ROOT/build/tools}
+T=$(mktemp -d /tmp/lw-it.XXXXXX)
+FAILED=0
+MOCK_PID=
+declare -a LW_BG_PIDS=()
+
+cleanup() {
+  for p in "${LW_BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  mock_stop
+  rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { echo "ok - $*"; }
+notok() {
+  echo "not ok - $*"
+  FAILED=1
+}
+note() { echo "# $*"; }
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+  local name=$1
+  shift
+  if "$@"; then ok "$name"; else notok "$name"; fi
+}
+
+# wait_until SECONDS CMD...: poll CMD (every 20 ms) until it succeeds; fails after SECONDS.
+wait_until() {
+  local deadline=$(($(date +%s%N) + $1 * 1000000000))
+  shift
+  while ! "$@"; do
+    (($(date +%s%N) > deadline)) && return 1
+    sleep 0.02
+  done
+  return 0
+}
+
+# mock_start [mockcluster args]: start the cluster; sets MOCK_BOOTSTRAP.
+mock_start() {
+  mkfifo "$T/mock.in" "$T/mock.out"
+  "$LW_TOOLS/mockcluster" "$@" <"$T/mock.in" >"$T/mock.out" 2>"$T/mock.err" &
+  MOCK_PID=$!
+  exec {MOCK_W}>"$T/mock.in"
+  exec {MOCK_R}<"$T/mock.out"
+  local line
+  if ! read -r -t 20 line <&"$MOCK_R"; then
+    echo "mockcluster did not start: $(cat "$T/mock.err")" >&2
+    return 1
+  fi
+  MOCK_BOOTSTRAP=${line#bootstrap=}
+  MOCK_FIRST=${MOCK_BOOTSTRAP%%,*}
+}
+
+# mock_cmd "COMMAND": send a command to the mock cluster; succeeds when it answers ok.
+mock_cmd() {
+  echo "$1" >&"$MOCK_W"
+  local ans
+  read -r -t 10 ans <&"$MOCK_R" || return 1
+  [[ $ans == ok ]] || {
+    echo "mock: $1: $ans" >&2
+    return 1
+  }
+}
+
+mock_stop() {
+  [[ -n $MOCK_PID ]] || return 0
+  echo quit >&"$MOCK_W" 2>/dev/null
+  exec {MOCK_W}>&- {MOCK_R}<&-
+  local i
+  for i in $(seq 100); do
+    kill -0 "$MOCK_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -9 "$MOCK_PID" 2>/dev/null
+  wait "$MOCK_PID" 2>/dev/null
+  MOCK_PID=
+  rm -f "$T/mock.in" "$T/mock.out"
+}
+
+# kcat_read TOPIC [FORMAT]: every record of TOPIC through kcat with CRC checks on.
+kcat_read() {
+  kcat -C -b "$MOCK_BOOTSTRAP" -t "$1" -o beginning -e -q -X check.crcs=true \
+    -f "${2:-%s\n}" 2>"$T/kcat.err"
+}
+
+# kcat_count TOPIC: how many records TOPIC holds (all partitions).
+kcat_count() { kcat_read "$1" '.\n' | wc -l; }
+
+# seq_lines N [PREFIX]: N lines "PREFIX 000001 ..." with varied lengths and characters.
+seq_lines() {
+  awk -v n="$1" -v p="${2:-line}" 'BEGIN {
+    pad = "abcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+-./:;<=>?@[]^_{|}~";
+    for (i = 1; i <= n; i++) printf "%s %07d %s\n", p, i, substr(pad, 1, (i * 7) % 64);
+  }'
+}
+
+# seq_report EXPECTED_N FILE [PREFIX]: counts lines "PREFIX NNNNNNN" in FILE against 1..N;
+# prints "written N delivered D missing M duplicated U" and sets SEQ_MISSING, SEQ_DUP.
+seq_report() {
+  local n=$1 f=$2 p=${3:-line} out
+  out=$(awk -v n="$n" -v p="$p" '$1 == p { c[$2 + 0]++; d++ }
+    END {
+      for (i = 1; i <= n; i++) { if (!(i in c)) m++; else if (c[i] > 1) u += c[i] - 1 }
+      printf "%d %d %d %d\n", n, d, m, u
+    }' "$f")
+  read -r _ SEQ_DELIVERED SEQ_MISSING SEQ_DUP <<<"$out"
+  echo "written $n delivered $SEQ_DELIVERED missing $SEQ_MISSING duplicated $SEQ_DUP"
+}
+
+# Start a command in the background, killed at exit.
+bg() {
+  "$@" &
+  LW_BG_PIDS+=($!)
+}
