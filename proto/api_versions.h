@@ -48,7 +48,11 @@ int lw_apiver_req_decode(lw_cur *c, int16_t version, lw_apiver_req *r);
 int lw_apiver_resp_encode(lw_buf *b, int16_t version, const lw_apiver_resp *r);
 /* A broker that does not support the version asked answers UNSUPPORTED_VERSION (35) with a
  * v0-layout body (ErrorCode, ApiKeys) whatever the version: the decoder detects it (ErrorCode
- * 35 read first) and decodes the rest as v0, setting DecodedVersion = 0. */
+ * 35 read first) and decodes the rest as v0, setting DecodedVersion = 0.
+ * Exception to the rule that a failed decode's output must not be used: r->ErrorCode is valid
+ * whenever the first two bytes were read, so a caller can fall back to v0 even when the rest of
+ * an UNSUPPORTED_VERSION reply is not in the v0 layout (librdkafka 2.0.2's mock cluster answers
+ * a v3 request with a compact, tag-less body that fits no version). */
 int lw_apiver_resp_decode(lw_cur *c, int16_t version, lw_arena *a, lw_apiver_resp *r);
 /* The broker's range for one API, or false when it does not list it. */
 bool lw_apiver_find(const lw_apiver_resp *r, int16_t api_key, int16_t *min, int16_t *max);

@@ -189,7 +189,8 @@ int lw_buf_flatten(const lw_buf *b, lw_buf *out) {
   size_t pos = 0;
   for (size_t i = 0; i <= b->nsegs; i++) {
     size_t at = i < b->nsegs ? b->segs[i].at : b->len;
-    lw_buf_append(out, b->data + pos, at - pos);
+    if (at > pos) /* an empty buffer has data == NULL: no pointer arithmetic on it */
+      lw_buf_append(out, b->data + pos, at - pos);
     pos = at;
     if (i < b->nsegs)
       lw_buf_append(out, b->segs[i].p, b->segs[i].len);

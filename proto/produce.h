@@ -60,6 +60,9 @@ typedef struct lw_produce_resp {
   int32_t NodeEndpointsCount;
 } lw_produce_resp;
 
+/* Records of at least this many bytes are spliced into the request buffer, not copied. */
+#define LW_PRODUCE_SPLICE_MIN 4096
+
 /* Append a Produce request body. Records of 4 KiB or more are spliced into `b`
  * (lw_buf_splice) instead of copied: they must stay valid until b is written out. */
 int lw_produce_req_encode(lw_buf *b, int16_t version, const lw_produce_req *r);
