@@ -38,15 +38,24 @@ typedef struct lw_batch_builder {
   int64_t BaseTimestamp; /* first record's timestamp */
   int64_t MaxTimestamp;
   int32_t count; /* records appended */
+  bool finished; /* lw_batch_finish ran: no more appends or finishes */
 } lw_batch_builder;
 
-/* Start a batch at the end of `out` (header reserved with placeholders). Returns out->err. */
+/* Start a batch at the end of `out` (header reserved with placeholders). Returns out->err.
+ * MaxTimestamp is INT64_MIN until the first record. */
 int lw_batch_begin(lw_batch_builder *bb, lw_buf *out, int64_t base_timestamp);
-/* Encoded size of a record with these fields (to keep a batch under a size limit). */
+/* Encoded size of a record with these fields, Length prefix included (to keep a batch under
+ * a size limit); SIZE_MAX for a null header key or a record over INT32_MAX bytes. */
 size_t lw_batch_record_size(int64_t timestamp_delta, int32_t offset_delta, lw_bytes key,
                             lw_bytes value, const lw_rec_header *headers, int nheaders);
-/* Append one record; key/value may be null (len -1). Returns out->err (LW_ERR_TOO_LARGE at
- * the buffer's ceiling, with the batch left as it was before the call). */
+/* Append one record; key/value may be null (len -1); header keys may not. The timestamp is
+ * stored as a delta from the batch's BaseTimestamp (negative deltas allowed), OffsetDelta is
+ * the record's index. Returns LW_OK; LW_ERR_TOO_LARGE when the record does not fit under the
+ * buffer's ceiling (the batch is left as it was before the call and out->err is NOT set, so
+ * the batch can still be finished); LW_ERR_INVALID_ARG for a null header key or a negative
+ * nheaders, or after lw_batch_finish; out->err (LW_ERR_NOMEM) when allocation failed. No
+ * allocation and no indirect call per record; none at all once `out` has grown to its
+ * working size. */
 int lw_batch_append(lw_batch_builder *bb, int64_t timestamp, lw_bytes key, lw_bytes value,
                     const lw_rec_header *headers, int nheaders);
 
@@ -61,9 +70,14 @@ typedef struct lw_batch_seal {
                                    does not make them smaller (as librdkafka does) */
 } lw_batch_seal;
 
-/* Finish the batch: compress the records (scratch is working memory, reused across calls),
- * fill the header fields and the CRC. On success the batch is out->data[bb->start ..
- * out->len). Returns LW_OK or an error (the batch is then unusable). */
+/* Finish the batch: compress the records (scratch is working memory, reused across calls;
+ * the compressed records then replace the plain ones in `out`, so peak memory is about twice
+ * one batch; scratch NULL: a temporary buffer), fill the header fields and the CRC. BaseOffset
+ * is 0 and Attributes carry only the codec actually used (CreateTime, not transactional).
+ * A batch without records is LW_ERR_INVALID_ARG. When !compress_always and the codec does not
+ * shrink the records (or they overflow scratch's ceiling) the batch is sent uncompressed.
+ * On success the batch is out->data[bb->start .. out->len), ready to be sent (and re-sent
+ * unchanged on retry). Returns LW_OK or an error (the batch is then unusable). */
 int lw_batch_finish(lw_batch_builder *bb, const lw_batch_seal *seal, lw_zctx *z, lw_buf *scratch);
 
 /* Rewrite ProducerId/ProducerEpoch/BaseSequence of a finished batch in place and recompute
@@ -123,13 +137,29 @@ typedef struct lw_records_iter {
   lw_zctx *z;          /* borrowed, may be NULL */
   int64_t legacy_base; /* legacy wrapper offset adjustment */
   bool in_wrapper;
+  bool keep_control;   /* false (default): control batches are skipped; true: their
+                          records are returned (check the batch's Attributes) */
+  bool in_batch;       /* a "RecordBatch"/"Message" trace group is open */
+  lw_rec_header *hdrs; /* headers array reused from record to record (in *a) */
+  int32_t hdrs_cap;
 } lw_records_iter;
 
+/* Iterate over p[0..len) (borrowed: must outlive the iterator). Decompressed data is bounded
+ * by max_decompressed per batch (LW_ERR_TOO_LARGE past it). `a` may be NULL: records then
+ * come with HeadersCount but Headers NULL (headers are still validated and traced). To trace,
+ * set it->c.tr (and it->c.base, the offset of p[0] in the traced frame) after init: every
+ * batch header field and every record field is reported, records of compressed batches with
+ * offsets relative to the decompressed records. */
 void lw_records_iter_init(lw_records_iter *it, const uint8_t *p, size_t len,
                           size_t max_decompressed, lw_arena *a, lw_zctx *z);
 /* Next record: LW_OK, LW_ERR_NOT_FOUND at the end, or an error (bad CRC, bad codec...). The
  * record's slices stay valid until the next call. *batch (optional) points at the batch
- * header the record belongs to. */
+ * header the record belongs to (for magic 0/1: the message, or its compressed wrapper, with
+ * BaseOffset = its Offset, Magic, Crc, Attributes and both timestamps set to its Timestamp).
+ * Errors are sticky: once one is returned, every later call returns it. Legacy records have
+ * Headers NULL, HeadersCount 0, TimestampDelta and OffsetDelta 0, and Timestamp -1 for
+ * magic 0; inner records of a compressed magic 1 wrapper get absolute offsets as Kafka
+ * computes them (wrapper Offset - last inner offset + inner offset). */
 int lw_records_next(lw_records_iter *it, lw_record *rec, const lw_batch **batch);
 void lw_records_iter_free(lw_records_iter *it);
 

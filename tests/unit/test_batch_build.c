@@ -1,0 +1,467 @@
+/* test_batch_build.c — the RecordBatch builder and records iterator on synthetic batches:
+ * round trips (null/empty keys and values, headers, big and many records, negative timestamp
+ * deltas, every codec), the buffer ceiling, restamping, control batches, log-append time,
+ * the decompression ceiling, and crafted bad lengths. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "proto/batch.h"
+#include "proto/crc.h"
+#include "rec_fixtures.h"
+
+static lw_buf out, scratch;
+static lw_zctx z;
+static lw_arena arena;
+static void setup(void) {
+  lw_buf_init(&out, 64 << 20);
+  lw_buf_init(&scratch, 64 << 20);
+  memset(&z, 0, sizeof z);
+  lw_arena_init(&arena, 1 << 20);
+}
+static void teardown(void) {
+  lw_buf_free(&out);
+  lw_buf_free(&scratch);
+  lw_zctx_free(&z);
+  lw_arena_free(&arena);
+}
+TestSuite(build, .init = setup, .fini = teardown);
+
+static const lw_batch_seal plain_seal = {.ProducerId = -1,
+                                         .ProducerEpoch = -1,
+                                         .BaseSequence = -1,
+                                         .PartitionLeaderEpoch = -1,
+                                         .codec = LW_CODEC_NONE};
+
+static lw_bytes B(const char *s) {
+  return s ? (lw_bytes){(const uint8_t *)s, (int32_t)strlen(s)} : (lw_bytes){NULL, -1};
+}
+
+static bool bytes_eq(lw_bytes a, lw_bytes b) {
+  return a.len == b.len && (a.len <= 0 || memcmp(a.p, b.p, (size_t)a.len) == 0);
+}
+
+Test(build, mixed_records_round_trip_every_codec) {
+  lw_rec_header h3[3] = {{lw_str_c("a"), B("1")}, {lw_str_c(""), B("")}, {lw_str_c("n"), B(NULL)}};
+  struct {
+    int64_t ts;
+    const char *key, *val;
+    int nh;
+  } in[] = {{1000, NULL, "null key"},
+            {1001, "k", NULL},
+            {990, "", ""},
+            {1500, "key", "three headers"},
+            {-5, "neg", "timestamp before the epoch"}};
+  int codecs[] = {LW_CODEC_NONE, LW_CODEC_GZIP, LW_CODEC_LZ4};
+  for (int ci = 0; ci < 3; ci++) {
+    lw_buf_reset(&out);
+    lw_batch_builder bb;
+    cr_assert_eq(lw_batch_begin(&bb, &out, 1000), LW_OK);
+    for (int i = 0; i < 5; i++)
+      cr_assert_eq(lw_batch_append(&bb, in[i].ts, B(in[i].key), B(in[i].val), h3, i == 3 ? 3 : 0),
+                   LW_OK);
+    cr_assert_eq(bb.MaxTimestamp, 1500);
+    lw_batch_seal seal = plain_seal;
+    seal.codec = codecs[ci];
+    seal.compress_always = true;
+    seal.ProducerId = 77;
+    seal.ProducerEpoch = 3;
+    seal.BaseSequence = 1234;
+    cr_assert_eq(lw_batch_finish(&bb, &seal, &z, &scratch), LW_OK);
+
+    lw_cur c;
+    lw_batch b;
+    lw_cur_init(&c, out.data, out.len);
+    cr_assert_eq(lw_batch_decode(&c, &b), LW_OK);
+    cr_assert_eq(b.Attributes, codecs[ci]);
+    cr_assert_eq(b.BaseTimestamp, 1000);
+    cr_assert_eq(b.MaxTimestamp, 1500);
+    cr_assert_eq(b.LastOffsetDelta, 4);
+    cr_assert_eq(b.RecordsCount, 5);
+    cr_assert_eq(b.ProducerId, 77);
+    cr_assert_eq(b.ProducerEpoch, 3);
+    cr_assert_eq(b.BaseSequence, 1234);
+    cr_assert_eq(b.PartitionLeaderEpoch, -1);
+
+    lw_records_iter it;
+    lw_record r;
+    lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, &z);
+    for (int i = 0; i < 5; i++) {
+      cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+      cr_assert_eq(r.Timestamp, in[i].ts);
+      cr_assert_eq(r.TimestampDelta, in[i].ts - 1000);
+      cr_assert_eq(r.Offset, i);
+      cr_assert(bytes_eq(r.Key, B(in[i].key)), "key %d", i);
+      cr_assert(bytes_eq(r.Value, B(in[i].val)), "value %d", i);
+      cr_assert_eq(r.HeadersCount, i == 3 ? 3 : 0);
+      for (int k = 0; k < r.HeadersCount; k++) {
+        cr_assert_eq(r.Headers[k].Key.len, h3[k].Key.len);
+        cr_assert(bytes_eq(r.Headers[k].Value, h3[k].Value));
+      }
+    }
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+    lw_records_iter_free(&it);
+  }
+}
+
+Test(build, big_and_many_records) {
+  size_t big = 1 << 20;
+  uint8_t *val = malloc(big);
+  fill_text(val, big);
+  int codecs[] = {LW_CODEC_NONE, LW_CODEC_GZIP, LW_CODEC_LZ4};
+  for (int ci = 0; ci < 3; ci++) {
+    lw_buf_reset(&out);
+    lw_batch_builder bb;
+    lw_batch_begin(&bb, &out, 5);
+    cr_assert_eq(lw_batch_append(&bb, 5, B("big"), (lw_bytes){val, (int32_t)big}, NULL, 0), 0);
+    for (int i = 1; i <= 100000; i++)
+      cr_assert_eq(lw_batch_append(&bb, 5 + i, B(NULL), (lw_bytes){val + i, 100}, NULL, 0), 0);
+    lw_batch_seal seal = plain_seal;
+    seal.codec = codecs[ci];
+    cr_assert_eq(lw_batch_finish(&bb, &seal, &z, &scratch), LW_OK);
+    if (ci)
+      cr_assert_lt(out.len, (big + 100000 * 100) / 2, "text compresses");
+    lw_records_iter it;
+    lw_record r;
+    lw_records_iter_init(&it, out.data, out.len, 64 << 20, &arena, &z);
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+    cr_assert_eq(r.Value.len, (int32_t)big);
+    cr_assert_arr_eq(r.Value.p, val, big);
+    for (int i = 1; i <= 100000; i++) {
+      cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+      cr_assert_eq(r.Offset, i);
+      cr_assert_eq(r.Timestamp, 5 + i);
+      cr_assert_eq(r.Value.len, 100);
+      cr_assert_eq(memcmp(r.Value.p, val + i, 100), 0);
+    }
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+    lw_records_iter_free(&it);
+  }
+  free(val);
+}
+
+/* A record over the ceiling is refused without a sticky error; the batch then finishes
+ * with the records that fitted. */
+Test(build, ceiling_is_not_sticky) {
+  lw_buf small;
+  lw_buf_init(&small, 1000);
+  lw_batch_builder bb;
+  cr_assert_eq(lw_batch_begin(&bb, &small, 0), LW_OK);
+  uint8_t v[100];
+  memset(v, 'v', sizeof v);
+  int n = 0, err;
+  while ((err = lw_batch_append(&bb, n, B(NULL), (lw_bytes){v, 100}, NULL, 0)) == LW_OK)
+    n++;
+  cr_assert_eq(err, LW_ERR_TOO_LARGE);
+  cr_assert_eq(small.err, LW_OK);
+  cr_assert_eq(n, 8); /* 61 + 8 x 108 = 925; a ninth would pass 1000 */
+  size_t len = small.len;
+  cr_assert_eq(lw_batch_append(&bb, 0, B(NULL), (lw_bytes){v, 100}, NULL, 0), LW_ERR_TOO_LARGE);
+  cr_assert_eq(small.len, len, "unchanged");
+  cr_assert_eq(lw_batch_append(&bb, 0, B(NULL), (lw_bytes){v, 10}, NULL, 0), LW_OK);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, NULL, NULL), LW_OK);
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, small.data, small.len, 1 << 20, NULL, NULL);
+  for (int i = 0; i <= n; i++)
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+  lw_records_iter_free(&it);
+  lw_buf_free(&small);
+}
+
+Test(build, bad_arguments) {
+  lw_batch_builder bb;
+  lw_batch_begin(&bb, &out, 0);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, NULL, NULL), LW_ERR_INVALID_ARG, "empty");
+  lw_rec_header h = {LW_STR_NULL, B("v")};
+  cr_assert_eq(lw_batch_append(&bb, 0, B("k"), B("v"), &h, 1), LW_ERR_INVALID_ARG);
+  cr_assert_eq(lw_batch_append(&bb, 0, B("k"), B("v"), NULL, 1), LW_ERR_INVALID_ARG);
+  cr_assert_eq(lw_batch_record_size(0, 0, B("k"), B("v"), &h, 1), SIZE_MAX);
+  cr_assert_eq(lw_batch_append(&bb, 0, B("k"), B("v"), NULL, 0), LW_OK);
+  lw_batch_seal seal = plain_seal;
+  seal.codec = LW_CODEC_ZSTD;
+  seal.compress_always = true;
+  cr_assert_eq(lw_batch_finish(&bb, &seal, &z, &scratch), LW_ERR_UNSUPPORTED);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, NULL, NULL), LW_ERR_INVALID_ARG, "finished");
+  lw_buf_reset(&out);
+  lw_batch_begin(&bb, &out, 0);
+  lw_batch_append(&bb, 0, B("k"), B("v"), NULL, 0);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, NULL, NULL), LW_OK);
+  size_t len = out.len;
+  cr_assert_eq(lw_batch_append(&bb, 0, B("k"), B("v"), NULL, 0), LW_ERR_INVALID_ARG);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, NULL, NULL), LW_ERR_INVALID_ARG);
+  cr_assert_eq(out.len, len);
+}
+
+/* !compress_always: records that do not shrink go uncompressed (codec 0 in Attributes). */
+Test(build, incompressible_records_stay_plain) {
+  uint8_t noise[4000];
+  fill_random(noise, sizeof noise, 3);
+  for (int always = 0; always < 2; always++) {
+    lw_buf_reset(&out);
+    lw_batch_builder bb;
+    lw_batch_begin(&bb, &out, 0);
+    lw_batch_append(&bb, 0, B(NULL), (lw_bytes){noise, sizeof noise}, NULL, 0);
+    lw_batch_seal seal = plain_seal;
+    seal.codec = LW_CODEC_LZ4;
+    seal.compress_always = always;
+    cr_assert_eq(lw_batch_finish(&bb, &seal, &z, &scratch), LW_OK);
+    lw_cur c;
+    lw_batch b;
+    lw_cur_init(&c, out.data, out.len);
+    cr_assert_eq(lw_batch_decode(&c, &b), LW_OK);
+    cr_assert_eq(b.Attributes, always ? LW_CODEC_LZ4 : LW_CODEC_NONE);
+  }
+}
+
+/* A batch built after other bytes in the buffer (as in a Produce request) and restamped. */
+static size_t build_at_offset(size_t pre, int codec) {
+  lw_buf_reset(&out);
+  for (size_t i = 0; i < pre; i++)
+    lw_buf_put_u8(&out, 0xee);
+  lw_batch_builder bb;
+  lw_batch_begin(&bb, &out, 100);
+  lw_rec_header h = {lw_str_c("h"), B("hv")};
+  for (int i = 0; i < 20; i++)
+    lw_batch_append(&bb, 100 + i, B("key"), B("some value to compress, some value"), &h, 1);
+  lw_batch_seal seal = plain_seal;
+  seal.codec = codec;
+  cr_assert_eq(lw_batch_finish(&bb, &seal, &z, &scratch), LW_OK);
+  return bb.start;
+}
+
+Test(build, restamp_rewrites_producer_fields_and_crc) {
+  size_t start = build_at_offset(13, LW_CODEC_GZIP);
+  uint8_t *p = out.data + start;
+  size_t n = out.len - start;
+  cr_assert_eq(lw_batch_restamp(p, n, 4242, 7, 99), LW_OK);
+  lw_cur c;
+  lw_batch b;
+  lw_cur_init(&c, p, n);
+  cr_assert_eq(lw_batch_decode(&c, &b), LW_OK);
+  cr_assert_eq(b.ProducerId, 4242);
+  cr_assert_eq(b.ProducerEpoch, 7);
+  cr_assert_eq(b.BaseSequence, 99);
+  cr_assert_eq(b.RecordsCount, 20);
+  cr_assert_eq(lw_batch_restamp(p, n - 1, 1, 1, 1), LW_ERR_MALFORMED);
+  cr_assert_eq(lw_batch_restamp(p, 60, 1, 1, 1), LW_ERR_MALFORMED);
+  p[16] = 1;
+  cr_assert_eq(lw_batch_restamp(p, n, 1, 1, 1), LW_ERR_MALFORMED);
+}
+
+/* Patch the 16-bit Attributes and fix the CRC (restamp recomputes it). */
+static void set_attributes(uint8_t *p, size_t n, uint16_t attrs) {
+  p[21] = (uint8_t)(attrs >> 8);
+  p[22] = (uint8_t)attrs;
+  cr_assert_eq(lw_batch_restamp(p, n, -1, -1, -1), LW_OK);
+}
+
+Test(build, control_batches_skipped_or_kept) {
+  build_at_offset(0, LW_CODEC_NONE);
+  size_t one = out.len;
+  uint8_t *copy = malloc(one);
+  memcpy(copy, out.data, one);
+  lw_buf_append(&out, copy, one); /* two copies back to back */
+  free(copy);
+  set_attributes(out.data, one, LW_BATCH_ATTR_CONTROL | LW_BATCH_ATTR_TRANSACTIONAL);
+  for (int keep = 0; keep < 2; keep++) {
+    lw_records_iter it;
+    lw_record r;
+    const lw_batch *b;
+    lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+    it.keep_control = keep;
+    int n = 0, control = 0;
+    while (lw_records_next(&it, &r, &b) == LW_OK) {
+      n++;
+      control += (b->Attributes & LW_BATCH_ATTR_CONTROL) != 0;
+    }
+    cr_assert_eq(n, keep ? 40 : 20);
+    cr_assert_eq(control, keep ? 20 : 0);
+    lw_records_iter_free(&it);
+  }
+}
+
+Test(build, log_append_time_uses_max_timestamp) {
+  build_at_offset(0, LW_CODEC_NONE);
+  set_attributes(out.data, out.len, LW_BATCH_ATTR_LOG_APPEND_TIME);
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+  while (lw_records_next(&it, &r, NULL) == LW_OK)
+    cr_assert_eq(r.Timestamp, 119);
+  lw_records_iter_free(&it);
+}
+
+Test(build, iterator_decompression_ceiling) {
+  build_at_offset(0, LW_CODEC_GZIP);
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, out.data, out.len, 100, &arena, &z);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_TOO_LARGE);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_TOO_LARGE, "sticky");
+  lw_records_iter_free(&it);
+  set_attributes(out.data, out.len, 5); /* a codec id that does not exist */
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, &z);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_UNSUPPORTED);
+  lw_records_iter_free(&it);
+}
+
+Test(build, headers_without_arena_are_counted) {
+  build_at_offset(0, LW_CODEC_NONE);
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, NULL, NULL);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+  cr_assert_eq(r.HeadersCount, 1);
+  cr_assert_null(r.Headers);
+  lw_records_iter_free(&it);
+}
+
+/* One uncompressed batch with one record "k"/"v", no headers; returns the iterator's
+ * verdict after `mutate` edited the bytes (CRC fixed afterwards). Record layout from offset
+ * 61: Length, Attributes, TimestampDelta, OffsetDelta, KeyLength, Key, ValueLength, Value,
+ * HeadersCount. */
+static int mutated(void (*mutate)(uint8_t *p, size_t *n)) {
+  lw_buf_reset(&out);
+  lw_batch_builder bb;
+  lw_batch_begin(&bb, &out, 0);
+  lw_batch_append(&bb, 0, B("k"), B("v"), NULL, 0);
+  lw_batch_finish(&bb, &plain_seal, NULL, NULL);
+  size_t n = out.len;
+  mutate(out.data, &n);
+  out.data[8] = (uint8_t)((n - 12) >> 24); /* BatchLength follows the new size */
+  out.data[9] = (uint8_t)((n - 12) >> 16);
+  out.data[10] = (uint8_t)((n - 12) >> 8);
+  out.data[11] = (uint8_t)(n - 12);
+  cr_assert_eq(lw_batch_restamp(out.data, n, -1, -1, -1), LW_OK);
+  lw_records_iter it;
+  lw_record r;
+  int err;
+  lw_records_iter_init(&it, out.data, n, 1 << 20, &arena, NULL);
+  while ((err = lw_records_next(&it, &r, NULL)) == LW_OK)
+    ;
+  lw_records_iter_free(&it);
+  return err;
+}
+
+static void m_none(uint8_t *p, size_t *n) {
+  (void)p;
+  (void)n;
+}
+static void m_record_length_long(uint8_t *p, size_t *n) {
+  (void)n;
+  p[61] += 2; /* zigzag: one more byte than there is */
+}
+static void m_record_length_short(uint8_t *p, size_t *n) {
+  (void)n;
+  p[61] -= 2; /* HeadersCount falls outside the record */
+}
+static void m_record_trailing_byte(uint8_t *p, size_t *n) {
+  p[61] += 2; /* one byte more than the fields use */
+  p[*n] = 0;
+  *n += 1;
+}
+static void m_count_high(uint8_t *p, size_t *n) {
+  (void)n;
+  p[60] = 2;
+}
+static void m_count_zero(uint8_t *p, size_t *n) {
+  (void)n;
+  p[60] = 0; /* the record becomes trailing bytes */
+}
+static void m_count_negative(uint8_t *p, size_t *n) {
+  (void)n;
+  p[57] = 0xff;
+}
+static void m_key_length_bad(uint8_t *p, size_t *n) {
+  (void)n;
+  p[65] = 3; /* zigzag -2 */
+}
+static void m_header_null_key(uint8_t *p, size_t *n) {
+  /* HeadersCount 1, HeaderKeyLength -1, HeaderValueLength -1 (Length + 2). */
+  p[61] += 4;
+  p[*n - 1] = 2;
+  p[*n] = 1;
+  p[*n + 1] = 1;
+  *n += 2;
+}
+static void m_headers_count_huge(uint8_t *p, size_t *n) {
+  p[*n - 1] = 0x7e; /* 63 headers in 0 bytes */
+}
+static void m_varint_overlong(uint8_t *p, size_t *n) {
+  (void)n;
+  p[63] = 0x80; /* OffsetDelta continues into the key length... and beyond */
+  p[64] |= 0x80;
+  p[65] |= 0x80;
+  p[66] |= 0x80;
+  p[67] |= 0x80;
+}
+
+Test(build, crafted_bad_lengths) {
+  cr_assert_eq(mutated(m_none), LW_ERR_NOT_FOUND, "unmodified batch is fine");
+  cr_assert_eq(mutated(m_record_length_long), LW_ERR_TRUNCATED);
+  cr_assert_eq(mutated(m_record_length_short), LW_ERR_TRUNCATED);
+  cr_assert_eq(mutated(m_record_trailing_byte), LW_ERR_MALFORMED);
+  cr_assert_eq(mutated(m_count_high), LW_ERR_MALFORMED);
+  cr_assert_eq(mutated(m_count_zero), LW_ERR_MALFORMED);
+  cr_assert_eq(mutated(m_count_negative), LW_ERR_MALFORMED);
+  cr_assert_eq(mutated(m_key_length_bad), LW_ERR_MALFORMED);
+  cr_assert_eq(mutated(m_header_null_key), LW_ERR_MALFORMED);
+  cr_assert_neq(mutated(m_headers_count_huge), LW_ERR_NOT_FOUND);
+  cr_assert_neq(mutated(m_varint_overlong), LW_ERR_NOT_FOUND);
+}
+
+Test(build, bad_batch_lengths) {
+  build_at_offset(0, LW_CODEC_NONE);
+  lw_cur c;
+  lw_batch b;
+  out.data[11] = 48; /* BatchLength below the header size */
+  out.data[10] = out.data[9] = out.data[8] = 0;
+  lw_cur_init(&c, out.data, out.len);
+  cr_assert_eq(lw_batch_decode(&c, &b), LW_ERR_MALFORMED);
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_MALFORMED);
+  lw_records_iter_free(&it);
+  out.data[8] = 0x80; /* negative */
+  lw_cur_init(&c, out.data, out.len);
+  cr_assert_eq(lw_batch_decode(&c, &b), LW_ERR_MALFORMED);
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_MALFORMED);
+  lw_records_iter_free(&it);
+  out.data[8] = 0x10; /* past the end: a partial batch for the iterator */
+  lw_cur_init(&c, out.data, out.len);
+  cr_assert_eq(lw_batch_decode(&c, &b), LW_ERR_TRUNCATED);
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+  lw_records_iter_free(&it);
+}
+
+Test(build, unknown_magic_is_unsupported) {
+  build_at_offset(0, LW_CODEC_NONE);
+  out.data[16] = 3;
+  lw_records_iter it;
+  lw_record r;
+  lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+  cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_UNSUPPORTED);
+  lw_records_iter_free(&it);
+}
+
+/* The producer's pattern: one scratch and one codec context for many batches; the same
+ * bytes can be sent again (finish is not repeated). */
+Test(build, scratch_and_context_reused) {
+  for (int round = 0; round < 50; round++) {
+    int codec = round % 3 == 0 ? LW_CODEC_NONE : round % 3 == 1 ? LW_CODEC_GZIP : LW_CODEC_LZ4;
+    build_at_offset((size_t)round, codec);
+    lw_records_iter it;
+    lw_record r;
+    lw_records_iter_init(&it, out.data + round, out.len - (size_t)round, 1 << 20, &arena, &z);
+    int n = 0;
+    while (lw_records_next(&it, &r, NULL) == LW_OK)
+      n++;
+    cr_assert_eq(n, 20);
+    lw_records_iter_free(&it);
+  }
+}
