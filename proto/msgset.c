@@ -134,7 +134,7 @@ done:
   return err;
 }
 
-int lw_msg_decode(lw_cur *c, lw_msg *m) {
+int lw_legacy_msg_decode(lw_cur *c, lw_legacy_msg *m) {
   memset(m, 0, sizeof(*m));
   m->Offset = lw_rd_i64(c, "Offset");           /* int64 */
   m->MessageSize = lw_rd_i32(c, "MessageSize"); /* int32: bytes of the message */

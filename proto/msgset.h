@@ -37,7 +37,7 @@ int lw_msgset_finish(lw_msgset_builder *mb, int codec, lw_zctx *z, lw_buf *scrat
 
 /* ---- Reading (used by lw_records_iter) ---- */
 
-typedef struct lw_msg {
+typedef struct lw_legacy_msg {
   int64_t Offset;      /* absolute, or relative inside a magic 1 wrapper */
   int32_t MessageSize; /* bytes after this field */
   uint32_t Crc;        /* CRC-32 (IEEE) of Magic .. end */
@@ -46,11 +46,11 @@ typedef struct lw_msg {
   int64_t Timestamp;   /* magic 1 only; -1 for magic 0 */
   lw_bytes Key;        /* nullable, borrowed from the input */
   lw_bytes Value;      /* nullable, borrowed from the input */
-} lw_msg;
+} lw_legacy_msg;
 
 /* Decode one [Offset MessageSize Message] entry at the cursor, tracing every field, and
  * verify its CRC. Returns LW_OK, LW_ERR_CRC, LW_ERR_TRUNCATED, LW_ERR_MALFORMED or
  * LW_ERR_UNSUPPORTED (magic not 0/1); the error is also set on the cursor. */
-int lw_msg_decode(lw_cur *c, lw_msg *m);
+int lw_legacy_msg_decode(lw_cur *c, lw_legacy_msg *m);
 
 #endif

@@ -207,7 +207,7 @@ static int last_inner_offset(const uint8_t *p, size_t n, int64_t *last) {
 }
 
 /* Fill a record from a legacy message. */
-static void legacy_record(const lw_msg *m, int64_t offset, int64_t timestamp, lw_record *r) {
+static void legacy_record(const lw_legacy_msg *m, int64_t offset, int64_t timestamp, lw_record *r) {
   memset(r, 0, sizeof(*r));
   r->Attributes = m->Attributes;
   r->Key = m->Key;
@@ -219,10 +219,10 @@ static void legacy_record(const lw_msg *m, int64_t offset, int64_t timestamp, lw
 /* A legacy message at the cursor: a record itself, or a compressed wrapper. Returns LW_OK
  * with *got set when `rec` holds a record. */
 static int next_legacy(lw_records_iter *it, lw_record *rec, bool *got) {
-  lw_msg m;
+  lw_legacy_msg m;
   lw_rd_group(&it->c, "Message");
   it->in_batch = true;
-  int err = lw_msg_decode(&it->c, &m);
+  int err = lw_legacy_msg_decode(&it->c, &m);
   if (err)
     return err;
   lw_batch *b = &it->batch;
@@ -266,9 +266,9 @@ static int next_legacy(lw_records_iter *it, lw_record *rec, bool *got) {
 
 /* One inner message of a compressed wrapper. */
 static int next_inner(lw_records_iter *it, lw_record *rec) {
-  lw_msg m;
+  lw_legacy_msg m;
   lw_rd_group(&it->rc, "Message");
-  int err = lw_msg_decode(&it->rc, &m);
+  int err = lw_legacy_msg_decode(&it->rc, &m);
   lw_rd_group_end(&it->rc);
   if (err)
     return lw_cur_fail(&it->c, err);
