@@ -1,11 +1,13 @@
-/* cmds.h — logwire's subcommands. Each takes the arguments from the command's name on
- * (argv[0] is "stats" for `logwire stats ...`) and returns the process's exit status. */
+/* cmds.h — the subcommands of the logwire binary; each returns the process exit code
+ * (0 ok, 1 delivery or runtime failure, 2 usage or configuration error). */
 #ifndef LW_CMDS_H
 #define LW_CMDS_H
 
-/* logwire stats [-a HOST:PORT] [--prometheus]: print a running agent's /stats (JSON) or
- * /metrics (Prometheus text). Exit 0, 1 when the agent is unreachable or answers an error,
- * 2 for bad usage. */
+int lw_cmd_produce(int argc, char **argv);
+int lw_cmd_consume(int argc, char **argv);
+int lw_cmd_metadata(int argc, char **argv);
+int lw_cmd_versions(int argc, char **argv);
+int lw_cmd_run(int argc, char **argv);
 int lw_cmd_stats(int argc, char **argv);
 
 #endif
