@@ -72,16 +72,26 @@ int lw_json_escape(lw_buf *b, const void *s, size_t n) {
     return b->err;
   b->data[b->len++] = '"';
   while (p < end) {
+    /* Extend the run of bytes copied as they are: 8 clean ASCII bytes at a time, then byte
+     * by byte, with valid UTF-8 sequences inside the run. */
     const uint8_t *run = p;
-    while (end - p >= 8) {
-      uint64_t w;
-      memcpy(&w, p, 8);
-      if (word_needs_attention(w))
-        break;
-      p += 8;
+    for (;;) {
+      while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if (word_needs_attention(w))
+          break;
+        p += 8;
+      }
+      while (p < end && esc_class[*p] == 0)
+        p++;
+      size_t k;
+      if (p < end && esc_class[*p] == 2 && (k = utf8_len(p, (size_t)(end - p))) != 0) {
+        p += k;
+        continue;
+      }
+      break;
     }
-    while (p < end && esc_class[*p] == 0)
-      p++;
     if (p > run) {
       if (lw_buf_reserve(b, (size_t)(p - run) + 1))
         return b->err;
@@ -90,14 +100,6 @@ int lw_json_escape(lw_buf *b, const void *s, size_t n) {
     }
     if (p == end)
       break;
-    if (esc_class[*p] == 2) {
-      size_t k = utf8_len(p, (size_t)(end - p));
-      if (k) {
-        lw_buf_append(b, p, k);
-        p += k;
-        continue;
-      }
-    }
     /* Escape one byte: short forms, else \u00XX (controls and invalid UTF-8 bytes). */
     char e[6] = {'\\', short_esc[*p], '0', '0', 0, 0}; /* \x or \u00XX */
     size_t en = 2;
@@ -286,7 +288,15 @@ int lw_json_record(lw_buf *b, const char *host, const char *path, uint64_t offse
   char ts[32];
   lw_json_fmt_ts(ts, wall_ms);
   char num[24];
-  int nn = snprintf(num, sizeof num, "%llu", (unsigned long long)offset);
+  int nn = 0;
+  do /* digits backwards, then reversed: no snprintf on the hot path */
+    num[nn++] = (char)('0' + offset % 10);
+  while ((offset /= 10) != 0);
+  for (int i = 0; i < nn / 2; i++) {
+    char t = num[i];
+    num[i] = num[nn - 1 - i];
+    num[nn - 1 - i] = t;
+  }
   /* Written directly rather than through lw_json: the shape is fixed. */
   lw_buf_append(b, "{\"host\":", 8);
   lw_json_escape(b, host, strlen(host));
