@@ -185,7 +185,7 @@ static bool parse_int(const char *s, long long *out) {
   return true;
 }
 
-static int parse_bool(const char *v) {
+static int parse_flag(const char *v) {
   static const char *yes[] = {"true", "yes", "on", "1"}, *no[] = {"false", "no", "off", "0"};
   for (int i = 0; i < 4; i++) {
     if (strcmp(v, yes[i]) == 0)
@@ -354,7 +354,7 @@ int lw_ckey_set(const lw_ckey *k, void *base, const char *v, char *err, size_t e
       *(size_t *)f = (size_t)u;
       return LW_OK;
     case LW_CT_BOOL:
-      if ((i = parse_bool(v)) < 0) {
+      if ((i = parse_flag(v)) < 0) {
         snprintf(err, errlen, "expected true or false");
         return LW_ERR_CONFIG;
       }
