@@ -81,50 +81,48 @@ static bool needs_quotes(const char *s, size_t n) {
   return false;
 }
 
+/* Two-character escapes inside quotes; other controls are \u00XX. */
+static const char short_esc[128] = {
+    ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
+
 static void put_quoted(w *o, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  put(o, "\"", 1);
-  for (size_t i = 0; i < n && !o->full; i++) {
+  if (o->full)
+    return;
+  if (o->cap - o->len < 2) { /* not even room for "" */
+    o->full = true;
+    return;
+  }
+  o->p[o->len++] = '"';
+  for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    char e[6];
-    size_t en = 2;
-    e[0] = '\\';
-    switch (c) {
-      case '"':
-        e[1] = '"';
-        break;
-      case '\\':
-        e[1] = '\\';
-        break;
-      case '\n':
-        e[1] = 'n';
-        break;
-      case '\r':
-        e[1] = 'r';
-        break;
-      case '\t':
-        e[1] = 't';
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          memcpy(e + 1, "u00", 3);
-          e[4] = hex[c >> 4];
-          e[5] = hex[c & 15];
-          en = 6;
-        } else {
-          e[0] = (char)c;
-          en = 1;
-        }
+    char e[6] = {(char)c};
+    size_t en = 1;
+    if (c < 0x80 && short_esc[c]) {
+      e[0] = '\\';
+      e[1] = short_esc[c];
+      en = 2;
+    } else if (c < 0x20 || c == 0x7f) {
+      memcpy(e, "\\u00", 4);
+      e[4] = hex[c >> 4];
+      e[5] = hex[c & 15];
+      en = 6;
     }
-    if (en > o->cap - o->len) {
+    if (en + 1 > o->cap - o->len) { /* + 1: the closing quote must fit too */
       o->full = true;
       break;
     }
-    put(o, e, en);
+    memcpy(o->p + o->len, e, en);
+    o->len += en;
   }
-  /* The closing quote may use the reserved tail, so a cut value stays balanced. */
-  if (o->full)
-    memcpy(o->p + o->len, "...", 3), o->len += 3;
+  /* Invariant: while not full, len <= cap. A cut value's mark and closing quote go into the
+   * reserved tail, so the line stays balanced. */
+  if (!o->full && o->len >= o->cap)
+    o->full = true;
+  if (o->full) {
+    memcpy(o->p + o->len, "...", 3);
+    o->len += 3;
+  }
   o->p[o->len++] = '"';
 }
 

@@ -163,3 +163,41 @@ Test(log, long_values_are_cut_and_stay_balanced) {
   cr_assert_leq(n, LW_LOG_LINE_MAX);
   cr_assert_str_eq(s + n - 7, "\\n...\"\n");
 }
+
+Test(log, every_length_near_the_ceiling_stays_in_bounds) {
+  /* Values ending at, just before and just after the ceiling, quoted or not, followed by
+   * more fields: the line never passes LW_LOG_LINE_MAX (ASan watches the buffer's end). */
+  static char v[LW_LOG_LINE_MAX + 64];
+  for (size_t n = LW_LOG_LINE_MAX - 120; n < LW_LOG_LINE_MAX + 20; n++) {
+    for (int quoted = 0; quoted < 2; quoted++) {
+      memset(v, 'v', n);
+      v[n] = 0;
+      if (quoted)
+        v[0] = ' ';
+      lw_kv kv[] = {LW_S("k", v), LW_S("next", "a b"), LW_I("n", 7), LW_KV_END_};
+      char *out = malloc(LW_LOG_LINE_MAX); /* exact size: overruns are caught */
+      size_t len = lw_log_format(out, T0, LW_LOG_INFO, "m", kv);
+      cr_assert_leq(len, LW_LOG_LINE_MAX, "n=%zu quoted=%d", n, quoted);
+      cr_assert_eq(out[len - 1], '\n');
+      size_t quotes = 0;
+      for (size_t i = 0; i < len; i++)
+        quotes += out[i] == '"';
+      cr_assert_eq(quotes % 2, 0, "balanced quotes, n=%zu quoted=%d", n, quoted);
+      free(out);
+    }
+  }
+  /* The same with a long message, and a field after it whose quotes may not fit. */
+  for (size_t n = LW_LOG_LINE_MAX - 80; n < LW_LOG_LINE_MAX; n++) {
+    memset(v, 'm', n);
+    v[n] = 0;
+    lw_kv kv[] = {LW_S("k", "a b"), LW_KV_END_};
+    char *out = malloc(LW_LOG_LINE_MAX);
+    size_t len = lw_log_format(out, T0, LW_LOG_INFO, v, kv);
+    cr_assert_leq(len, LW_LOG_LINE_MAX, "message n=%zu", n);
+    size_t quotes = 0;
+    for (size_t i = 0; i < len; i++)
+      quotes += out[i] == '"';
+    cr_assert_eq(quotes % 2, 0, "balanced quotes, message n=%zu", n);
+    free(out);
+  }
+}
