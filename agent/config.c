@@ -202,31 +202,26 @@ static int do_kafka(ctx *x) {
     return LW_OK;
   }
   char err[256];
+  int rc = LW_ERR_NOMEM;
   /* Canonical name per entry, to catch one option set twice under two spellings, and to put
    * a combination error on the line that set the option. */
   char(*canon)[64] = calloc(s->n ? s->n : 1, sizeof(*canon));
   bool *failed = calloc(s->n ? s->n : 1, sizeof(*failed));
-  if (!canon || !failed) {
-    free(canon);
-    free(failed);
-    return LW_ERR_NOMEM;
-  }
+  if (!canon || !failed)
+    goto out;
   for (size_t i = 0; i < s->n; i++) {
     const lw_ini_entry *e = &s->entries[i];
     failed[i] = true;
     if (e->bad)
       continue;
-    int rc = lw_producer_conf_set(&x->c->kafka, e->key, e->value, err, sizeof err);
-    if (rc == LW_ERR_NOMEM) {
-      free(canon);
-      free(failed);
-      return rc;
-    }
-    if (rc == LW_ERR_NOT_FOUND) {
+    int set = lw_producer_conf_set(&x->c->kafka, e->key, e->value, err, sizeof err);
+    if (set == LW_ERR_NOMEM)
+      goto out;
+    if (set == LW_ERR_NOT_FOUND) {
       unknown_key(x, -1, e);
       continue;
     }
-    if (rc != LW_OK) {
+    if (set != LW_OK) {
       err_at(x, e->line, e->key, "%s", err);
       normalize(canon[i], sizeof canon[i], e->key);
       continue;
@@ -257,9 +252,11 @@ static int do_kafka(ctx *x) {
     if (!skip)
       err_at(x, line, shown, "%s", err);
   }
+  rc = LW_OK;
+out:
   free(failed);
   free(canon);
-  return LW_OK;
+  return rc;
 }
 
 /* ---- Whole file ---- */
