@@ -1,0 +1,530 @@
+/* http.c — minimal non-blocking HTTP/1.1 server for the stats endpoint (see http.h).
+ *
+ * A connection goes READ -> WRITE -> LINGER -> closed. LINGER: after the response is sent the
+ * write side is shut down and whatever the client still sends is read and dropped until it
+ * closes (or the deadline passes); closing at once with unread bytes would make the kernel
+ * send a reset, which can destroy the response before the client has read it. */
+#include "agent/http.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proto/err.h"
+
+#define MAX_ROUTES      16
+#define ACCEPT_RETRY_US 100000 /* after EMFILE and the like */
+#define DRAIN_ROUNDS    16     /* reads per wake-up while lingering */
+#define DEFAULT_CT      "text/plain; charset=utf-8"
+
+enum { ST_READ, ST_WRITE, ST_LINGER };
+
+typedef struct route {
+  char *path;
+  lw_http_handler fn;
+  void *ud;
+} route;
+
+typedef struct conn {
+  lw_http_server *srv;
+  int fd;
+  int state;
+  lw_timer timer;
+  lw_buf out;
+  size_t sent;
+  size_t inlen;
+  struct conn *prev, *next;
+  char in[]; /* srv->o.max_request + 1 bytes */
+} conn;
+
+struct lw_http_server {
+  lw_loop *loop;
+  int lfd;
+  int port;
+  lw_http_opts o;
+  route routes[MAX_ROUTES];
+  int nroutes;
+  conn *conns;
+  int nconns;
+  bool backoff; /* accept failed for lack of resources: wait for the retry timer */
+  lw_timer retry;
+};
+
+int lw_http_split_addr(const char *addr, char *host, size_t hostlen, int *port) {
+  const char *h = addr, *colon;
+  size_t hn;
+  if (addr[0] == '[') {
+    const char *close = strchr(addr, ']');
+    if (!close || close[1] != ':')
+      return LW_ERR_CONFIG;
+    h = addr + 1;
+    hn = (size_t)(close - h);
+    colon = close + 1;
+  } else {
+    colon = strrchr(addr, ':');
+    if (!colon)
+      return LW_ERR_CONFIG;
+    hn = (size_t)(colon - addr);
+    if (memchr(addr, ':', hn))
+      return LW_ERR_CONFIG; /* IPv6 needs brackets */
+  }
+  if (hn == 0)
+    return LW_ERR_CONFIG;
+  long p = 0;
+  const char *d = colon + 1;
+  if (!*d || strlen(d) > 5)
+    return LW_ERR_CONFIG;
+  for (; *d; d++) {
+    if (*d < '0' || *d > '9')
+      return LW_ERR_CONFIG;
+    p = p * 10 + (*d - '0');
+  }
+  if (p > 65535)
+    return LW_ERR_CONFIG;
+  if (host) {
+    if (hn >= hostlen)
+      return LW_ERR_CONFIG;
+    memcpy(host, h, hn);
+    host[hn] = 0;
+  }
+  if (port)
+    *port = (int)p;
+  return LW_OK;
+}
+
+/* ---- Connections ---- */
+
+static void update_listen(lw_http_server *s) {
+  bool want = !s->backoff && s->nconns < s->o.max_conns;
+  lw_loop_mod(s->loop, s->lfd, want ? LW_EV_READ : 0);
+}
+
+static void conn_close(conn *c) {
+  lw_http_server *s = c->srv;
+  lw_loop_del(s->loop, c->fd);
+  close(c->fd);
+  lw_timer_stop(s->loop, &c->timer);
+  lw_buf_free(&c->out);
+  if (c->prev)
+    c->prev->next = c->next;
+  else
+    s->conns = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  free(c);
+  s->nconns--;
+  update_listen(s);
+}
+
+static void conn_drain(conn *c) {
+  char scratch[4096];
+  for (int i = 0; i < DRAIN_ROUNDS; i++) {
+    ssize_t r = recv(c->fd, scratch, sizeof scratch, 0);
+    if (r > 0)
+      continue;
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return;
+    conn_close(c); /* EOF or error: the client has the response or is gone */
+    return;
+  }
+}
+
+static void conn_write(conn *c) {
+  while (c->sent < c->out.len) {
+    ssize_t r = send(c->fd, c->out.data + c->sent, c->out.len - c->sent, MSG_NOSIGNAL);
+    if (r > 0) {
+      c->sent += (size_t)r;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      lw_loop_mod(c->srv->loop, c->fd, LW_EV_WRITE);
+      return;
+    } else {
+      conn_close(c);
+      return;
+    }
+  }
+  lw_buf_free(&c->out);
+  shutdown(c->fd, SHUT_WR);
+  c->state = ST_LINGER;
+  lw_loop_mod(c->srv->loop, c->fd, LW_EV_READ);
+  conn_drain(c);
+}
+
+static const char *reason(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+  }
+  return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+}
+
+/* Queue the whole response and start writing it. body may be NULL (a short text of the status
+ * is sent instead); head_only leaves the body out but keeps its Content-Length. */
+static void respond(conn *c, int status, const char *ctype, const void *body, size_t len,
+                    bool head_only) {
+  char text[64];
+  if (!body) {
+    len = (size_t)snprintf(text, sizeof text, "%d %s\n", status, reason(status));
+    body = text;
+    ctype = DEFAULT_CT;
+  }
+  char head[512];
+  int hn = snprintf(head, sizeof head,
+                    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                    "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
+                    status, reason(status), ctype ? ctype : DEFAULT_CT, len,
+                    status == 405 ? "Allow: GET, HEAD\r\n" : "");
+  lw_buf_init(&c->out, (size_t)hn + len + 1);
+  lw_buf_append(&c->out, head, (size_t)hn);
+  if (!head_only)
+    lw_buf_append(&c->out, body, len);
+  if (c->out.err) {
+    conn_close(c);
+    return;
+  }
+  c->sent = 0;
+  c->state = ST_WRITE;
+  conn_write(c);
+}
+
+static bool is_tchar(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+/* Parse the request head in c->in[0..n) (NUL-terminating fields in place) and answer it. */
+static void handle(conn *c, size_t n) {
+  lw_http_server *s = c->srv;
+  char *p = c->in, *end = c->in + n;
+  char *eol = memchr(p, '\n', n);
+  char *line_end = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+  /* Request line: METHOD SP target SP HTTP/x.y */
+  char *m = p;
+  while (p < line_end && is_tchar(*p))
+    p++;
+  if (p == m || p - m > 16 || p >= line_end || *p != ' ')
+    goto bad;
+  *p++ = 0;
+  char *target = p;
+  while (p < line_end && *p != ' ' && (unsigned char)*p > 0x20 && *p != 0x7f)
+    p++;
+  if (p == target || p >= line_end || *p != ' ')
+    goto bad;
+  *p++ = 0;
+  size_t vn = (size_t)(line_end - p);
+  if (vn != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' ||
+      p[7] < '0' || p[7] > '9')
+    goto bad;
+  bool version_ok = p[5] == '1' && (p[7] == '0' || p[7] == '1');
+  /* Header fields: "name:" with a token name; no obsolete line folding. */
+  for (p = eol + 1; p < end;) {
+    char *e = memchr(p, '\n', (size_t)(end - p));
+    if (!e)
+      break; /* not reached: the head ends with an empty line */
+    char *le = e > p && e[-1] == '\r' ? e - 1 : e;
+    if (le == p)
+      break; /* the empty line ending the head */
+    char *q = p;
+    while (q < le && is_tchar(*q))
+      q++;
+    if (q == p || q >= le || *q != ':')
+      goto bad;
+    p = e + 1;
+  }
+  if (!version_ok) {
+    respond(c, 505, NULL, NULL, 0, false);
+    return;
+  }
+  bool head = strcmp(m, "HEAD") == 0;
+  if (!head && strcmp(m, "GET") != 0) {
+    respond(c, 405, NULL, NULL, 0, false);
+    return;
+  }
+  /* absolute-form ("http://host/path", RFC 9112 3.2.2): keep the path. */
+  if (strncmp(target, "http://", 7) == 0) {
+    char *slash = strchr(target + 7, '/');
+    target = slash ? slash : (char *)"/";
+  }
+  if (target[0] != '/')
+    goto bad;
+  char *query = strchr(target, '?');
+  if (query)
+    *query++ = 0;
+  lw_http_req req = {.method = m, .path = target, .query = query ? query : ""};
+  for (int i = 0; i < s->nroutes; i++) {
+    if (strcmp(s->routes[i].path, target) != 0)
+      continue;
+    lw_buf body;
+    lw_buf_init(&body, s->o.max_body);
+    const char *ctype = DEFAULT_CT;
+    int status = s->routes[i].fn(s->routes[i].ud, &req, &body, &ctype);
+    if (status < 100 || status > 599 || body.err)
+      respond(c, 500, NULL, NULL, 0, head);
+    else
+      respond(c, status, ctype, body.data ? (const void *)body.data : "", body.len, head);
+    lw_buf_free(&body);
+    return;
+  }
+  respond(c, 404, NULL, NULL, 0, head);
+  return;
+bad:
+  respond(c, 400, NULL, NULL, 0, false);
+}
+
+/* End of the request head ("\n\n" or "\n\r\n") at or after `from`, or 0. */
+static size_t head_end(const conn *c, size_t from) {
+  for (size_t i = from; i < c->inlen; i++) {
+    if (c->in[i] != '\n')
+      continue;
+    if (i + 1 < c->inlen && c->in[i + 1] == '\n')
+      return i + 2;
+    if (i + 2 < c->inlen && c->in[i + 1] == '\r' && c->in[i + 2] == '\n')
+      return i + 3;
+  }
+  return 0;
+}
+
+static void conn_read(conn *c) {
+  size_t max = c->srv->o.max_request;
+  for (;;) {
+    if (c->inlen >= max) {
+      respond(c, 431, NULL, NULL, 0, false);
+      return;
+    }
+    ssize_t r = recv(c->fd, c->in + c->inlen, max - c->inlen, 0);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return;
+    if (r <= 0) {
+      conn_close(c); /* the client went away before finishing its request */
+      return;
+    }
+    size_t from = c->inlen > 2 ? c->inlen - 2 : 0;
+    /* Binary garbage (a TLS hello, a stray protocol) is refused at once, not after the
+     * timeout: a request head holds no control bytes but CR, LF and TAB. */
+    for (size_t i = c->inlen; i < c->inlen + (size_t)r; i++) {
+      unsigned char ch = (unsigned char)c->in[i];
+      if ((ch < 0x20 && ch != '\r' && ch != '\n' && ch != '\t') || ch == 0x7f) {
+        respond(c, 400, NULL, NULL, 0, false);
+        return;
+      }
+    }
+    c->inlen += (size_t)r;
+    size_t n = head_end(c, from);
+    if (n) {
+      lw_loop_mod(c->srv->loop, c->fd, 0);
+      handle(c, n);
+      return;
+    }
+  }
+}
+
+static void on_conn(lw_loop *l, int fd, unsigned ev, void *ud) {
+  (void)l;
+  (void)fd;
+  (void)ev;
+  conn *c = ud;
+  switch (c->state) {
+    case ST_READ:
+      conn_read(c);
+      break;
+    case ST_WRITE:
+      conn_write(c);
+      break;
+    default:
+      conn_drain(c);
+      break;
+  }
+}
+
+static void on_timeout(lw_loop *l, lw_timer *t, void *ud) {
+  (void)t;
+  conn *c = ud;
+  if (c->state == ST_READ && c->inlen > 0) {
+    /* Give the 408 itself one more period to go out. */
+    lw_timer_start(l, &c->timer, (uint64_t)c->srv->o.timeout_ms * 1000);
+    lw_loop_mod(l, c->fd, 0);
+    respond(c, 408, NULL, NULL, 0, false);
+    return;
+  }
+  conn_close(c);
+}
+
+static void conn_new(lw_http_server *s, int fd) {
+  conn *c = calloc(1, sizeof(*c) + s->o.max_request + 1);
+  if (!c || lw_loop_add(s->loop, fd, LW_EV_READ, on_conn, c) != LW_OK) {
+    free(c);
+    close(fd);
+    return;
+  }
+  c->srv = s;
+  c->fd = fd;
+  c->state = ST_READ;
+  lw_buf_init(&c->out, 0);
+  lw_timer_init(&c->timer, on_timeout, c);
+  lw_timer_start(s->loop, &c->timer, (uint64_t)s->o.timeout_ms * 1000);
+  c->next = s->conns;
+  if (s->conns)
+    s->conns->prev = c;
+  s->conns = c;
+  s->nconns++;
+}
+
+static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
+  (void)l;
+  (void)t;
+  lw_http_server *s = ud;
+  s->backoff = false;
+  update_listen(s);
+}
+
+static void on_accept(lw_loop *l, int fd, unsigned ev, void *ud) {
+  (void)ev;
+  lw_http_server *s = ud;
+  while (s->nconns < s->o.max_conns) {
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd >= 0) {
+      conn_new(s, cfd);
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED)
+      continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      /* EMFILE, ENFILE, ENOBUFS, ENOMEM: a level-triggered listener would spin; pause. */
+      s->backoff = true;
+      lw_timer_start(l, &s->retry, ACCEPT_RETRY_US);
+    }
+    break;
+  }
+  update_listen(s);
+}
+
+/* ---- Server ---- */
+
+int lw_http_new(lw_loop *loop, const char *addr, const lw_http_opts *opts, lw_http_server **out) {
+  char host[256];
+  int port, saved = 0;
+  if (lw_http_split_addr(addr, host, sizeof host, &port) != LW_OK)
+    return LW_ERR_CONFIG;
+  lw_http_server *s = calloc(1, sizeof(*s));
+  if (!s)
+    return LW_ERR_NOMEM;
+  s->loop = loop;
+  s->lfd = -1;
+  s->o = (lw_http_opts){
+      .max_conns = 16, .max_request = 8192, .timeout_ms = 5000, .max_body = 4u << 20};
+  if (opts && opts->max_conns > 0)
+    s->o.max_conns = opts->max_conns;
+  if (opts && opts->max_request > 0)
+    s->o.max_request = opts->max_request;
+  if (opts && opts->timeout_ms > 0)
+    s->o.timeout_ms = opts->timeout_ms;
+  if (opts && opts->max_body > 0)
+    s->o.max_body = opts->max_body;
+  lw_timer_init(&s->retry, on_retry, s);
+
+  char portstr[8];
+  snprintf(portstr, sizeof portstr, "%d", port);
+  struct addrinfo hints = {
+      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+  struct addrinfo *ai = NULL;
+  int rc = LW_ERR_RESOLVE;
+  if (getaddrinfo(host, portstr, &hints, &ai) != 0)
+    goto fail;
+  rc = LW_ERR_IO;
+  for (struct addrinfo *a = ai; a && s->lfd < 0; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      saved = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+      saved = errno;
+      close(fd);
+      continue;
+    }
+    s->lfd = fd;
+  }
+  freeaddrinfo(ai);
+  if (s->lfd < 0) {
+    errno = saved;
+    goto fail;
+  }
+  struct sockaddr_storage ss;
+  socklen_t sl = sizeof ss;
+  if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) != 0)
+    goto fail;
+  s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                           : ((struct sockaddr_in *)&ss)->sin_port);
+  if ((rc = lw_loop_add(loop, s->lfd, LW_EV_READ, on_accept, s)) != LW_OK)
+    goto fail;
+  *out = s;
+  return LW_OK;
+fail:
+  saved = errno;
+  if (s->lfd >= 0)
+    close(s->lfd);
+  free(s);
+  errno = saved;
+  return rc;
+}
+
+int lw_http_route(lw_http_server *s, const char *path, lw_http_handler fn, void *ud) {
+  if (s->nroutes == MAX_ROUTES)
+    return LW_ERR_TOO_LARGE;
+  char *p = strdup(path);
+  if (!p)
+    return LW_ERR_NOMEM;
+  s->routes[s->nroutes++] = (route){.path = p, .fn = fn, .ud = ud};
+  return LW_OK;
+}
+
+int lw_http_port(const lw_http_server *s) {
+  return s->port;
+}
+
+int lw_http_conns(const lw_http_server *s) {
+  return s->nconns;
+}
+
+void lw_http_free(lw_http_server *s) {
+  if (!s)
+    return;
+  while (s->conns)
+    conn_close(s->conns);
+  lw_timer_stop(s->loop, &s->retry);
+  lw_loop_del(s->loop, s->lfd);
+  close(s->lfd);
+  for (int i = 0; i < s->nroutes; i++)
+    free(s->routes[i].path);
+  free(s);
+}
