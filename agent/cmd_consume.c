@@ -17,15 +17,15 @@
 #include "proto/list_offsets.h"
 
 #define PART_MAX_BYTES (1024 * 1024)
-#define OFF_BEGINNING (-2)
-#define OFF_END (-1)
+#define OFF_BEGINNING  (-2)
+#define OFF_END        (-1)
 
 typedef struct cpart {
   int32_t id;
-  int64_t next;    /* next offset to fetch, -1 while unresolved */
-  int64_t hw;      /* high watermark from the last fetch */
-  bool at_end;     /* reached hw (for -e) */
-  bool busy;       /* a request for it is in flight */
+  int64_t next; /* next offset to fetch, -1 while unresolved */
+  int64_t hw;   /* high watermark from the last fetch */
+  bool at_end;  /* reached hw (for -e) */
+  bool busy;    /* a request for it is in flight */
   uint64_t retry_at;
 } cpart;
 
@@ -35,7 +35,7 @@ typedef struct con_run {
   lw_topic_info *topic;
   const char *topic_name;
   int32_t only_part;
-  int64_t start;   /* OFF_BEGINNING, OFF_END, >= 0 absolute, or < -2: -start-2 from the end */
+  int64_t start; /* OFF_BEGINNING, OFF_END, >= 0 absolute, or < -2: -start-2 from the end */
   bool exit_at_end, print_key, stop, started;
   int64_t max_count, count;
   cpart *parts;
@@ -82,7 +82,8 @@ static void finish_if_done(con_run *r) {
 static void part_error(con_run *r, cpart *p, int err) {
   uint64_t now = lw_now_us();
   if (err == LW_KAFKA_OFFSET_OUT_OF_RANGE) {
-    fprintf(stderr, "logwire consume: %s[%d]: offset %" PRId64 " out of range, from the beginning\n",
+    fprintf(stderr,
+            "logwire consume: %s[%d]: offset %" PRId64 " out of range, from the beginning\n",
             r->topic_name, p->id, p->next);
     p->next = -1;
     r->start = OFF_BEGINNING;
@@ -267,7 +268,8 @@ static void send_for_leader(con_run *r, int32_t leader, bool offsets) {
       lp[i] = (lw_lo_req_part){.PartitionIndex = q->p[i]->id,
                                .CurrentLeaderEpoch = -1,
                                .Timestamp = r->start == OFF_BEGINNING ? -2 : -1};
-    lw_lo_req_topic t = {.Name = lw_str_c(r->topic_name), .Partitions = lp, .PartitionsCount = q->n};
+    lw_lo_req_topic t = {
+        .Name = lw_str_c(r->topic_name), .Partitions = lp, .PartitionsCount = q->n};
     lw_lo_req lq = {.ReplicaId = -1, .Topics = &t, .TopicsCount = 1, .TimeoutMs = 30000};
     rc = lw_lo_req_encode(b, v, &lq);
   } else if (!offsets && (fpp = calloc((size_t)q->n, sizeof(*fpp)))) {
@@ -423,7 +425,9 @@ int lw_cmd_consume(int argc, char **argv) {
   lw_loop_signal(r.cli.loop, SIGTERM, on_signal, &r);
   lw_prepare_init(&r.prep, on_prepare, &r);
   lw_prepare_start(r.cli.loop, &r.prep);
-  uint64_t deadline = lw_now_us() + (uint64_t)(r.cli.conf.connect_timeout_ms + r.cli.conf.request_timeout_ms) * 1000u;
+  uint64_t deadline =
+      lw_now_us() +
+      (uint64_t)(r.cli.conf.connect_timeout_ms + r.cli.conf.request_timeout_ms) * 1000u;
   while (!r.stop) {
     if (lw_loop_run_once(r.cli.loop, 100) != LW_OK)
       break;

@@ -552,7 +552,9 @@ void lw_cluster_refresh(lw_cluster *cl, bool all_topics) {
   schedule(cl, cl->last_md_us && gap < MD_MIN_GAP_US ? MD_MIN_GAP_US - gap : 0);
 }
 
-void lw_cluster_set_auto_create(lw_cluster *cl, bool on) { cl->no_auto_create = !on; }
+void lw_cluster_set_auto_create(lw_cluster *cl, bool on) {
+  cl->no_auto_create = !on;
+}
 
 bool lw_cluster_has_metadata(const lw_cluster *cl) {
   return cl->have_md;

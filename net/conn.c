@@ -595,14 +595,18 @@ static void on_apiversions(lw_conn *c, int err, const uint8_t *body, size_t len,
   lw_cur_init(&cur, body, len);
   lw_apiver_resp r;
   int rc = lw_apiver_resp_decode(&cur, c->apiver_try, &a, &r);
-  if (rc == LW_OK && r.ErrorCode == LW_KAFKA_UNSUPPORTED_VERSION) {
-    int16_t lo, hi;
-    /* The broker answered in the v0 layout with its own range: ask again within it. */
-    if (lw_apiver_find(&r, LW_API_API_VERSIONS, &lo, &hi) && hi < c->apiver_try && hi >= 0) {
-      lw_arena_free(&a);
-      send_apiversions(c, hi);
-      return;
-    }
+  int16_t first_err = len >= 2 ? (int16_t)((uint16_t)body[0] << 8 | body[1]) : 0;
+  if (first_err == LW_KAFKA_UNSUPPORTED_VERSION && c->apiver_try > 0) {
+    /* A broker that does not know this version answers in the v0 layout with its own range:
+     * ask again within it. When the answer gives no usable range (some implementations do
+     * not follow the v0 layout), v0 is the version every broker understands. */
+    int16_t lo, hi, next = 0;
+    if (rc == LW_OK && lw_apiver_find(&r, LW_API_API_VERSIONS, &lo, &hi) && hi >= 0 &&
+        hi < c->apiver_try)
+      next = hi;
+    lw_arena_free(&a);
+    send_apiversions(c, next);
+    return;
   }
   if (rc != LW_OK || r.ErrorCode != 0) {
     logf_(c, 3, "ApiVersions v%d failed: %s", c->apiver_try,

@@ -16,7 +16,11 @@
  *   topicerr TOPIC CODE             every Metadata answer gives CODE for TOPIC
  *   rtt ID MS                       add MS of round-trip time to broker ID
  *   ping                            answers ok (to synchronise)
- * It exits on "quit", end of input, SIGINT or SIGTERM. */
+ * It exits on "quit", end of input, SIGINT or SIGTERM.
+ *
+ * librdkafka 2.0.2's mock writes ListOffsets v4+ LeaderEpoch as an int64 where the protocol has
+ * an int32, so by default the cluster advertises ListOffsets v0-v3 only (clients then use v3,
+ * which it encodes correctly); `-a 2:MIN:MAX` overrides this. */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -133,6 +137,7 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  rd_kafka_mock_set_apiversion(mc, 2 /* ListOffsets */, 0, 3);
   for (int i = 0; i < napis; i++) {
     int k, lo, hi;
     if (sscanf(apis[i], "%d:%d:%d", &k, &lo, &hi) != 3 ||
