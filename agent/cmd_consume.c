@@ -288,7 +288,7 @@ static void send_for_leader(con_run *r, int32_t leader, bool offsets) {
     lw_fetch_req fq = {.ClusterId = LW_STR_NULL,
                        .ReplicaId = -1,
                        .ReplicaState = {.ReplicaId = -1, .ReplicaEpoch = -1},
-                       .MaxWaitMs = 500,
+                       .MaxWaitMs = r->exit_at_end ? 100 : 500,
                        .MinBytes = 1,
                        .MaxBytes = (int32_t)r->cli.conf.fetch_max_bytes,
                        .IsolationLevel = 0,

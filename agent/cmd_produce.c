@@ -172,6 +172,20 @@ static void pump(prod_run *r) {
     lw_producer_flush(r->p);
 }
 
+static void print_summary(const prod_run *r, const char *topic, double secs,
+                          const lw_producer_stats *ps) {
+  fprintf(stderr,
+          "logwire produce: %" PRIu64 " records (%" PRIu64 " bytes) to %s: %" PRIu64
+          " delivered, %" PRIu64 " failed in %.2f s",
+          r->lines, r->bytes, topic, r->ok, r->failed, secs);
+  if (r->too_large)
+    fprintf(stderr, " (TOO_LARGE: %" PRIu64, r->too_large);
+  for (int i = 0; i < ps->nfail; i++)
+    fprintf(stderr, "%s%s: %" PRIu64, r->too_large || i ? ", " : " (",
+            lw_err_name(ps->fail[i].err), ps->fail[i].count);
+  fprintf(stderr, "%s\n", r->too_large || ps->nfail ? ")" : "");
+}
+
 static void on_stdin(lw_loop *l, int fd, unsigned ev, void *ud) {
   (void)l, (void)fd, (void)ev;
   pump(ud);
@@ -286,16 +300,8 @@ int lw_cmd_produce(int argc, char **argv) {
   double secs = (double)(lw_now_us() - t0) / 1e6;
   lw_producer_stats ps;
   lw_producer_stats_get(r.p, &ps);
-  fprintf(stderr,
-          "logwire produce: %" PRIu64 " records (%" PRIu64 " bytes) to %s: %" PRIu64
-          " delivered, %" PRIu64 " failed in %.2f s",
-          r.lines, r.bytes, topic, r.ok, r.failed, secs);
-  if (r.too_large)
-    fprintf(stderr, "%s TOO_LARGE: %" PRIu64, " (", r.too_large);
-  for (int i = 0; i < ps.nfail; i++)
-    fprintf(stderr, "%s%s: %" PRIu64, r.too_large || i ? ", " : " (", lw_err_name(ps.fail[i].err),
-            ps.fail[i].count);
-  fprintf(stderr, "%s\n", r.too_large || ps.nfail ? ")" : "");
+  if (r.cli.verbosity >= 0 || r.failed)
+    print_summary(&r, topic, secs, &ps);
 out:
   if (!r.regular && r.watching)
     lw_loop_del(r.cli.loop, r.fd);
