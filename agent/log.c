@@ -82,7 +82,7 @@ static bool needs_quotes(const char *s, size_t n) {
 }
 
 /* Two-character escapes inside quotes; other controls are \u00XX. */
-static const char short_esc[128] = {
+static const char logfmt_esc[128] = {
     ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
 
 static void put_quoted(w *o, const char *s, size_t n) {
@@ -98,9 +98,9 @@ static void put_quoted(w *o, const char *s, size_t n) {
     unsigned char c = (unsigned char)s[i];
     char e[6] = {(char)c};
     size_t en = 1;
-    if (c < 0x80 && short_esc[c]) {
+    if (c < 0x80 && logfmt_esc[c]) {
       e[0] = '\\';
-      e[1] = short_esc[c];
+      e[1] = logfmt_esc[c];
       en = 2;
     } else if (c < 0x20 || c == 0x7f) {
       memcpy(e, "\\u00", 4);

@@ -359,11 +359,13 @@ Test(batch, fetch_batches_are_the_produced_batches) {
 /* Every prefix of every fixture: the iteration ends cleanly (a partial batch at the end is
  * not an error) after exactly the records of the complete batches. */
 Test(batch, every_truncated_prefix_ends_cleanly) {
-  const char *files[] = {"077-java-consumer-Fetch-v18-resp-p0.bin",
-                         "077-java-consumer-Fetch-v18-resp-p2.bin",
-                         "031-java-producer-lz4-keys-Produce-v13-p2.bin",
-                         "021-java-producer-gzip-keys-Produce-v13-p0.bin"};
-  for (size_t k = 0; k < 4; k++) {
+  const char *files[NFX + 3];
+  for (size_t k = 0; k < NFX; k++)
+    files[k] = fixtures[k].file;
+  files[NFX] = "077-java-consumer-Fetch-v18-resp-p0.bin";
+  files[NFX + 1] = "077-java-consumer-Fetch-v18-resp-p1.bin";
+  files[NFX + 2] = "077-java-consumer-Fetch-v18-resp-p2.bin";
+  for (size_t k = 0; k < NFX + 3; k++) {
     size_t n;
     char path[256];
     snprintf(path, sizeof path, FX "%s", files[k]);
@@ -388,7 +390,7 @@ Test(batch, every_truncated_prefix_ends_cleanly) {
       lw_cur c;
       lw_batch b;
       lw_cur_init(&c, cut, len);
-      if (len < n && k >= 2)
+      if (len < n && k < NFX) /* single-batch files */
         cr_assert_neq(lw_batch_decode(&c, &b), LW_OK, "a cut batch never decodes");
       free(cut);
     }
@@ -400,12 +402,11 @@ Test(batch, every_truncated_prefix_ends_cleanly) {
  * Magic it is LW_ERR_UNSUPPORTED; in BatchLength some error; in BaseOffset or
  * PartitionLeaderEpoch (not under the CRC) the batch still decodes. */
 Test(batch, flipped_bytes) {
-  const char *files[] = {"011-java-producer-none-keys-Produce-v13-p2.bin",
-                         "026-java-producer-lz4-Produce-v13-p0.bin"};
-  for (size_t k = 0; k < 2; k++) {
+  for (size_t k = 0; k < NFX; k++) {
+    const char *file = fixtures[k].file;
     size_t n;
     char path[256];
-    snprintf(path, sizeof path, FX "%s", files[k]);
+    snprintf(path, sizeof path, FX "%s", file);
     uint8_t *p = fixture_read(path, &n);
     for (size_t i = 0; i < n; i++) {
       for (int bit = 0; bit < 8; bit += 3) {
@@ -415,7 +416,7 @@ Test(batch, flipped_bytes) {
         lw_cur_init(&c, p, n);
         int err = lw_batch_decode(&c, &b);
         if (i >= 17)
-          cr_assert_eq(err, LW_ERR_CRC, "%s byte %zu", files[k], i);
+          cr_assert_eq(err, LW_ERR_CRC, "%s byte %zu", file, i);
         else if (i == 16)
           cr_assert_eq(err, LW_ERR_UNSUPPORTED);
         else if (i >= 8 && i < 12)
