@@ -1,7 +1,6 @@
 /* fuzz_fetch.c — libFuzzer target for the Fetch (key 1) v4-v18 decoders: the input is one frame
  * (no Size prefix), read as a request and as a response of every version; whatever decodes
- * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs.
- */
+ * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs. */
 // seeds: tests/fixtures/*/*Fetch*.bin
 #include "proto/fetch.h"
 #include "tests/fuzz/fuzz_util.h"

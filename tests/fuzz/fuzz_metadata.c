@@ -1,7 +1,6 @@
 /* fuzz_metadata.c — libFuzzer target for the Metadata (key 3) v0-v13 decoders: the input is one
  * frame (no Size prefix), read as a request and as a response of every version; whatever decodes
- * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs.
- */
+ * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs. */
 // seeds: tests/fixtures/*/*Metadata*.bin
 #include "proto/metadata.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,7 +1,6 @@
 /* fuzz_produce.c — libFuzzer target for the Produce (key 0) v0-v13 decoders: the input is one frame
  * (no Size prefix), read as a request and as a response of every version; whatever decodes
- * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs.
- */
+ * must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs. */
 // seeds: tests/fixtures/*/*Produce*.bin
 #include "proto/produce.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -1,8 +1,8 @@
 /* fuzz_sasl.c — libFuzzer target for the SaslHandshake (key 17) v0-v1 and SaslAuthenticate
  * (key 36) v0-v2 decoders: the input is one frame, read as requests and responses of both APIs
  * at every version; whatever decodes must re-encode to stable bytes. Traced for some inputs
- * (AuthBytes are traced redacted). No capture has SASL, so the seeds are hand-made frames
- * written by the first run into the corpus directory, plus every fixture as raw bytes. */
+ * (AuthBytes are traced redacted). No capture has SASL: the seeds are small frames of other
+ * APIs, and the body-only pass lets short mutations reach the SASL decoders. */
 // seeds: tests/fixtures/*/*ApiVersions-v0*.bin tests/fixtures/*/*InitProducerId-v0*.bin
 #include "proto/sasl.h"
 #include "tests/fuzz/fuzz_util.h"

@@ -543,6 +543,10 @@ Test(produce, bad_input) {
   cr_assert_eq(lw_produce_req_encode(&b, 13, &r), LW_ERR_INVALID_ARG);
   lw_buf_reset(&b);
   cr_assert_eq(lw_produce_req_encode(&b, 14, &r), LW_ERR_UNSUPPORTED);
+  lw_buf_reset(&b);
+  lw_produce_part nodata = {0, {NULL, 5000}}; /* a length without bytes */
+  t.PartitionData = &nodata;
+  cr_assert_eq(lw_produce_req_encode(&b, 13, &r), LW_ERR_INVALID_ARG);
   lw_buf_free(&b);
   lw_arena_free(&a);
 }
