@@ -9,6 +9,11 @@
 /* Records: nullable bytes; spliced when large so the batch is written straight from where the
  * producer built it. */
 static void put_records(lw_buf *b, bool flex, lw_bytes v) {
+  if (v.len > 0 && !v.p) {
+    if (!b->err)
+      b->err = LW_ERR_INVALID_ARG;
+    return;
+  }
   if (v.len < LW_PRODUCE_SPLICE_MIN) {
     lw_put_bytes(b, flex, v);
     return;
