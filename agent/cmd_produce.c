@@ -181,8 +181,8 @@ static void print_summary(const prod_run *r, const char *topic, double secs,
   if (r->too_large)
     fprintf(stderr, " (TOO_LARGE: %" PRIu64, r->too_large);
   for (int i = 0; i < ps->nfail; i++)
-    fprintf(stderr, "%s%s: %" PRIu64, r->too_large || i ? ", " : " (",
-            lw_err_name(ps->fail[i].err), ps->fail[i].count);
+    fprintf(stderr, "%s%s: %" PRIu64, r->too_large || i ? ", " : " (", lw_err_name(ps->fail[i].err),
+            ps->fail[i].count);
   fprintf(stderr, "%s\n", r->too_large || ps->nfail ? ")" : "");
 }
 

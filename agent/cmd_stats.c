@@ -17,7 +17,7 @@
 #include "proto/buf.h"
 #include "proto/err.h"
 
-#define DEFAULT_ADDR "127.0.0.1:9400"
+#define DEFAULT_ADDR "127.0.0.1:9642"
 #define TIMEOUT_MS   5000
 #define RESPONSE_MAX (64u << 20)
 

@@ -71,7 +71,7 @@ Test(config, good_file_values_and_defaults) {
                   "sasl_password = ${LW_T_PW}\n"
                   "[agent]\n"
                   "state_dir = /tmp/lw-state\n"
-                  "http = 127.0.0.1:9400\n"
+                  "http = 127.0.0.1:9642\n"
                   "log_level = debug\n"
                   "read_ahead_bytes = 4M\n"
                   "hostname = web-1\n"
@@ -107,7 +107,7 @@ Test(config, good_file_values_and_defaults) {
   cr_assert_eq(cfg.kafka.acks, -1);
   cr_assert_str_eq(cfg.kafka.sasl_password, "s3cret");
   cr_assert_str_eq(cfg.agent.state_dir, "/tmp/lw-state");
-  cr_assert_str_eq(cfg.agent.http, "127.0.0.1:9400");
+  cr_assert_str_eq(cfg.agent.http, "127.0.0.1:9642");
   cr_assert_eq(cfg.agent.log_level, 0);
   cr_assert_eq(cfg.agent.read_ahead_bytes, 4u << 20);
   cr_assert_eq(cfg.agent.shutdown_timeout_ms, 10000);
@@ -197,8 +197,8 @@ Test(config, each_kind_of_error_has_its_exact_text) {
   one_error("[sys]\n", "t.conf:3: topic: required key missing in [sys]");
   /* Bad values, one per type. */
   one_error("[agent]\nstate_dir = var/lib\n", "t.conf:4: state_dir: expected an absolute path");
-  one_error("[agent]\nhttp = 9400\n", "t.conf:4: http: expected host:port (IPv6: [addr]:port)");
-  one_error("[agent]\nhttp = ::1:9400\n", "t.conf:4: http: expected host:port (IPv6: [addr]:port)");
+  one_error("[agent]\nhttp = 9642\n", "t.conf:4: http: expected host:port (IPv6: [addr]:port)");
+  one_error("[agent]\nhttp = ::1:9642\n", "t.conf:4: http: expected host:port (IPv6: [addr]:port)");
   one_error("[agent]\nlog_level = verbose\n",
             "t.conf:4: log_level: expected debug, info, warn or error");
   one_error("[agent]\ncheckpoint_ms = 1s\n", "t.conf:4: checkpoint_ms: expected an integer");

@@ -146,7 +146,7 @@ Test(http, get_and_head) {
                       "\r\n");
   cr_assert_str_eq(last_query, "");
   free(r);
-  r = request("GET http://host:9400/stats HTTP/1.1\r\n\r\n");
+  r = request("GET http://host:9642/stats HTTP/1.1\r\n\r\n");
   cr_assert(strncmp(r, "HTTP/1.1 200 OK\r\n", 17) == 0, "absolute-form target: %s", r);
   free(r);
   wait_conns(0); /* each lingering connection closes once its client has */
@@ -343,14 +343,14 @@ Test(http, free_with_open_connections) {
 Test(http, addresses) {
   char host[64];
   int port;
-  cr_assert_eq(lw_http_split_addr("127.0.0.1:9400", host, sizeof host, &port), LW_OK);
+  cr_assert_eq(lw_http_split_addr("127.0.0.1:9642", host, sizeof host, &port), LW_OK);
   cr_assert_str_eq(host, "127.0.0.1");
-  cr_assert_eq(port, 9400);
+  cr_assert_eq(port, 9642);
   cr_assert_eq(lw_http_split_addr("[::1]:0", host, sizeof host, &port), LW_OK);
   cr_assert_str_eq(host, "::1");
   cr_assert_eq(port, 0);
   cr_assert_eq(lw_http_split_addr("localhost:65535", NULL, 0, NULL), LW_OK);
-  const char *bad[] = {"9400",   ":9400",   "host:", "host:65536", "host:12a",
+  const char *bad[] = {"9642",   ":9642",   "host:", "host:65536", "host:12a",
                        "::1:80", "[::1]80", "[::1",  "h:123456"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     cr_assert_eq(lw_http_split_addr(bad[i], NULL, 0, NULL), LW_ERR_CONFIG, "%s", bad[i]);

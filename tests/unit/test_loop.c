@@ -25,13 +25,13 @@ Test(loop, timers_fire_in_deadline_order_and_stop_cancels) {
   lw_timer_init(&c, fire, (void *)3);
   lw_timer_init(&d, fire, (void *)4);
   norder = 0;
+  uint64_t t0 = lw_now_us();
   lw_timer_start(l, &c, 3000);
   lw_timer_start(l, &a, 1000);
   lw_timer_start(l, &d, 1500);
   lw_timer_start(l, &b, 2000);
   lw_timer_stop(l, &d);
   cr_assert(!lw_timer_active(&d));
-  uint64_t t0 = lw_now_us();
   cr_assert_eq(lw_loop_run(l), LW_OK);
   cr_assert_eq(norder, 3);
   cr_assert_eq(order[0], 1);

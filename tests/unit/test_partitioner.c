@@ -1,6 +1,7 @@
 /* test_partitioner.c — murmur2 against the Java client's published test vectors, partition
  * choice, and the random generator's spread. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "net/partitioner.h"
