@@ -412,8 +412,8 @@ static uint64_t tail_start(lw_tail *t, int fd, uint64_t size) {
  * start_beginning false, else 0. Returns LW_OK or LW_ERR_IO. */
 static int first_open(lw_tail_file *f, int fd, uint64_t size) {
   lw_tail *t = f->t;
-  uint64_t off = 0;
-  bool known = false;
+  uint64_t off = 0, rec_off = 0;
+  bool known = false, had_rec = false;
   orphan *o;
   /* Several records may share an inode (reused inode, truncated file): the fingerprint
    * picks the right one; the others are stale and dropped. */
@@ -422,17 +422,19 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
       lw__orphan_free(o);
       return LW_ERR_IO;
     }
-    off = o->rec.offset;
+    had_rec = true;
+    off = rec_off = o->rec.offset;
     lw__orphan_free(o);
   }
   if (!known && lw_fp_read(fd, size, &f->fp, NULL, NULL) != LW_OK)
     return LW_ERR_IO;
-  if (known && off > size) {
-    /* Truncated while nobody watched: what it holds now is new. */
+  if (had_rec && size < rec_off) {
+    /* Shorter than its checkpoint (cut while nobody watched): what it holds now is new. */
     t->st.truncations++;
     lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: shorter than its checkpoint; reading from 0", f->path);
     off = 0;
   } else if (!known) {
+    /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file. */
     off = f->start_end ? tail_start(t, fd, size) : 0;
   }
   lw_lines_init(&f->lines, off);

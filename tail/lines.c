@@ -73,11 +73,25 @@ void lw_lines_trim(lw_lines *s) {
   }
 }
 
-static bool starts_event(const regex_t *re, const uint8_t *p, size_t len) {
-  /* REG_STARTEND: the line is not NUL-terminated and may contain NUL bytes. The string
-   * pointer is the line start so that '^' anchors there. */
+/* Does the line start a multiline event? Returns 1, 0, or LW_ERR_NOMEM. */
+static int starts_event(const lw_lines_conf *c, const uint8_t *p, size_t len) {
+  lw_lines_scratch *sc = c->scratch;
+  if (len + 1 > sc->cap) {
+    size_t n = sc->cap ? sc->cap : 256;
+    while (n < len + 1)
+      n *= 2;
+    char *q = realloc(sc->p, n);
+    if (!q)
+      return LW_ERR_NOMEM;
+    sc->p = q;
+    sc->cap = n;
+  }
+  if (len)
+    memcpy(sc->p, p, len);
+  sc->p[len] = 0;
+  /* REG_STARTEND: the line may contain NUL bytes; the bound, not the NUL, ends it. */
   regmatch_t m = {.rm_so = 0, .rm_eo = (regoff_t)len};
-  return regexec(re, len ? (const char *)p : "", 1, &m, REG_STARTEND) == 0;
+  return regexec(c->start, sc->p, 1, &m, REG_STARTEND) == 0;
 }
 
 static int flush_event(lw_lines *s, const lw_lines_conf *c, void *ud, unsigned extra) {
@@ -100,8 +114,10 @@ static int process_line(lw_lines *s, const lw_lines_conf *c, void *ud, const uin
                         uint64_t end, unsigned flags, bool cont, lw_lines_stats *st) {
   if (!c->start)
     return c->emit(ud, p, len, end, flags);
-  bool is_start = !cont && starts_event(c->start, p, len);
-  int r;
+  int r = cont ? 0 : starts_event(c, p, len);
+  if (r < 0)
+    return r;
+  bool is_start = r == 1;
   if (s->ev_open && !is_start) {
     size_t sep = s->ev_joined ? 0 : 1;
     size_t need = (size_t)s->ev_len + sep + len;

@@ -23,11 +23,19 @@
  * value (refused: nothing consumed; lw_lines_* return that value). */
 typedef int (*lw_lines_emit)(void *ud, const uint8_t *p, size_t len, uint64_t end, unsigned flags);
 
+/* A NUL-terminated copy of the line for regexec (sanitizers' regexec reads up to a NUL even
+ * with REG_STARTEND). One per input, shared by its files (one thread); grows to max_line+1. */
+typedef struct lw_lines_scratch {
+  char *p; /* owned by whoever owns the conf */
+  size_t cap;
+} lw_lines_scratch;
+
 typedef struct lw_lines_conf {
-  size_t max_line;      /* >= 1, <= UINT32_MAX */
-  bool truncate;        /* long lines: keep the first max_line bytes, drop the rest */
-  bool strip_cr;        /* drop one '\r' before '\n' */
-  const regex_t *start; /* multiline start pattern (REG_NOSUB), or NULL */
+  size_t max_line;           /* >= 1, <= UINT32_MAX */
+  bool truncate;             /* long lines: keep the first max_line bytes, drop the rest */
+  bool strip_cr;             /* drop one '\r' before '\n' */
+  const regex_t *start;      /* multiline start pattern (REG_NOSUB), or NULL */
+  lw_lines_scratch *scratch; /* required with `start` */
   lw_lines_emit emit;
 } lw_lines_conf;
 

@@ -361,6 +361,7 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
                           .truncate = t->conf.truncate_long_lines,
                           .strip_cr = t->conf.strip_cr,
                           .start = t->have_re ? &t->re : NULL,
+                          .scratch = &t->scratch,
                           .emit = lw__file_emit};
   rc = LW_ERR_NOMEM;
   t->rbuf = malloc(t->conf.read_block);
@@ -368,7 +369,7 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
     goto fail;
   ckpt_load(t);
   rc = lw_watch_init(&t->w, loop, t->conf.force_poll, t->conf.poll_ms, t->conf.sweep_ms,
-                     &lw__watch_cbs, t);
+                     t->conf.max_watches, &lw__watch_cbs, t);
   if (rc != LW_OK)
     goto fail;
   t->initial_scan = true;
@@ -402,6 +403,7 @@ void lw_tail_free(lw_tail *t) {
     regfree(&t->re);
   lw_globset_free(&t->gs);
   free(t->rbuf);
+  free(t->scratch.p);
   free(t->name);
   free(t->state_path);
   free(t->ml_src);

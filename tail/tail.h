@@ -89,6 +89,8 @@ typedef struct lw_tail_conf {
   int multiline_flush_ms; /* 0 = 1000 */
   int poll_ms;            /* stat-polling interval when inotify is not used; 0 = 1000 */
   bool force_poll;        /* poll even when inotify works (NFS and other network file systems) */
+  int max_watches;        /* inotify watches this input may hold; past it, or past the kernel's
+                             limit (ENOSPC), the input switches to polling; 0 = no own limit */
   int sweep_ms;           /* safety-net fstat sweep of open files with inotify; 0 = 3000 */
   int rotate_wait_ms;     /* keep a rotated/deleted file open this long at its end; 0 = 5000,
                              negative = close as soon as it is drained */

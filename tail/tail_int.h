@@ -84,6 +84,7 @@ struct lw_tail {
   regex_t re;
   bool have_re;
   lw_lines_conf lc;
+  lw_lines_scratch scratch;
   lw_watch w;
   lw_hmap ids, paths, orphans;
   lw_tail_file *files;

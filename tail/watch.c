@@ -134,9 +134,14 @@ static void on_inotify(lw_loop *l, int fd, unsigned ev, void *ud) {
 }
 
 int lw_watch_init(lw_watch *w, lw_loop *loop, bool force_poll, int poll_ms, int sweep_ms,
-                  const lw_watch_cbs *cbs, void *ud) {
-  *w = (lw_watch){
-      .loop = loop, .ifd = -1, .poll_ms = poll_ms, .sweep_ms = sweep_ms, .cbs = *cbs, .ud = ud};
+                  int max_watches, const lw_watch_cbs *cbs, void *ud) {
+  *w = (lw_watch){.loop = loop,
+                  .ifd = -1,
+                  .poll_ms = poll_ms,
+                  .sweep_ms = sweep_ms,
+                  .max_watches = max_watches > 0 ? (uint64_t)max_watches : 0,
+                  .cbs = *cbs,
+                  .ud = ud};
   lw_hmap_init(&w->wds);
   lw_timer_init(&w->tick, on_tick, w);
   w->polling = true;
@@ -168,8 +173,13 @@ void lw_watch_free(lw_watch *w) {
 /* inotify_add_watch, switching to polling on the watch limit. Returns wd or -1. */
 static int add(lw_watch *w, const char *path, uint32_t mask) {
   int wd = inotify_add_watch(w->ifd, path, mask);
-  if (wd < 0 && errno == ENOSPC)
+  if (wd < 0 && errno == ENOSPC) {
     go_polling(w, "the inotify watch limit (fs.inotify.max_user_watches) is reached");
+  } else if (wd >= 0 && w->max_watches && w->nwatch >= w->max_watches && !find(w, wd)) {
+    inotify_rm_watch(w->ifd, wd);
+    go_polling(w, "max_watches is reached");
+    wd = -1;
+  }
   return wd;
 }
 

@@ -40,6 +40,7 @@ typedef struct lw_watch {
   uint64_t nwatch;
   lw_timer tick;
   int poll_ms, sweep_ms;
+  uint64_t max_watches; /* own cap (0: none); reaching it acts like the kernel's ENOSPC */
   unsigned ticks;
   lw_watch_cbs cbs;
   void *ud;
@@ -48,7 +49,7 @@ typedef struct lw_watch {
 /* Set up inotify (or polling when force_poll or inotify_init fails) and start the tick.
  * Returns LW_OK or LW_ERR_NOMEM/LW_ERR_IO (loop registration failed). */
 int lw_watch_init(lw_watch *w, lw_loop *loop, bool force_poll, int poll_ms, int sweep_ms,
-                  const lw_watch_cbs *cbs, void *ud);
+                  int max_watches, const lw_watch_cbs *cbs, void *ud);
 /* Remove every watch, stop the tick, close inotify. */
 void lw_watch_free(lw_watch *w);
 

@@ -47,9 +47,16 @@ static int emit(void *ud, const uint8_t *p, size_t len, uint64_t end, unsigned f
   return LW_OK;
 }
 
+/* Shared by the tests of this program (still reachable at exit, not leaked). */
+static lw_lines_scratch scratch;
+
 static lw_lines_conf conf(size_t max, bool truncate, bool strip_cr, const regex_t *re) {
-  return (lw_lines_conf){
-      .max_line = max, .truncate = truncate, .strip_cr = strip_cr, .start = re, .emit = emit};
+  return (lw_lines_conf){.max_line = max,
+                         .truncate = truncate,
+                         .strip_cr = strip_cr,
+                         .start = re,
+                         .scratch = &scratch,
+                         .emit = emit};
 }
 
 /* Feed `in` in two reads split at k, re-reading from s->rpos after a refusal. */
