@@ -38,10 +38,10 @@ void lw_ckpt_add(lw_buf *b, const lw_ckpt_rec *r) {
   char s[200];
   const char *path = r->path ? r->path : "";
   size_t pl = strlen(path);
-  int n =
-      snprintf(s, sizeof s,
-               "%" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 " %" PRId64 " %zu ",
-               r->dev, r->ino, r->fp.len, r->fp.hash, r->offset, r->seen_s, pl);
+  int n = snprintf(s, sizeof s,
+                   "%" PRIu64 " %" PRIu64 " %" PRIu32 " %016" PRIx64 " %" PRIu64 " %" PRId64
+                   " %" PRIu32 " %zu ",
+                   r->dev, r->ino, r->fp.len, r->fp.hash, r->offset, r->seen_s, r->flags, pl);
   lw_buf_append(b, s, (size_t)n);
   lw_buf_append(b, path, pl);
   lw_buf_put_u8(b, '\n');
@@ -131,12 +131,15 @@ static int decode_rec(cur *c, lw_ckpt_rec *r) {
   lit(c, " ");
   r->seen_s = sdec(c);
   lit(c, " ");
+  uint64_t flags = dec(c);
+  lit(c, " ");
   uint64_t pl = dec(c);
   lit(c, " ");
-  if (c->bad || fl > LW_FP_MAX || pl >= PATH_MAX || c->len - c->i < pl + 1 ||
+  if (c->bad || fl > LW_FP_MAX || flags > UINT32_MAX || pl >= PATH_MAX || c->len - c->i < pl + 1 ||
       c->p[c->i + pl] != '\n')
     return LW_ERR_CORRUPT;
   r->fp.len = (uint32_t)fl;
+  r->flags = (uint32_t)flags;
   r->path = strndup((const char *)c->p + c->i, (size_t)pl);
   if (!r->path)
     return LW_ERR_NOMEM;

@@ -5,7 +5,7 @@
  * Format (one record per line; the path is length-prefixed so any byte may appear in it):
  *
  *   logwire-tail-state 1 gen=<generation>\n
- *   <dev> <ino> <fp_len> <fp_hash:16 hex> <offset> <seen_s> <path_len> <path bytes>\n ...
+ *   <dev> <ino> <fp_len> <fp_hash:16 hex> <offset> <seen_s> <flags> <path_len> <path>\n ...
  *   end <FNV-1a 64 of every byte before "end", 16 hex>\n
  *
  * Generations on disk: PATH (current), PATH.prev (the one before), PATH.tmp (being written).
@@ -26,12 +26,21 @@
 #define LW_CKPT_MAX_BYTES   ((size_t)64 << 20)
 #define LW_CKPT_MAX_RECORDS (1u << 20)
 
+/* lw_ckpt_rec.flags */
+enum {
+  /* The file had left the globs (renamed away) and was still being drained: `path` is where
+   * it was found through its descriptor, and a restart drains it from there. */
+  LW_CKPT_ROTATED = 1u << 0,
+};
+
 typedef struct lw_ckpt_rec {
   uint64_t dev, ino;
   lw_fp fp;
   uint64_t offset; /* acknowledged offset */
   int64_t seen_s;  /* wall-clock seconds when the file was last known to exist */
-  char *path;      /* informational (the file is found by identity); owned when decoded */
+  uint32_t flags;  /* LW_CKPT_* */
+  char *path;      /* where the file was (found by identity, except LW_CKPT_ROTATED); owned
+                      when decoded */
 } lw_ckpt_rec;
 
 typedef struct lw_ckpt {

@@ -3,6 +3,8 @@
  * from offset 0), the per-file timer, and staying under max_open_files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -214,7 +216,7 @@ static void note_event(lw_tail_file *f) {
 
 static int file_open(lw_tail_file *f);
 
-int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link) {
+int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link, bool at_path) {
   lw_tail_file *f = calloc(1, sizeof(*f));
   if (!f)
     return LW_ERR_NOMEM;
@@ -241,21 +243,30 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link)
     free(f);
     return LW_ERR_NOMEM;
   }
-  if (lw_hmap_put(&t->paths, &f->by_path, lw__path_key(path)) != LW_OK) {
+  if (at_path && lw_hmap_put(&t->paths, &f->by_path, lw__path_key(path)) != LW_OK) {
     lw_hmap_del(&t->ids, &f->by_id);
     free(f->path);
     free(f);
     return LW_ERR_NOMEM;
   }
-  f->at_path = true;
+  f->at_path = at_path;
+  f->rotated = !at_path;
   f->next = t->files;
   if (t->files)
     t->files->prev = f;
   t->files = f;
   t->nfiles++;
-  /* Rotation order (rename + create): if an undrained file left this path, read it first. */
+  /* Race (rename + create):
+   *  1. app.log (handle A, open) is renamed away (or deleted) and a new app.log B created,
+   *     perhaps before any event about it was read
+   *  2. the path check finds B's inode at app.log: A loses the path (rotated) and is
+   *     remembered as the file that vacated it
+   *  3. B's handle (this one) waits for A: A is read on through its descriptor to its end,
+   *     then its unfinished line and multiline event are delivered (at its close)
+   *  4. then B is read from its beginning; A stays open for rotate_wait_ms of quiet to
+   *     catch late writes by an application that has not reopened yet. */
   uint64_t key = lw__path_key(path);
-  for (unsigned i = 0; i < VACATED_SLOTS; i++) {
+  for (unsigned i = 0; at_path && i < VACATED_SLOTS; i++) {
     lw_tail_file *p = t->vacated[i].f;
     if (t->vacated[i].key != key || !p || p->state != F_OPEN)
       continue;
@@ -320,9 +331,33 @@ void lw__file_release(lw_tail_file *f) {
   lw__file_free(f);
 }
 
+void lw__file_where(lw_tail_file *f) {
+  char link[64], buf[PATH_MAX];
+  if (f->fd < 0)
+    return;
+  snprintf(link, sizeof link, "/proc/self/fd/%d", f->fd);
+  ssize_t n = readlink(link, buf, sizeof buf - 1);
+  if (n <= 0)
+    return; /* no /proc: the old path stays (a restart then finds another inode there) */
+  buf[n] = 0;
+  static const char del[] = " (deleted)";
+  size_t dl = sizeof del - 1;
+  if ((size_t)n > dl && !strcmp(buf + n - dl, del)) {
+    f->gone = true;
+    return;
+  }
+  char *p = strcmp(buf, f->path) ? strdup(buf) : NULL;
+  if (p) {
+    free(f->path);
+    f->path = p;
+  }
+}
+
 /* Give the descriptor up for good: the file is finished. */
 static void close_file(lw_tail_file *f) {
   lw_tail *t = f->t;
+  if (f->rotated)
+    lw__file_where(f); /* for its checkpoint record while lines are in flight */
   if (f->fd >= 0) {
     struct stat st;
     f->orphan_on_free = fstat(f->fd, &st) == 0 && st.st_nlink > 0;
@@ -452,6 +487,10 @@ static int file_open(lw_tail_file *f) {
     int e = errno;
     if (e == EMFILE || e == ENFILE)
       return OPEN_WAIT;
+    if (e == ENOENT && !f->at_path) { /* a rotated file to drain, gone meanwhile */
+      close_file(f);
+      return OPEN_GONE;
+    }
     if (e == ENOENT) {
       char *p = strdup(f->path);
       if (p)
@@ -626,10 +665,14 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     return;
   }
   uint64_t size = (uint64_t)st.st_size;
-  /* Truncation between two reads: a size below what we saw or read means the file was cut
-   * since our last look. If it grew back past that before we looked, only the fingerprint
-   * can tell (checked when the sweep saw the size change); a cut that keeps the first KiB
-   * and regrows past our offset between two looks goes unnoticed. */
+  /* Race (truncation between two reads, copytruncate):
+   *  1. the last look read up to rpos and saw size S
+   *  2. the file is cut to 0 and the application writes N bytes
+   *  3. this look sees size N: N < S or N < rpos means 2. happened; reading goes on from 0
+   *     under a new handle (file_truncate)
+   *  4. if N >= S already, the size cannot tell: the sweep saw the size change and asked
+   *     for a fingerprint check (need_fp), which sees other first bytes. A cut that keeps
+   *     the first KiB and regrows past rpos between two looks goes unnoticed. */
   int err = LW_OK;
   if (size < f->size || size < f->lines.rpos || (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
     file_truncate(f);

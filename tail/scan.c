@@ -14,9 +14,16 @@
  *  - another handle has this identity: the file was renamed to this path (app.log ->
  *    app.log.1 under a glob app.log*), or is a second link to it
  *  - no handle has it: a new file; a handle that was at this path lost it (rotation)
- * Identity here is device + inode: an open handle keeps its inode alive, so an inode found in
- * the table is that file. Inode reuse only happens after a handle is closed and removed
- * from the table; the fingerprint decides then, when the new file is first opened. */
+ * Identity here is device + inode; content identity (the fingerprint) is checked when a
+ * handle opens the file. Race (inode reuse):
+ *  1. file A (inode 7) is followed, then deleted
+ *  2. the file system gives inode 7 to a new file B
+ *  3. B is found. If A's handle was closed, it left the table: B is new. An open handle
+ *     keeps its inode allocated, so 2. cannot happen to it. A handle closed while idle
+ *     (max_open_files) does not: if its deletion was not seen yet, B looks like A renamed;
+ *     when reopened, its fingerprint no longer matches and B is read from 0 under a new
+ *     handle, as after a truncation.
+ *  4. at a restart, A's checkpoint record names inode 7 too: the fingerprint decides. */
 static void seen(lw_tail *t, const char *path, const struct stat *st, bool link) {
   lw_tail_file *cur = lw__find_path(t, path);
   uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
@@ -46,7 +53,7 @@ static void seen(lw_tail *t, const char *path, const struct stat *st, bool link)
   }
   if (cur)
     lw__file_path_lost(cur);
-  if (lw__file_new(t, path, st, link) != LW_OK)
+  if (lw__file_new(t, path, st, link, true) != LW_OK)
     lw__tail_log(t, LW_TAIL_LOG_ERROR, "%s: out of memory, file not followed", path);
 }
 
@@ -77,8 +84,11 @@ static void on_walk_file(void *ud, const char *path, const struct stat *st, bool
 
 static const lw_glob_visit walk_visit = {.dir = on_walk_dir, .file = on_walk_file};
 
-/* Race (directory created later): the watch on a directory is added before it is read, so a
- * file created in it between the two is either in the listing or reported by the watch. */
+/* Race (directory created later):
+ *  1. a glob's directory D does not exist: its nearest existing parent P is watched
+ *  2. D is created: IN_CREATE on P names a directory level of the glob, a rescan follows
+ *  3. files created in D before the rescan: the rescan adds D's watch before reading D, so
+ *     each one is listed by the read, reported by the watch, or both (harmless). */
 void lw__scan_all(lw_tail *t) {
   lw_timer_stop(t->loop, &t->rescan_timer);
   t->scan_gen++;
@@ -124,9 +134,14 @@ void lw__scan_soon(lw_tail *t) {
 static void on_entry(void *ud, const char *path, uint32_t mask) {
   lw_tail *t = ud;
   if (!(mask & ~(uint32_t)IN_MODIFY)) {
-    /* Writes: the common case, one hash lookup and no system call. If the path was renamed
-     * and replaced before this event is read, the lookup finds the old handle, which reads
-     * through its descriptor: still the right file, and the rename's own events follow. */
+    /* Writes: the common case, one hash lookup and no system call. Race (rename before the
+     * event arrives):
+     *  1. the application writes to app.log: IN_MODIFY is queued
+     *  2. app.log is renamed and a new app.log created before the queue is read
+     *  3. the lookup by path still finds the old handle: it reads through its descriptor,
+     *     which is the file that was written
+     *  4. the IN_MOVED_FROM that follows makes check_path find the new inode at app.log:
+     *     the old handle drains as rotated, the new file gets its own handle. */
     lw_tail_file *f = lw__find_path(t, path);
     if (f)
       lw__file_ready(f);
@@ -209,3 +224,41 @@ const lw_watch_cbs lw__watch_cbs = {.entry = on_entry,
                                     .rescan = on_rescan,
                                     .tick = on_tick,
                                     .polling = on_polling};
+
+/* Rotated files a previous run had not finished (paused by backpressure when logrotate
+ * renamed them out of the globs): the checkpoint recorded where they went. Drain each one
+ * still there with the same identity, from its acknowledged offset, then let it go. */
+void lw__resume_rotated(lw_tail *t) {
+  size_t n = 0, cap = 0;
+  char **paths = NULL;
+  lw_hiter it = {0};
+  lw_hnode *nd;
+  while ((nd = lw_hmap_iter(&t->orphans, &it)) != NULL) {
+    orphan *o = (orphan *)nd;
+    if (!(o->rec.flags & LW_CKPT_ROTATED) || !o->rec.path[0])
+      continue;
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 8;
+      char **np = realloc(paths, nc * sizeof(*np));
+      if (!np)
+        break;
+      paths = np;
+      cap = nc;
+    }
+    if (!(paths[n] = strdup(o->rec.path)))
+      break;
+    n++;
+  }
+  /* Opening takes records out of the orphan table: collected first, opened now. */
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    if (stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) &&
+        !lw__find_id(t, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+      lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: rotated before it was drained; draining it now",
+                   paths[i]);
+      lw__file_new(t, paths[i], &st, false, false);
+    }
+    free(paths[i]);
+  }
+  free(paths);
+}

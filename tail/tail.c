@@ -138,11 +138,17 @@ static int ckpt_write(lw_tail *t) {
      * handle's content is gone (its inode is recorded by its successor). */
     if (f->fresh || f->retired)
       continue;
+    /* A rotated file being drained: record where it is now, so a restart can finish it. */
+    if (f->rotated && f->state == F_OPEN)
+      lw__file_where(f);
+    if (f->rotated && f->gone)
+      continue;
     lw_ckpt_rec r = {.dev = f->dev,
                      .ino = f->ino,
                      .fp = f->fp,
                      .offset = f->acks.committed,
                      .seen_s = now_s,
+                     .flags = f->rotated ? LW_CKPT_ROTATED : 0,
                      .path = f->path};
     lw_ckpt_add(&t->ckbuf, &r);
   }
@@ -375,6 +381,7 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
   t->initial_scan = true;
   lw__scan_all(t);
   t->initial_scan = false;
+  lw__resume_rotated(t);
   *out = t;
   return LW_OK;
 fail:

@@ -25,7 +25,11 @@
  * descriptor to its end; the new file at the path is read from its beginning once the old one
  * reached its end. A rotated or deleted file is closed when it has stayed at its end for
  * rotate_wait_ms (late writes by the application are read until then); its last line, when
- * it has no newline, is then delivered with LW_LINE_NO_NEWLINE.
+ * it has no newline, is then delivered with LW_LINE_NO_NEWLINE (before the new file's
+ * lines: the new file waits for that). If the input stops before a file renamed out of the
+ * globs was drained (reading paused by backpressure), the checkpoint records where the file
+ * went, found through its descriptor, and the next run drains it from its acknowledged
+ * offset if it is still there with the same identity. A deleted file cannot be resumed.
  *
  * copytruncate: a file shrinking below what was read (or whose first bytes changed) is
  * treated as truncated: its pending partial line and multiline event are delivered, then the

@@ -66,6 +66,7 @@ struct lw_tail_file {
   bool need_trunc;     /* truncation seen, its finish refused: retry it first */
   bool need_fp;        /* grown since the last sweep: verify the fingerprint */
   bool retired;        /* replaced by a new handle after truncation */
+  bool gone;           /* rotated and no name left (deleted): nothing to resume later */
   bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
 };
 
@@ -125,8 +126,11 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f);
 
 /* file.c */
 extern const lw_lines_emit lw__file_emit;
-/* New handle for a file found at `path`. Returns LW_OK or LW_ERR_NOMEM. */
-int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link);
+/* New handle for a file found at `path` (at_path: matched by the globs there; false: a
+ * rotated file to drain, from the checkpoint). Returns LW_OK or LW_ERR_NOMEM. */
+int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link, bool at_path);
+/* Rotated file: learn where it is now through its descriptor (path, or gone). */
+void lw__file_where(lw_tail_file *f);
 void lw__file_ready(lw_tail_file *f);
 void lw__file_work(lw_tail_file *f, size_t *budget);
 void lw__file_path_lost(lw_tail_file *f);
@@ -138,6 +142,8 @@ void lw__wake_waiting(lw_tail *t);
 
 /* scan.c */
 void lw__scan_all(lw_tail *t);
+/* After the first scan: drain rotated files the checkpoint says were left unfinished. */
+void lw__resume_rotated(lw_tail *t);
 void lw__scan_soon(lw_tail *t);
 void lw__rescan_cb(lw_loop *l, lw_timer *tm, void *ud); /* t->rescan_timer's callback */
 void lw__check_path(lw_tail *t, const char *path);

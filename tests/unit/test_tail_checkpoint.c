@@ -13,6 +13,7 @@ static const lw_ckpt_rec recs[] = {
      .fp = {.hash = 0x0123456789abcdefull, .len = 1024},
      .offset = 987654321,
      .seen_s = 1700000000,
+     .flags = LW_CKPT_ROTATED,
      .path = "/var/log/app.log"},
     {.dev = 0,
      .ino = 1,
@@ -50,6 +51,7 @@ Test(tail_checkpoint, round_trip) {
     cr_assert_eq(c.r[i].fp.len, recs[i].fp.len);
     cr_assert_eq(c.r[i].offset, recs[i].offset);
     cr_assert_eq(c.r[i].seen_s, recs[i].seen_s);
+    cr_assert_eq(c.r[i].flags, recs[i].flags);
     cr_assert_str_eq(c.r[i].path, recs[i].path);
   }
   lw_ckpt_free(&c);
@@ -78,7 +80,7 @@ Test(tail_checkpoint, garbage_with_a_valid_checksum_is_rejected) {
   /* A correct trailer over a body that does not parse. */
   lw_buf b;
   lw_buf_init(&b, 1 << 20);
-  lw_buf_append(&b, "logwire-tail-state 1 gen=1\n1 2 3 zz 5 6 0 \n", 43);
+  lw_buf_append(&b, "logwire-tail-state 1 gen=1\n1 2 3 zz 5 6 0 0 \n", 45);
   cr_assert_eq(lw_ckpt_end(&b), LW_OK);
   lw_ckpt c;
   cr_assert_eq(lw_ckpt_decode(b.data, b.len, &c), LW_ERR_CORRUPT);

@@ -374,6 +374,53 @@ static void max_open_files_closes_idle_files_and_reopens_them(bool poll) {
 }
 BOTH(max_open_files_closes_idle_files_and_reopens_them)
 
+static void rotated_files_holding_every_descriptor_make_new_files_wait(bool poll) {
+  fx x;
+  fx_init(&x, "app.log", poll);
+  x.c.start_beginning = true;
+  x.c.max_open_files = 1;
+  x.s.ack_now = true;
+  tt_create(P(&x, "app.log"), "a1\na2\n");
+  fx_start(&x);
+  x.s.refuse_at = 1; /* paused: the file cannot be drained */
+  cr_assert(tt_run_until(x.loop, tt_paused, x.t, 5000));
+  cr_assert_eq(rename(P(&x, "app.log"), P(&x, "app.log.1")), 0);
+  tt_create(P(&x, "app.log"), "b1\n");
+  /* The rotated file holds the only descriptor until drained: the new one waits, and the
+   * limit is reported. */
+  tt_spin(x.loop, 20);
+  if (poll)
+    tt_spin(x.loop, 20);
+  lw_tail_resume(x.t);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 3));
+  cr_assert_str_eq(x.s.v[1].s, "a2");
+  cr_assert_str_eq(x.s.v[2].s, "b1");
+  cr_assert(strstr(x.s.logs, "max_open_files (1) reached"), "%s", x.s.logs);
+  cr_assert_leq(stats(&x).files_open, 1);
+  fx_free(&x);
+}
+BOTH(rotated_files_holding_every_descriptor_make_new_files_wait)
+
+static void multiline_event_of_a_rotated_file_is_delivered_before_the_new_file(bool poll) {
+  fx x;
+  fx_init(&x, "m.log", poll);
+  x.c.start_beginning = true;
+  x.c.multiline_start = "^[0-9]";
+  x.c.multiline_flush_ms = 60000; /* only the rotation can flush it */
+  x.s.ack_now = true;
+  tt_create(P(&x, "m.log"), "1 a\n  b\n");
+  fx_start(&x);
+  tt_spin(x.loop, 5);
+  cr_assert_eq(x.s.n, 0);
+  cr_assert_eq(rename(P(&x, "m.log"), P(&x, "m.log.1")), 0);
+  tt_create(P(&x, "m.log"), "2 new\n3 next\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  cr_assert_str_eq(x.s.v[0].s, "1 a\n  b");
+  cr_assert_str_eq(x.s.v[1].s, "2 new");
+  fx_free(&x);
+}
+BOTH(multiline_event_of_a_rotated_file_is_delivered_before_the_new_file)
+
 static void excluded_files_are_not_followed(bool poll) {
   fx x;
   fx_init(&x, "*", poll);

@@ -320,3 +320,36 @@ Test(tail_restart, failed_checkpoint_write_is_reported) {
   cr_assert_geq(st.checkpoint_errors, 1);
   run_free(&r);
 }
+
+static bool rotated_seen(void *ud) {
+  lw_tail_stats st;
+  lw_tail_stats_get(ud, &st);
+  return st.rotations >= 1;
+}
+
+Test(tail_restart, rotated_out_of_the_glob_unread_at_stop_is_drained_after_restart) {
+  run r;
+  run_init(&r, "app.log");
+  tt_create(P(&r, "app.log"), "o1\no2\no3\n");
+  run_start(&r, true);
+  r.s.ack_now = true;
+  r.s.refuse_at = 1; /* the output is down: o2 and o3 stay unread */
+  cr_assert(tt_wait_lines(r.loop, &r.s, 1));
+  cr_assert(tt_run_until(r.loop, tt_paused, r.t, 5000));
+  cr_assert_eq(rename(P(&r, "app.log"), P(&r, "app.log.1")), 0);
+  tt_create(P(&r, "app.log"), "n1\n");
+  cr_assert(tt_run_until(r.loop, rotated_seen, r.t, 5000));
+  run_stop(&r);
+  run_start(&r, true);
+  r.s.ack_now = true;
+  cr_assert(tt_wait_lines(r.loop, &r.s, 3));
+  tt_spin(r.loop, 3);
+  cr_assert_eq(r.s.n, 3);
+  int found = 0;
+  for (size_t i = 0; i < r.s.n; i++)
+    found += !strcmp(r.s.v[i].s, "o2") * 1 + !strcmp(r.s.v[i].s, "o3") * 2 +
+             !strcmp(r.s.v[i].s, "n1") * 4;
+  cr_assert_eq(found, 7, "o2, o3 from app.log.1 and n1; o1 not again");
+  cr_assert(strstr(r.s.logs, "rotated before it was drained"), "%s", r.s.logs);
+  run_free(&r);
+}
