@@ -96,5 +96,10 @@ int lw_acks_ack(lw_acks *a, uint64_t end) {
     a->head = (a->head + 1) & (a->cap - 1);
     a->n--;
   }
+  if (!a->n) { /* nothing in flight: a quiet file keeps no ring */
+    free(a->g);
+    a->g = NULL;
+    a->head = a->cap = 0;
+  }
   return LW_OK;
 }

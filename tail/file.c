@@ -1,10 +1,8 @@
-/* file.c — one followed file: opening (identity, start offset), reading through lw_lines,
- * rotation (drain through the descriptor, then close), truncation (finish, then a new handle
- * from offset 0), the per-file timer, and staying under max_open_files. */
+/* file.c — one followed file: its queues, opening (identity, start offset), reading through
+ * lw_lines and delivering lines, the per-file timer, and staying under max_open_files (idle
+ * files closed and reopened by path). What happens after it leaves its path: rotate.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,11 +16,11 @@
 
 enum { OPEN_OK, OPEN_WAIT, OPEN_FAIL, OPEN_GONE };
 
-static void file_timer_cb(lw_loop *l, lw_timer *tm, void *ud);
+void lw__file_timer_cb(lw_loop *l, lw_timer *tm, void *ud);
 
 /* ---- Queues (ready, waiting for a descriptor) and the LRU of open files ---- */
 
-static void enqueue(lw_tail_file *f, int q, bool front) {
+void lw__enqueue(lw_tail_file *f, int q, bool front) {
   lw_tail *t = f->t;
   lw_tail_file **head = q == Q_READY ? &t->ready_head : &t->wait_head;
   lw_tail_file **tail = q == Q_READY ? &t->ready_tail : &t->wait_tail;
@@ -69,7 +67,7 @@ void lw__queue_del(lw_tail_file *f) {
   f->queue = Q_NONE;
 }
 
-static void lru_del(lw_tail_file *f) {
+void lw__lru_del(lw_tail_file *f) {
   lw_tail *t = f->t;
   if (f->lru_prev)
     f->lru_prev->lru_next = f->lru_next;
@@ -82,7 +80,7 @@ static void lru_del(lw_tail_file *f) {
   f->lru_next = f->lru_prev = NULL;
 }
 
-static void lru_push(lw_tail_file *f) {
+void lw__lru_push(lw_tail_file *f) {
   lw_tail *t = f->t;
   f->lru_next = NULL;
   f->lru_prev = t->lru_tail;
@@ -96,7 +94,7 @@ static void lru_push(lw_tail_file *f) {
 void lw__wake_waiting(lw_tail *t) {
   while (t->wait_head) {
     lw_tail_file *f = t->wait_head;
-    enqueue(f, Q_READY, false);
+    lw__enqueue(f, Q_READY, false);
   }
   lw__tail_kick(t);
 }
@@ -107,40 +105,8 @@ void lw__file_ready(lw_tail_file *f) {
   f->at_eof = false;
   if (f->pred || f->queue != Q_NONE)
     return; /* the predecessor wakes it; or it is queued already */
-  enqueue(f, Q_READY, false);
+  lw__enqueue(f, Q_READY, false);
   lw__tail_kick(f->t);
-}
-
-/* Has f delivered everything a successor at its old path must come after? Its end was
- * reached; for a rotated file, also its unfinished last line and pending multiline event
- * (delivered when it closes). A file renamed within the globs may keep an unfinished line
- * forever: only its end counts. */
-static bool drained(const lw_tail_file *f) {
-  return f->at_eof && (!f->rotated || (f->lines.rpos == f->lines.off && !f->lines.ev_open));
-}
-
-/* Rotation order: the file read after this one may start now. */
-static void wake_succ(lw_tail_file *f) {
-  lw_tail_file *s = f->succ;
-  if (!s)
-    return;
-  f->succ = NULL;
-  s->pred = NULL;
-  lw__file_ready(s);
-}
-
-/* Remember that f left `key`'s path, so a new file there is read after f's end. */
-static void vacate(lw_tail_file *f, uint64_t key) {
-  lw_tail *t = f->t;
-  unsigned i = t->vac_next++ % VACATED_SLOTS;
-  t->vacated[i].key = key;
-  t->vacated[i].f = f;
-}
-
-static void unvacate(lw_tail_file *f, lw_tail_file *repl) {
-  for (unsigned i = 0; i < VACATED_SLOTS; i++)
-    if (f->t->vacated[i].f == f)
-      f->t->vacated[i].f = repl;
 }
 
 /* ---- Delivery ---- */
@@ -179,7 +145,7 @@ static void arm_timer(lw_tail_file *f) {
     lw_timer_start_at(f->t->loop, &f->timer, due);
 }
 
-static void file_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
+void lw__file_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   (void)l;
   (void)tm;
   lw_tail_file *f = ud;
@@ -235,7 +201,7 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
   f->link = link;
   f->start_end = t->initial_scan && t->first_start && !t->conf.start_beginning;
   f->seen_gen = t->scan_gen;
-  lw_timer_init(&f->timer, file_timer_cb, f);
+  lw_timer_init(&f->timer, lw__file_timer_cb, f);
   lw_lines_init(&f->lines, 0);
   lw_acks_init(&f->acks, 0);
   if (lw_hmap_put(&t->ids, &f->by_id, lw__id_key(f->dev, f->ino)) != LW_OK) {
@@ -271,7 +237,7 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
     if (t->vacated[i].key != key || !p || p->state != F_OPEN)
       continue;
     t->vacated[i].f = NULL;
-    if (!drained(p) && !p->succ) {
+    if (!lw__drained(p) && !p->succ) {
       p->succ = f;
       f->pred = p;
     }
@@ -294,7 +260,7 @@ void lw__file_free(lw_tail_file *f) {
   if (f->fd >= 0) {
     close(f->fd);
     t->nopen--;
-    lru_del(f);
+    lw__lru_del(f);
   }
   lw_watch_unfile(&t->w, f->wd);
   if (f->state != F_CLOSED)
@@ -307,7 +273,7 @@ void lw__file_free(lw_tail_file *f) {
     t->files = f->next;
   if (f->next)
     f->next->prev = f->prev;
-  unvacate(f, NULL);
+  lw__unvacate(f, NULL);
   if (f->pred)
     f->pred->succ = NULL;
   if (f->succ) {
@@ -331,61 +297,6 @@ void lw__file_release(lw_tail_file *f) {
   lw__file_free(f);
 }
 
-void lw__file_where(lw_tail_file *f) {
-  char link[64], buf[PATH_MAX];
-  if (f->fd < 0)
-    return;
-  snprintf(link, sizeof link, "/proc/self/fd/%d", f->fd);
-  ssize_t n = readlink(link, buf, sizeof buf - 1);
-  if (n <= 0)
-    return; /* no /proc: the old path stays (a restart then finds another inode there) */
-  buf[n] = 0;
-  static const char del[] = " (deleted)";
-  size_t dl = sizeof del - 1;
-  if ((size_t)n > dl && !strcmp(buf + n - dl, del)) {
-    f->gone = true;
-    return;
-  }
-  char *p = strcmp(buf, f->path) ? strdup(buf) : NULL;
-  if (p) {
-    free(f->path);
-    f->path = p;
-  }
-}
-
-/* Give the descriptor up for good: the file is finished. */
-static void close_file(lw_tail_file *f) {
-  lw_tail *t = f->t;
-  if (f->rotated)
-    lw__file_where(f); /* for its checkpoint record while lines are in flight */
-  if (f->fd >= 0) {
-    struct stat st;
-    f->orphan_on_free = fstat(f->fd, &st) == 0 && st.st_nlink > 0;
-    close(f->fd);
-    f->fd = -1;
-    t->nopen--;
-    lru_del(f);
-  }
-  lw_watch_unfile(&t->w, f->wd);
-  f->wd = -1;
-  lw_timer_stop(t->loop, &f->timer);
-  lw__queue_del(f);
-  if (f->at_path) {
-    lw_hmap_del(&t->paths, &f->by_path);
-    f->at_path = false;
-  }
-  if (f->state != F_CLOSED)
-    lw_hmap_del(&t->ids, &f->by_id);
-  f->state = F_CLOSED;
-  lw_lines_free(&f->lines);
-  wake_succ(f);
-  unvacate(f, NULL);
-  if (t->wait_head)
-    lw__wake_waiting(t);
-  lw__tail_dirty(t);
-  lw__file_release(f);
-}
-
 /* Close an idle open file to free its descriptor; it stays known and is reopened by path
  * when it changes. */
 static void evict(lw_tail_file *f) {
@@ -395,7 +306,7 @@ static void evict(lw_tail_file *f) {
   close(f->fd);
   f->fd = -1;
   t->nopen--;
-  lru_del(f);
+  lw__lru_del(f);
   lw_watch_unfile(&t->w, f->wd);
   f->wd = -1;
   lw_timer_stop(t->loop, &f->timer);
@@ -488,7 +399,7 @@ static int file_open(lw_tail_file *f) {
     if (e == EMFILE || e == ENFILE)
       return OPEN_WAIT;
     if (e == ENOENT && !f->at_path) { /* a rotated file to drain, gone meanwhile */
-      close_file(f);
+      lw__file_close(f);
       return OPEN_GONE;
     }
     if (e == ENOENT) {
@@ -540,107 +451,14 @@ static int file_open(lw_tail_file *f) {
   f->fd = fd;
   f->state = F_OPEN;
   t->nopen++;
-  lru_push(f);
+  lw__lru_push(f);
   if (f->link)
     f->wd = lw_watch_file(&t->w, f->path, f);
   lw__tail_dirty(t);
   return OPEN_OK;
 }
 
-/* ---- Truncation ---- */
-
-/* The file shrank (copytruncate) or its first bytes changed. Steps:
- *  1. deliver what was read before it (the unfinished line with LW_LINE_NO_NEWLINE, the
- *     pending multiline event): those bytes exist nowhere else any more
- *  2. a new handle takes the descriptor, the path and the place in every table, and reads
- *     from offset 0 with a fresh fingerprint and acknowledgement tracker
- *  3. the old handle is closed (retired) and freed once its lines are acknowledged; its
- *     offsets, larger than the new file's, never mix with the new handle's
- * If step 1 is refused, need_trunc keeps the truncation pending until resume: reading on
- * would mix offsets of the old and the new content. */
-static void file_truncate(lw_tail_file *f) {
-  lw_tail *t = f->t;
-  f->need_trunc = true;
-  int r = lw_lines_finish(&f->lines, &t->lc, f, &t->lst);
-  if (r == LW_ERR_QUEUE_FULL) {
-    enqueue(f, Q_READY, true);
-    return;
-  }
-  lw_tail_file *n = calloc(1, sizeof(*n));
-  char *path = strdup(f->path);
-  if (r != LW_OK || !n || !path) {
-    free(n);
-    free(path);
-    t->backoff = true;
-    enqueue(f, Q_READY, false);
-    return;
-  }
-  n->t = t;
-  n->path = path;
-  n->dev = f->dev;
-  n->ino = f->ino;
-  n->fd = f->fd;
-  n->wd = f->wd;
-  n->state = F_OPEN;
-  n->link = f->link;
-  n->rotated = f->rotated;
-  n->seen_gen = f->seen_gen;
-  lw_timer_init(&n->timer, file_timer_cb, n);
-  lw_lines_init(&n->lines, 0);
-  lw_acks_init(&n->acks, 0);
-  if (lw_fp_read(n->fd, LW_FP_MAX, &n->fp, NULL, NULL) != LW_OK)
-    n->fp = (lw_fp){.hash = LW_FNV_INIT, .len = 0};
-  /* Take f's place everywhere (the tables already have buckets: no allocation fails). */
-  lw_hmap_del(&t->ids, &f->by_id);
-  lw_hmap_put(&t->ids, &n->by_id, lw__id_key(n->dev, n->ino));
-  if (f->at_path) {
-    lw_hmap_del(&t->paths, &f->by_path);
-    lw_hmap_put(&t->paths, &n->by_path, lw__path_key(n->path));
-    n->at_path = true;
-    f->at_path = false;
-  }
-  lru_del(f);
-  lru_push(n);
-  n->next = t->files;
-  t->files->prev = n;
-  t->files = n;
-  t->nfiles++;
-  n->succ = f->succ;
-  if (n->succ)
-    n->succ->pred = n;
-  f->succ = NULL;
-  unvacate(f, n);
-  lw_watch_refile(&t->w, n->wd, n);
-  lw__queue_del(f);
-  lw_timer_stop(t->loop, &f->timer);
-  lw_lines_free(&f->lines);
-  f->fd = f->wd = -1;
-  f->state = F_CLOSED;
-  f->retired = true;
-  f->need_trunc = false;
-  t->st.truncations++;
-  lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; reading again from the start", n->path);
-  lw__file_ready(n);
-  lw__tail_dirty(t);
-  lw__file_release(f);
-}
-
 /* ---- Reading ---- */
-
-/* Rotated and drained: deliver the unfinished line and the pending event, then close. */
-static void finish_and_close(lw_tail_file *f) {
-  int r = lw_lines_finish(&f->lines, &f->t->lc, f, &f->t->lst);
-  if (r == LW_ERR_QUEUE_FULL) {
-    enqueue(f, Q_READY, true);
-    return;
-  }
-  if (r != LW_OK) {
-    f->t->backoff = true;
-    enqueue(f, Q_READY, false);
-    return;
-  }
-  close_file(f);
-}
 
 void lw__file_work(lw_tail_file *f, size_t *budget) {
   lw_tail *t = f->t;
@@ -649,14 +467,14 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
   if (f->state == F_DORMANT) {
     int r = file_open(f);
     if (r == OPEN_WAIT)
-      enqueue(f, Q_WAIT, false);
+      lw__enqueue(f, Q_WAIT, false);
     if (r != OPEN_OK)
       return;
   }
-  lru_del(f);
-  lru_push(f);
+  lw__lru_del(f);
+  lw__lru_push(f);
   if (f->need_trunc) {
-    file_truncate(f);
+    lw__file_truncate(f);
     return;
   }
   struct stat st;
@@ -675,7 +493,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
    *     the first KiB and regrows past rpos between two looks goes unnoticed. */
   int err = LW_OK;
   if (size < f->size || size < f->lines.rpos || (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
-    file_truncate(f);
+    lw__file_truncate(f);
     return;
   }
   f->need_fp = false;
@@ -687,7 +505,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     int r = lw_lines_flush(&f->lines, &t->lc, f);
     if (r != LW_OK) {
       f->need_flush = true;
-      enqueue(f, Q_READY, r == LW_ERR_QUEUE_FULL);
+      lw__enqueue(f, Q_READY, r == LW_ERR_QUEUE_FULL);
       t->backoff = r != LW_ERR_QUEUE_FULL;
       return;
     }
@@ -696,7 +514,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
   bool got = false;
   while (f->lines.rpos < size) {
     if (!*budget) {
-      enqueue(f, Q_READY, false);
+      lw__enqueue(f, Q_READY, false);
       return;
     }
     ssize_t n = pread(f->fd, t->rbuf, t->conf.read_block, (off_t)f->lines.rpos);
@@ -716,7 +534,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     note_event(f);
     if (r != LW_OK) {
       /* Refused: the line is read again from the file after resume (lines rewound). */
-      enqueue(f, Q_READY, r == LW_ERR_QUEUE_FULL);
+      lw__enqueue(f, Q_READY, r == LW_ERR_QUEUE_FULL);
       t->backoff = r != LW_ERR_QUEUE_FULL;
       return;
     }
@@ -724,8 +542,8 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
       size = f->size = f->lines.rpos;
   }
   f->at_eof = true;
-  if (drained(f))
-    wake_succ(f);
+  if (lw__drained(f))
+    lw__wake_succ(f);
   if (t->wait_head)
     lw__wake_waiting(t);
   if (f->rotated) {
@@ -734,7 +552,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
       f->close_due_us = 0;
     }
     if (f->need_close || t->conf.rotate_wait_ms < 0) {
-      finish_and_close(f);
+      lw__file_finish(f);
       return;
     }
     if (!f->close_due_us) {
@@ -745,59 +563,4 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
   if (f->lines.carry_len > CARRY_KEEP)
     lw_lines_rewind(&f->lines);
   lw_lines_trim(&f->lines);
-}
-
-/* ---- Path changes (decided by scan.c) ---- */
-
-/* f's path no longer names it: renamed out of the globs, deleted, or replaced. */
-void lw__file_path_lost(lw_tail_file *f) {
-  lw_tail *t = f->t;
-  if (!f->at_path)
-    return;
-  uint64_t key = f->by_path.key;
-  lw_hmap_del(&t->paths, &f->by_path);
-  f->at_path = false;
-  if (f->state == F_DORMANT) {
-    /* No descriptor: the file cannot be reached any more. It was read to its end when it
-     * went idle; what was written after that is out of reach (only with max_open_files
-     * pressure). */
-    f->orphan_on_free = true;
-    lw_hmap_del(&t->ids, &f->by_id);
-    lw__queue_del(f);
-    f->state = F_CLOSED;
-    lw__tail_dirty(t);
-    lw__file_release(f);
-    return;
-  }
-  if (f->state == F_OPEN) {
-    t->st.rotations++;
-    f->rotated = true;
-    vacate(f, key);
-    lw__file_ready(f);
-  }
-}
-
-/* f (same inode, same content) is now known at another matching path: renamed within the
- * globs (app.log -> app.log.1 with a glob app.log*), or back at a matching path. */
-void lw__file_path_moved(lw_tail_file *f, const char *path) {
-  lw_tail *t = f->t;
-  char *p = strdup(path);
-  if (!p)
-    return;
-  if (f->at_path) {
-    vacate(f, f->by_path.key);
-    lw_hmap_del(&t->paths, &f->by_path);
-  }
-  if (lw_hmap_put(&t->paths, &f->by_path, lw__path_key(p)) != LW_OK) {
-    free(p);
-    f->at_path = false;
-    return;
-  }
-  free(f->path);
-  f->path = p;
-  f->at_path = true;
-  f->rotated = f->need_close = false;
-  f->close_due_us = 0;
-  lw__tail_dirty(t);
-  lw__file_ready(f);
 }
