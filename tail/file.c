@@ -411,8 +411,8 @@ static int file_open(lw_tail_file *f) {
     }
     t->st.read_errors++;
     uint64_t now = lw_now_us();
-    if (now - t->warn_open_us > 10000000u || !t->warn_open_us) {
-      t->warn_open_us = now;
+    if (now - t->warn_io_us > 10000000u || !t->warn_io_us) {
+      t->warn_io_us = now;
       lw__tail_log(t, LW_TAIL_LOG_WARN, "cannot open %s: %s", f->path, strerror(e));
     }
     return OPEN_FAIL;
@@ -521,8 +521,13 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
+      int e = errno;
       t->st.read_errors++;
-      lw__tail_log(t, LW_TAIL_LOG_WARN, "read %s: %s", f->path, strerror(errno));
+      uint64_t now = lw_now_us();
+      if (now - t->warn_io_us > 10000000u || !t->warn_io_us) {
+        t->warn_io_us = now;
+        lw__tail_log(t, LW_TAIL_LOG_WARN, "read %s: %s", f->path, strerror(e));
+      }
       return; /* the next event or sweep tries again */
     }
     if (n == 0)

@@ -41,8 +41,11 @@ static void seen(lw_tail *t, const char *path, const struct stat *st, bool link)
        * keep the first one. */
       struct stat s2;
       if ((t->scanning && g->seen_gen == t->scan_gen) ||
-          (stat(g->path, &s2) == 0 && (uint64_t)s2.st_dev == dev && (uint64_t)s2.st_ino == ino))
+          (stat(g->path, &s2) == 0 && (uint64_t)s2.st_dev == dev && (uint64_t)s2.st_ino == ino)) {
+        if (cur)
+          lw__file_path_lost(cur); /* whatever was at this path is not any more */
         return;
+      }
     }
     if (cur)
       lw__file_path_lost(cur);

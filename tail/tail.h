@@ -12,8 +12,10 @@
  *    once with lw_tail_ack(file, end_offset); acks may come in any order.
  *  - A file's checkpointed offset only moves past a line when that line and every line before
  *    it in the same file were acknowledged. After a crash or restart, reading resumes at that
- *    offset: lines delivered but not acknowledged are offered again, nothing acknowledged is
- *    offered again (except with copytruncate, see below).
+ *    offset: lines delivered but not acknowledged are offered again. Acknowledgements are
+ *    tracked per group of 64 consecutive lines (memory O(in flight / 64)), so the offset
+ *    moves a whole group at a time and up to 63 acknowledged lines per file may be offered
+ *    again too.
  *  - The callback may refuse a line (LW_ERR_QUEUE_FULL). Reading then stops for every file of
  *    this input, without polling, until lw_tail_resume(); the same line is offered first.
  *
@@ -125,8 +127,8 @@ typedef struct lw_line {
 /* Line callback. Return LW_OK to accept the line (then ack it exactly once, later or from
  * inside this callback), or LW_ERR_QUEUE_FULL to refuse it: tail stops reading every file of
  * this input and offers the same line again after lw_tail_resume(). Any other value is
- * treated as LW_ERR_QUEUE_FULL. The callback may call lw_tail_ack, lw_tail_stats and
- * lw_tail_idle; it must not call lw_tail_free. */
+ * treated as LW_ERR_QUEUE_FULL. The callback may call lw_tail_ack, lw_tail_stats_get and
+ * lw_tail_idle; it must not call lw_tail_free. A refused line must not be acknowledged. */
 typedef int (*lw_tail_line_cb)(void *ud, const lw_line *line);
 
 /* Create an input: compile the globs and the regex, load the checkpoint (a corrupt one is
@@ -147,9 +149,11 @@ void lw_tail_resume(lw_tail *t);
 bool lw_tail_paused(const lw_tail *t);
 
 /* Acknowledge the line of `f` that ended at `end_offset` (exactly once per accepted line, in
- * any order). Returns LW_OK, or LW_ERR_INVALID_ARG for an offset that is not an unacknowledged
- * line of f (nothing changes). After the last ack of a file that is closed (rotated away and
- * drained, or truncated), the handle is freed: do not use it again. */
+ * any order). Returns LW_OK, or LW_ERR_INVALID_ARG (nothing changes) for an offset at or before
+ * the acknowledged offset, past the last line delivered, or inside a group of lines that are
+ * all acknowledged already; a wrong offset inside a group with unacknowledged lines cannot be
+ * told from a right one (it counts for that group). After the last ack of a file that is
+ * closed (rotated away and drained, or truncated), the handle is freed: do not use it again. */
 int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset);
 
 /* Write the checkpoint now. Returns LW_OK (also when there is no state_path) or LW_ERR_IO. */

@@ -106,7 +106,7 @@ struct lw_tail {
   unsigned vac_next;
   lw_buf ckbuf;
   uint64_t ckpt_gen, last_ckpt_us;
-  uint64_t warn_limit_us, warn_open_us; /* rate limits of repeated warnings */
+  uint64_t warn_limit_us, warn_io_us; /* at most one such warning per 10 s */
   lw_tail_stats st;
   lw_lines_stats lst;
 };
