@@ -488,18 +488,21 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
    *  2. the file is cut to 0 and the application writes N bytes
    *  3. this look sees size N: N < S or N < rpos means 2. happened; reading goes on from 0
    *     under a new handle (file_truncate)
-   *  4. if N >= S already, the size cannot tell: the sweep saw the size change and asked
-   *     for a fingerprint check (need_fp), which sees other first bytes. A cut that keeps
-   *     the first KiB and regrows past rpos between two looks goes unnoticed. */
+   *  4. if N >= S already, the size cannot tell; the fingerprint can: for a file shorter
+   *     than 1 KiB it is checked at every look (it is being grown by the same read), for a
+   *     longer one when the sweep saw the size change (need_fp). A cut that keeps the first
+   *     KiB and regrows past rpos between two looks goes unnoticed. */
   int err = LW_OK;
-  if (size < f->size || size < f->lines.rpos || (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
+  bool same = true;
+  if (f->fp.len < LW_FP_MAX && size > f->size) /* small file: checking costs no extra read */
+    lw_fp_grow(f->fd, size, &f->fp, &same);
+  if (!same || size < f->size || size < f->lines.rpos ||
+      (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
     lw__file_truncate(f);
     return;
   }
   f->need_fp = false;
   f->size = size;
-  if (f->fp.len < LW_FP_MAX)
-    lw_fp_extend(f->fd, size, &f->fp);
   if (f->need_flush) {
     f->need_flush = false;
     int r = lw_lines_flush(&f->lines, &t->lc, f);

@@ -54,16 +54,25 @@ int lw_fp_read(int fd, uint64_t size, lw_fp *fp, const lw_fp *want, bool *same) 
   return LW_OK;
 }
 
-int lw_fp_extend(int fd, uint64_t size, lw_fp *fp) {
+int lw_fp_grow(int fd, uint64_t size, lw_fp *fp, bool *same) {
+  *same = true;
   if (fp->len >= LW_FP_MAX || size <= fp->len)
     return LW_OK;
   uint8_t buf[LW_FP_MAX];
-  size_t want = (size < LW_FP_MAX ? (size_t)size : LW_FP_MAX) - fp->len;
-  ssize_t got = pread_full(fd, buf, want, fp->len);
+  size_t want = size < LW_FP_MAX ? (size_t)size : LW_FP_MAX;
+  ssize_t got = pread_full(fd, buf, want, 0);
   if (got < 0)
     return LW_ERR_IO;
-  fp->hash = lw_fnv1a64(fp->hash, buf, (size_t)got);
-  fp->len += (uint32_t)got;
+  if ((size_t)got < fp->len) {
+    *same = false;
+    return LW_OK;
+  }
+  uint64_t h = lw_fnv1a64(LW_FNV_INIT, buf, fp->len);
+  *same = h == fp->hash;
+  if (*same) {
+    fp->hash = lw_fnv1a64(h, buf + fp->len, (size_t)got - fp->len);
+    fp->len = (uint32_t)got;
+  }
   return LW_OK;
 }
 

@@ -25,9 +25,10 @@ typedef struct lw_fp {
  * is shorter than want->len). Returns LW_OK or LW_ERR_IO (errno kept). */
 int lw_fp_read(int fd, uint64_t size, lw_fp *fp, const lw_fp *want, bool *same);
 
-/* Grow *fp over the file's bytes [fp->len, min(size, LW_FP_MAX)) (one pread, only while the
- * file is shorter than LW_FP_MAX). Returns LW_OK or LW_ERR_IO. */
-int lw_fp_extend(int fd, uint64_t size, lw_fp *fp);
+/* While the fingerprint is shorter than LW_FP_MAX: read the file's first min(size,
+ * LW_FP_MAX) bytes (one pread), check that they still begin with what *fp covers (*same),
+ * and if so grow *fp over them. Returns LW_OK or LW_ERR_IO. */
+int lw_fp_grow(int fd, uint64_t size, lw_fp *fp, bool *same);
 
 /* True when fd's first fp->len bytes still hash to fp->hash (one pread of up to 1 KiB);
  * false when they differ or the file became shorter. *err is set on a read error. */

@@ -202,6 +202,28 @@ static void copytruncate_restarts_at_zero_with_a_new_handle(bool poll) {
 }
 BOTH(copytruncate_restarts_at_zero_with_a_new_handle)
 
+static void truncated_and_regrown_before_a_look(bool poll) {
+  fx x;
+  fx_init(&x, "c.log", poll);
+  x.c.start_beginning = true;
+  x.s.ack_now = true;
+  tt_create(P(&x, "c.log"), "aaaa\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 1));
+  /* Cut and rewritten longer than before, all before tail looks again: the size cannot
+   * tell, the fingerprint (first bytes "aaaa\n" gone) does. */
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "bbbbbbbbbb\ncccc\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 3));
+  tt_spin(x.loop, 3);
+  cr_assert_eq(x.s.n, 3);
+  cr_assert_str_eq(x.s.v[1].s, "bbbbbbbbbb");
+  cr_assert_str_eq(x.s.v[2].s, "cccc");
+  cr_assert_eq(stats(&x).truncations, 1);
+  fx_free(&x);
+}
+BOTH(truncated_and_regrown_before_a_look)
+
 static void symlink_follows_its_current_target(bool poll) {
   fx x;
   fx_init(&x, "link.log", poll);

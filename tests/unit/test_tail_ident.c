@@ -39,8 +39,9 @@ Test(tail_ident, short_file_fingerprint_grows_and_matches_its_prefix) {
   cr_assert(same);
   cr_assert_eq(now.len, 12);
   cr_assert_eq(now.hash, lw_fnv1a64(LW_FNV_INIT, "hello\nworld\n", 12));
-  /* Extending the old fingerprint gives the same as reading it whole. */
-  cr_assert_eq(lw_fp_extend(fd, 12, &fp), LW_OK);
+  /* Growing the old fingerprint gives the same as reading it whole. */
+  cr_assert_eq(lw_fp_grow(fd, 12, &fp, &same), LW_OK);
+  cr_assert(same);
   cr_assert_eq(fp.len, 12);
   cr_assert_eq(fp.hash, now.hash);
   int err;
@@ -59,6 +60,13 @@ Test(tail_ident, different_content_or_shorter_file_is_not_the_same) {
   cr_assert(!same, "same inode, other first bytes: another file");
   int err;
   cr_assert(!lw_fp_check(fd, &fp, &err));
+  /* Growing checks the prefix first: other first bytes are not grown over. */
+  cr_assert_eq(pwrite(fd, "more\n", 5, 6), 5);
+  lw_fp before = fp;
+  cr_assert_eq(lw_fp_grow(fd, 11, &fp, &same), LW_OK);
+  cr_assert(!same);
+  cr_assert_eq(fp.len, before.len);
+  cr_assert_eq(fp.hash, before.hash);
   cr_assert_eq(ftruncate(fd, 3), 0);
   cr_assert_eq(lw_fp_read(fd, 3, &now, &fp, &same), LW_OK);
   cr_assert(!same, "shorter than the recorded prefix");
