@@ -253,16 +253,24 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
   return LW_OK;
 }
 
-void lw__file_free(lw_tail_file *f) {
+void lw__file_drop_fd(lw_tail_file *f) {
   lw_tail *t = f->t;
-  lw__queue_del(f);
-  lw_timer_stop(t->loop, &f->timer);
   if (f->fd >= 0) {
     close(f->fd);
+    f->fd = -1;
     t->nopen--;
     lw__lru_del(f);
   }
   lw_watch_unfile(&t->w, f->wd);
+  f->wd = -1;
+  lw_timer_stop(t->loop, &f->timer);
+  f->ev_due_us = f->close_due_us = 0;
+}
+
+void lw__file_free(lw_tail_file *f) {
+  lw_tail *t = f->t;
+  lw__queue_del(f);
+  lw__file_drop_fd(f);
   if (f->state != F_CLOSED)
     lw_hmap_del(&t->ids, &f->by_id);
   if (f->at_path)
@@ -300,17 +308,9 @@ void lw__file_release(lw_tail_file *f) {
 /* Close an idle open file to free its descriptor; it stays known and is reopened by path
  * when it changes. */
 static void evict(lw_tail_file *f) {
-  lw_tail *t = f->t;
   lw_lines_rewind(&f->lines);
   lw_lines_trim(&f->lines);
-  close(f->fd);
-  f->fd = -1;
-  t->nopen--;
-  lw__lru_del(f);
-  lw_watch_unfile(&t->w, f->wd);
-  f->wd = -1;
-  lw_timer_stop(t->loop, &f->timer);
-  f->ev_due_us = f->close_due_us = 0;
+  lw__file_drop_fd(f);
   f->state = F_DORMANT;
 }
 

@@ -72,17 +72,10 @@ void lw__file_close(lw_tail_file *f) {
   lw_tail *t = f->t;
   if (f->rotated)
     lw__file_where(f); /* for its checkpoint record while lines are in flight */
-  if (f->fd >= 0) {
-    struct stat st;
+  struct stat st;
+  if (f->fd >= 0)
     f->orphan_on_free = fstat(f->fd, &st) == 0 && st.st_nlink > 0;
-    close(f->fd);
-    f->fd = -1;
-    t->nopen--;
-    lw__lru_del(f);
-  }
-  lw_watch_unfile(&t->w, f->wd);
-  f->wd = -1;
-  lw_timer_stop(t->loop, &f->timer);
+  lw__file_drop_fd(f);
   lw__queue_del(f);
   if (f->at_path) {
     lw_hmap_del(&t->paths, &f->by_path);

@@ -149,6 +149,8 @@ void lw__file_path_lost(lw_tail_file *f);
 void lw__file_path_moved(lw_tail_file *f, const char *path);
 void lw__file_ready(lw_tail_file *f);
 void lw__file_work(lw_tail_file *f, size_t *budget);
+/* Close the descriptor (if any), drop its watch and timer: no longer F_OPEN. */
+void lw__file_drop_fd(lw_tail_file *f);
 void lw__file_free(lw_tail_file *f);
 void lw__file_release(lw_tail_file *f); /* free when F_CLOSED and nothing in flight */
 void lw__queue_del(lw_tail_file *f);
