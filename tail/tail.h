@@ -41,7 +41,18 @@
  * copy, which the globs should not match: if they do, the copy is a new file and read whole).
  *
  * At lw_tail_free a partial last line (no newline yet) and a pending multiline event are NOT
- * delivered: they are left unread, and the checkpoint makes the next run read them again. */
+ * delivered: they are left unread, and the checkpoint makes the next run read them again.
+ *
+ * Limits worth knowing:
+ *  - One state_path per input (two inputs must not share one). A checkpoint write rewrites
+ *    every record (about 100 bytes per file) and happens only when an offset or the file set
+ *    changed. Records of files not seen any more are kept 24 hours (renamed back, unmounted).
+ *  - A file is held by a descriptor from the moment it is found (up to max_open_files);
+ *    one renamed away or deleted before tail found it, or while it waited for a descriptor,
+ *    cannot be read by anyone following paths.
+ *  - Files that are idle may be closed to stay under max_open_files and are reopened by path
+ *    when they change; what is written to such a file after it is renamed out of the globs
+ *    and before tail reopens it is out of reach. Rotated files are never closed early. */
 #ifndef LW_TAIL_H
 #define LW_TAIL_H
 
@@ -104,7 +115,7 @@ typedef struct lw_tail_conf {
                              are closed (and reopened by path when they change) */
   const char *state_path; /* checkpoint file, NULL = none (every start is a first start) */
   int checkpoint_ms;      /* at most one checkpoint write per interval; 0 = 1000 */
-  size_t read_block;      /* read size; 0 = 256 KiB */
+  size_t read_block;      /* read size; 0 = 256 KiB; 4 KiB to 16 MiB */
   /* Log callback (may be NULL): level LW_TAIL_LOG_*, msg a NUL-terminated line without a
    * trailing newline, valid during the call. */
   void (*log)(void *ud, int level, const char *msg);
