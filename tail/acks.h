@@ -1,0 +1,50 @@
+/* acks.h — per-file tracking of delivered, unacknowledged lines, to know how far a file may be
+ * checkpointed when acknowledgements arrive out of order.
+ *
+ * Lines are grouped in delivery order into groups of up to LW_ACK_GROUP lines; a group keeps
+ * only the end offset of its last line and a counter of unacknowledged lines. An ack finds its
+ * group by binary search (groups are ordered by end offset and contiguous) and decrements the
+ * counter; fully acknowledged groups at the front are dropped and move `committed` to their
+ * end. Memory: 16 bytes per group, i.e. O(in-flight / LW_ACK_GROUP), and none when nothing
+ * is in flight (the ring is freed when it empties). The price: the committed offset moves a
+ * group at a time while later lines of the group are in flight (after a crash, at most one
+ * group of acknowledged lines per file is delivered again). */
+#ifndef LW_TAIL_ACKS_H
+#define LW_TAIL_ACKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LW_ACK_GROUP      64u
+#define LW_ACK_MAX_GROUPS (1u << 20) /* ceiling: past it the last group just grows */
+
+typedef struct lw_ack_grp {
+  uint64_t end;     /* end offset of the group's last line */
+  uint32_t lines;   /* lines in the group */
+  uint32_t pending; /* of which not yet acknowledged */
+} lw_ack_grp;
+
+typedef struct lw_acks {
+  lw_ack_grp *g; /* owned ring of groups */
+  uint32_t head, n, cap;
+  uint64_t committed; /* every line ending at or before this offset is acknowledged */
+  uint64_t inflight;  /* lines added and not acknowledged */
+  uint64_t undo_end;  /* previous end of the last group, for lw_acks_undo */
+  bool undo_new;      /* the last add opened a new group */
+} lw_acks;
+
+/* Start empty with everything before `committed` considered acknowledged. */
+void lw_acks_init(lw_acks *a, uint64_t committed);
+void lw_acks_free(lw_acks *a);
+/* Record a delivered line ending at `end` (> every end added before). When the ring cannot
+ * grow (ceiling or memory) the line joins the last group. Returns LW_OK, or LW_ERR_NOMEM only
+ * when there is no group at all and none could be allocated. */
+int lw_acks_add(lw_acks *a, uint64_t end);
+/* Take back the line just added (the callback refused it). Only valid right after
+ * lw_acks_add, before any ack of that line. */
+void lw_acks_undo(lw_acks *a);
+/* Acknowledge the line ending at `end`. Returns LW_OK, or LW_ERR_INVALID_ARG when no
+ * unacknowledged line can end there (unknown offset, or its group is fully acknowledged). */
+int lw_acks_ack(lw_acks *a, uint64_t end);
+
+#endif

@@ -1,0 +1,476 @@
+/* tail.c — one input: configuration, the file tables, the read scheduler, acknowledgements,
+ * checkpoints and statistics (public API in tail.h; per-file logic in file.c, path logic in
+ * scan.c). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/err.h"
+#include "tail/tail_int.h"
+
+#define DEF_MAX_LINE      ((size_t)1 << 20)
+#define MAX_MAX_LINE      ((size_t)64 << 20)
+#define DEF_READ_BLOCK    ((size_t)256 << 10)
+#define MIN_READ_BLOCK    ((size_t)4 << 10)
+#define MAX_READ_BLOCK    ((size_t)16 << 20)
+#define READ_BUDGET_BLKS  8       /* blocks read per read-timer run before yielding to the loop */
+#define READ_BUDGET_FILES 512     /* files handled per read-timer run */
+#define BACKOFF_US        100000u /* retry delay after an allocation failure */
+#define ORPHAN_TTL_S      (24 * 3600) /* checkpoint records of files not seen are kept a day */
+#define MAX_ORPHANS       65536u
+#define CKBUF_KEEP        ((size_t)256 << 10)
+
+void lw_tail_conf_init(lw_tail_conf *c) {
+  memset(c, 0, sizeof(*c));
+  c->strip_cr = true;
+}
+
+void lw__tail_log(lw_tail *t, int level, const char *fmt, ...) {
+  if (!t->conf.log)
+    return;
+  char msg[1024];
+  int n = snprintf(msg, sizeof msg, "tail %s: ", t->name);
+  va_list ap;
+  va_start(ap, fmt);
+  if (n > 0 && (size_t)n < sizeof msg)
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  va_end(ap);
+  t->conf.log(t->conf.log_ud, level, msg);
+}
+
+/* ---- Tables ---- */
+
+uint64_t lw__id_key(uint64_t dev, uint64_t ino) {
+  uint64_t k[2] = {dev, ino};
+  return lw_fnv1a64(LW_FNV_INIT, k, sizeof k);
+}
+
+uint64_t lw__path_key(const char *path) {
+  return lw_fnv1a64(LW_FNV_INIT, path, strlen(path));
+}
+
+lw_tail_file *lw__find_id(const lw_tail *t, uint64_t dev, uint64_t ino) {
+  for (lw_hnode *n = lw_hmap_first(&t->ids, lw__id_key(dev, ino)); n; n = lw_hmap_next(n)) {
+    lw_tail_file *f = (lw_tail_file *)((char *)n - offsetof(lw_tail_file, by_id));
+    if (f->dev == dev && f->ino == ino)
+      return f;
+  }
+  return NULL;
+}
+
+lw_tail_file *lw__find_path(const lw_tail *t, const char *path) {
+  for (lw_hnode *n = lw_hmap_first(&t->paths, lw__path_key(path)); n; n = lw_hmap_next(n)) {
+    lw_tail_file *f = (lw_tail_file *)((char *)n - offsetof(lw_tail_file, by_path));
+    if (strcmp(f->path, path) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+/* ---- Orphans: checkpoint records of files not currently followed ---- */
+
+orphan *lw__orphan_take(lw_tail *t, uint64_t dev, uint64_t ino) {
+  for (lw_hnode *n = lw_hmap_first(&t->orphans, lw__id_key(dev, ino)); n; n = lw_hmap_next(n)) {
+    orphan *o = (orphan *)n;
+    if (o->rec.dev == dev && o->rec.ino == ino) {
+      lw_hmap_del(&t->orphans, &o->node);
+      t->norphans--;
+      lw__tail_dirty(t);
+      return o;
+    }
+  }
+  return NULL;
+}
+
+void lw__orphan_free(orphan *o) {
+  free(o->rec.path);
+  free(o);
+}
+
+static bool orphan_put(lw_tail *t, const lw_ckpt_rec *r) {
+  if (t->norphans >= MAX_ORPHANS)
+    return false;
+  orphan *o = malloc(sizeof(*o));
+  if (!o)
+    return false;
+  o->rec = *r;
+  if (lw_hmap_put(&t->orphans, &o->node, lw__id_key(r->dev, r->ino)) != LW_OK) {
+    free(o);
+    return false;
+  }
+  t->norphans++;
+  return true;
+}
+
+void lw__orphan_add(lw_tail *t, const lw_tail_file *f) {
+  lw_ckpt_rec r = {.dev = f->dev,
+                   .ino = f->ino,
+                   .fp = f->fp,
+                   .offset = f->acks.committed,
+                   .seen_s = lw_wall_ms() / 1000,
+                   .path = strdup(f->path)};
+  if (!r.path || !orphan_put(t, &r))
+    free(r.path);
+}
+
+static void orphans_free(lw_tail *t) {
+  lw_hiter it = {0};
+  lw_hnode *n;
+  while ((n = lw_hmap_iter(&t->orphans, &it)) != NULL) {
+    lw_hmap_del(&t->orphans, n);
+    lw__orphan_free((orphan *)n);
+  }
+  t->norphans = 0;
+  lw_hmap_free(&t->orphans);
+}
+
+/* ---- Checkpoints ---- */
+
+static int ckpt_write(lw_tail *t) {
+  if (!t->state_path)
+    return LW_OK;
+  int64_t now_s = lw_wall_ms() / 1000;
+  lw_ckpt_begin(&t->ckbuf, t->ckpt_gen + 1);
+  for (lw_tail_file *f = t->files; f; f = f->next) {
+    /* Never-opened files have no position yet (the next run reads them from 0); a retired
+     * handle's content is gone (its inode is recorded by its successor). */
+    if (f->fresh || f->retired)
+      continue;
+    /* A rotated file being drained: record where it is now, so a restart can finish it. */
+    if (f->rotated && f->state == F_OPEN)
+      lw__file_where(f);
+    if (f->rotated && f->gone)
+      continue;
+    lw_ckpt_rec r = {.dev = f->dev,
+                     .ino = f->ino,
+                     .fp = f->fp,
+                     .offset = f->acks.committed,
+                     .seen_s = now_s,
+                     .flags = f->rotated ? LW_CKPT_ROTATED : 0,
+                     .path = f->path};
+    lw_ckpt_add(&t->ckbuf, &r);
+  }
+  lw_hiter it = {0};
+  lw_hnode *n;
+  while ((n = lw_hmap_iter(&t->orphans, &it)) != NULL) {
+    orphan *o = (orphan *)n;
+    if (now_s - o->rec.seen_s > ORPHAN_TTL_S) {
+      lw_hmap_del(&t->orphans, n);
+      t->norphans--;
+      lw__orphan_free(o);
+      continue;
+    }
+    lw_ckpt_add(&t->ckbuf, &o->rec);
+  }
+  int rc = lw_ckpt_end(&t->ckbuf);
+  if (rc == LW_OK)
+    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
+  int e = errno;
+  t->last_ckpt_us = lw_now_us();
+  if (rc == LW_OK) {
+    t->ckpt_cur_bad = false;
+    t->ckpt_gen++;
+    t->st.checkpoint_writes++;
+    t->dirty = false;
+  } else {
+    t->st.checkpoint_errors++;
+    lw__tail_log(t, LW_TAIL_LOG_ERROR, "checkpoint %s not written: %s", t->state_path,
+                 rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc));
+  }
+  if (t->ckbuf.cap > CKBUF_KEEP)
+    lw_buf_free(&t->ckbuf);
+  return rc;
+}
+
+static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
+  (void)l;
+  (void)tm;
+  lw_tail *t = ud;
+  if (t->dirty && ckpt_write(t) != LW_OK)
+    lw_timer_start(t->loop, &t->ckpt_timer, (uint64_t)t->conf.checkpoint_ms * 1000u);
+}
+
+void lw__tail_dirty(lw_tail *t) {
+  t->dirty = true;
+  if (!t->state_path || t->freeing || lw_timer_active(&t->ckpt_timer))
+    return;
+  uint64_t due = t->last_ckpt_us + (uint64_t)t->conf.checkpoint_ms * 1000u;
+  uint64_t now = lw_now_us();
+  lw_timer_start_at(t->loop, &t->ckpt_timer, due > now ? due : now);
+}
+
+int lw_tail_checkpoint(lw_tail *t) {
+  return ckpt_write(t);
+}
+
+/* Load the checkpoint into the orphan table; decide whether this is a first start. */
+static void ckpt_load(lw_tail *t) {
+  t->first_start = true;
+  if (!t->state_path)
+    return;
+  lw_ckpt ck;
+  lw_ckpt_report rep;
+  int rc = lw_ckpt_load(t->state_path, &ck, &rep);
+  static const char *const which[] = {"", ".prev", ".tmp"};
+  if (rep.cur == LW_ERR_CORRUPT || rep.cur == LW_ERR_IO) {
+    t->st.checkpoint_errors++;
+    t->ckpt_cur_bad = rep.prev == LW_OK; /* do not rotate the bad one over the good one */
+    if (rc == LW_OK)
+      lw__tail_log(t, LW_TAIL_LOG_WARN,
+                   "checkpoint %s is %s; using the previous generation %llu (%s%s)", t->state_path,
+                   rep.cur == LW_ERR_IO ? "unreadable" : "corrupt", (unsigned long long)rep.gen,
+                   t->state_path, which[rep.used]);
+  }
+  if (rc == LW_ERR_NOT_FOUND)
+    return;
+  t->first_start = false;
+  if (rc != LW_OK) {
+    lw__tail_log(t, LW_TAIL_LOG_ERROR,
+                 "checkpoint %s: no valid generation; files are read from their beginning",
+                 t->state_path);
+    return;
+  }
+  t->ckpt_gen = ck.gen;
+  for (size_t i = 0; i < ck.n; i++) {
+    if (orphan_put(t, &ck.r[i]))
+      ck.r[i].path = NULL; /* now owned by the orphan */
+  }
+  lw_ckpt_free(&ck);
+}
+
+/* ---- Reading ---- */
+
+static void read_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
+  (void)l;
+  (void)tm;
+  lw_tail *t = ud;
+  size_t budget = READ_BUDGET_BLKS * t->conf.read_block;
+  int files = READ_BUDGET_FILES;
+  t->backoff = false;
+  while (!t->paused && t->ready_head && budget && files--) {
+    lw_tail_file *f = t->ready_head;
+    lw__queue_del(f);
+    lw__file_work(f, &budget);
+  }
+  lw__tail_kick(t);
+}
+
+void lw__tail_kick(lw_tail *t) {
+  if (t->paused || !t->ready_head || t->freeing || lw_timer_active(&t->read_timer))
+    return;
+  lw_timer_start(t->loop, &t->read_timer, t->backoff ? BACKOFF_US : 0);
+}
+
+void lw_tail_resume(lw_tail *t) {
+  if (!t->paused)
+    return;
+  t->paused = false;
+  lw__tail_kick(t);
+}
+
+bool lw_tail_paused(const lw_tail *t) {
+  return t->paused;
+}
+
+int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset) {
+  uint64_t before = f->acks.committed;
+  int rc = lw_acks_ack(&f->acks, end_offset);
+  if (rc != LW_OK)
+    return rc;
+  if (f->acks.committed != before)
+    lw__tail_dirty(t);
+  lw__file_release(f);
+  return LW_OK;
+}
+
+/* ---- Life cycle ---- */
+
+static char *dup_or_null(const char *s, bool *fail) {
+  if (!s)
+    return NULL;
+  char *d = strdup(s);
+  if (!d)
+    *fail = true;
+  return d;
+}
+
+/* Apply defaults and check limits. Returns LW_OK or LW_ERR_CONFIG. */
+static int conf_fix(lw_tail_conf *c) {
+  if (!c->max_line_bytes)
+    c->max_line_bytes = DEF_MAX_LINE;
+  if (!c->multiline_flush_ms)
+    c->multiline_flush_ms = 1000;
+  if (!c->poll_ms)
+    c->poll_ms = 1000;
+  if (!c->sweep_ms)
+    c->sweep_ms = 3000;
+  if (!c->rotate_wait_ms)
+    c->rotate_wait_ms = 5000;
+  if (!c->max_open_files)
+    c->max_open_files = 1024;
+  if (!c->checkpoint_ms)
+    c->checkpoint_ms = 1000;
+  if (!c->read_block)
+    c->read_block = DEF_READ_BLOCK;
+  if (c->max_line_bytes > MAX_MAX_LINE || c->multiline_flush_ms < 0 || c->poll_ms < 0 ||
+      c->sweep_ms < 0 || c->max_open_files < 0 || c->checkpoint_ms < 0 ||
+      c->read_block < MIN_READ_BLOCK || c->read_block > MAX_READ_BLOCK)
+    return LW_ERR_CONFIG;
+  return LW_OK;
+}
+
+int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_line_cb cb,
+                void *ud) {
+  *out = NULL;
+  if (!loop || !conf || !cb)
+    return LW_ERR_INVALID_ARG;
+  lw_tail *t = calloc(1, sizeof(*t));
+  if (!t)
+    return LW_ERR_NOMEM;
+  int rc = LW_ERR_NOMEM;
+  bool fail = false;
+  t->loop = loop;
+  t->cb = cb;
+  t->ud = ud;
+  t->conf = *conf;
+  t->name = dup_or_null(conf->name ? conf->name : "input", &fail);
+  t->state_path = dup_or_null(conf->state_path, &fail);
+  t->ml_src = dup_or_null(conf->multiline_start, &fail);
+  t->conf.name = t->name;
+  t->conf.state_path = t->state_path;
+  t->conf.multiline_start = t->ml_src;
+  t->conf.paths = t->conf.exclude = NULL;
+  lw_hmap_init(&t->ids);
+  lw_hmap_init(&t->paths);
+  lw_hmap_init(&t->orphans);
+  lw_buf_init(&t->ckbuf, LW_CKPT_MAX_BYTES);
+  lw_timer_init(&t->read_timer, read_timer_cb, t);
+  lw_timer_init(&t->ckpt_timer, ckpt_timer_cb, t);
+  lw_timer_init(&t->rescan_timer, lw__rescan_cb, t);
+  if (fail)
+    goto fail;
+  rc = conf_fix(&t->conf);
+  if (rc != LW_OK)
+    goto fail;
+  rc = lw_globset_init(&t->gs, conf->paths, conf->npaths, conf->exclude, conf->nexclude);
+  if (rc != LW_OK)
+    goto fail;
+  if (t->ml_src) {
+    rc = LW_ERR_CONFIG;
+    if (regcomp(&t->re, t->ml_src, REG_EXTENDED | REG_NOSUB) != 0)
+      goto fail;
+    t->have_re = true;
+  }
+  t->lc = (lw_lines_conf){.max_line = t->conf.max_line_bytes,
+                          .truncate = t->conf.truncate_long_lines,
+                          .strip_cr = t->conf.strip_cr,
+                          .start = t->have_re ? &t->re : NULL,
+                          .scratch = &t->scratch,
+                          .emit = lw__file_emit};
+  rc = LW_ERR_NOMEM;
+  t->rbuf = malloc(t->conf.read_block);
+  if (!t->rbuf)
+    goto fail;
+  ckpt_load(t);
+  rc = lw_watch_init(&t->w, loop, t->conf.force_poll, t->conf.poll_ms, t->conf.sweep_ms,
+                     t->conf.max_watches, &lw__watch_cbs, t);
+  if (rc != LW_OK)
+    goto fail;
+  t->initial_scan = true;
+  lw__scan_all(t);
+  t->initial_scan = false;
+  lw__resume_rotated(t);
+  *out = t;
+  return LW_OK;
+fail:
+  lw_tail_free(t);
+  return rc;
+}
+
+void lw_tail_free(lw_tail *t) {
+  if (!t)
+    return;
+  if (t->w.loop && t->state_path)
+    ckpt_write(t);
+  t->freeing = true;
+  while (t->files)
+    lw__file_free(t->files);
+  if (t->w.loop)
+    lw_watch_free(&t->w);
+  lw_timer_stop(t->loop, &t->read_timer);
+  lw_timer_stop(t->loop, &t->ckpt_timer);
+  lw_timer_stop(t->loop, &t->rescan_timer);
+  orphans_free(t);
+  lw_hmap_free(&t->ids);
+  lw_hmap_free(&t->paths);
+  lw_buf_free(&t->ckbuf);
+  if (t->have_re)
+    regfree(&t->re);
+  lw_globset_free(&t->gs);
+  free(t->rbuf);
+  free(t->scratch.p);
+  free(t->name);
+  free(t->state_path);
+  free(t->ml_src);
+  free(t);
+}
+
+/* ---- Introspection ---- */
+
+bool lw_tail_idle(const lw_tail *t) {
+  if (t->paused || t->ready_head || t->wait_head)
+    return false;
+  for (const lw_tail_file *f = t->files; f; f = f->next) {
+    if (f->acks.inflight || f->fresh || f->pred)
+      return false;
+    if (f->state != F_OPEN)
+      continue;
+    if (f->lines.ev_open || f->size > f->lines.rpos || (f->rotated && f->lines.rpos > f->lines.off))
+      return false;
+  }
+  return true;
+}
+
+void lw_tail_stats_get(const lw_tail *t, lw_tail_stats *s) {
+  *s = t->st;
+  s->long_lines = t->lst.long_lines;
+  s->dropped_bytes = t->lst.dropped_bytes;
+  s->files_tracked = t->nfiles;
+  s->files_open = t->nopen;
+  s->files_waiting = t->nwaiting;
+  s->watches = t->w.nwatch;
+  s->polling = t->w.polling;
+  s->lines_inflight = s->lag_bytes = 0;
+  for (const lw_tail_file *f = t->files; f; f = f->next) {
+    s->lines_inflight += f->acks.inflight;
+    if (!f->fresh && !f->retired && f->size > f->acks.committed)
+      s->lag_bytes += f->size - f->acks.committed;
+  }
+}
+
+void lw_tail_file_info_get(const lw_tail_file *f, lw_tail_file_info *out) {
+  *out = (lw_tail_file_info){.path = f->path,
+                             .dev = f->dev,
+                             .ino = f->ino,
+                             .size = f->size,
+                             .read_offset = f->lines.off,
+                             .acked_offset = f->acks.committed,
+                             .inflight = f->acks.inflight,
+                             .open = f->state == F_OPEN,
+                             .rotated = f->rotated || !f->at_path};
+}
+
+const char *lw_tail_file_path(const lw_tail_file *f) {
+  return f->path;
+}
+
+void lw_tail_foreach_file(const lw_tail *t, void (*cb)(void *ud, const lw_tail_file_info *fi),
+                          void *ud) {
+  for (const lw_tail_file *f = t->files; f; f = f->next) {
+    lw_tail_file_info fi;
+    lw_tail_file_info_get(f, &fi);
+    cb(ud, &fi);
+  }
+}

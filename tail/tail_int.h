@@ -1,0 +1,168 @@
+/* tail_int.h — what tail.c (the input), file.c (one file) and scan.c (globs and events) share:
+ * the input and per-file structures and the functions they call in each other. Not part of
+ * the public API. */
+#ifndef LW_TAIL_INT_H
+#define LW_TAIL_INT_H
+
+#include <regex.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "proto/buf.h"
+#include "tail/acks.h"
+#include "tail/checkpoint.h"
+#include "tail/glob.h"
+#include "tail/hmap.h"
+#include "tail/ident.h"
+#include "tail/lines.h"
+#include "tail/tail.h"
+#include "tail/watch.h"
+
+enum { F_DORMANT, F_OPEN, F_CLOSED }; /* lw_tail_file.state */
+enum { Q_NONE, Q_READY, Q_WAIT };     /* lw_tail_file.queue */
+
+#define VACATED_SLOTS 64 /* recently vacated paths remembered for rotation order */
+
+/* One file: one content generation of an inode. States:
+ *   F_DORMANT  known at its path, no descriptor (never opened yet, or closed while idle to
+ *              stay under max_open_files); reopened by path when it changes
+ *   F_OPEN     descriptor held; read through it even after rename or deletion
+ *   F_CLOSED   finished (rotated away and drained, truncated, or gone); the handle lives on
+ *              only until its delivered lines are all acknowledged
+ *
+ * Memory per file: sizeof(struct lw_tail_file) is 368 bytes on x86-64 (checked by the test
+ * tail_scale::per_file_structure_is_small), plus its path, its share of the two hash tables
+ * (16 bytes) and 16 bytes per LW_ACK_GROUP lines in flight. Measured with bench_tail: 485
+ * heap bytes per idle file at 10,000 files with 36-byte paths (about 4.9 MB). The
+ * unfinished-line and multiline buffers exist only while a file holds such data; at end of
+ * file an unfinished line over 64 KiB is dropped and read again later instead of kept. */
+struct lw_tail_file {
+  lw_tail *t;
+  lw_hnode by_id;                    /* t->ids, key id_key(dev, ino), while not F_CLOSED */
+  lw_hnode by_path;                  /* t->paths, key path_key(path), while at_path */
+  lw_tail_file *next, *prev;         /* t->files: every handle */
+  lw_tail_file *qnext, *qprev;       /* t->ready or t->waiting, per `queue` */
+  lw_tail_file *lru_next, *lru_prev; /* t->lru: F_OPEN files, least recently active first */
+  lw_tail_file *pred, *succ;         /* rotation order: read only after pred reached its end */
+  char *path;                        /* owned: where the file was last known */
+  uint64_t dev, ino;
+  lw_fp fp;
+  uint64_t size;       /* size at the last look */
+  uint64_t sweep_size; /* size at the last sweep (a change triggers a fingerprint check) */
+  uint64_t ev_mark;    /* multiline: ev_end when the flush deadline was last set */
+  uint64_t ev_due_us, close_due_us; /* file timer deadlines, 0 = none */
+  lw_lines lines;
+  lw_acks acks;
+  lw_timer timer; /* multiline flush and rotate_wait */
+  int fd, wd;     /* descriptor (-1), file watch for symlinked paths (-1) */
+  unsigned seen_gen;
+  uint8_t state, queue;
+  bool at_path;        /* in t->paths: `path` refers to this file */
+  bool rotated;        /* left its path while open: drain, then close */
+  bool fresh;          /* never opened: start offset not decided yet */
+  bool start_end;      /* found at a first start with start_beginning false: start at its end */
+  bool link;           /* the path's last component is a symlink */
+  bool at_eof;         /* the last read reached the end and nothing changed since */
+  bool need_flush;     /* multiline flush deadline passed */
+  bool need_close;     /* rotate_wait passed */
+  bool need_trunc;     /* truncation seen, its finish refused: retry it first */
+  bool need_fp;        /* grown since the last sweep: verify the fingerprint */
+  bool retired;        /* replaced by a new handle after truncation */
+  bool gone;           /* rotated and no name left (deleted): nothing to resume later */
+  bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
+};
+
+typedef struct orphan {
+  lw_hnode node; /* t->orphans, key id_key(dev, ino) */
+  lw_ckpt_rec rec;
+} orphan;
+
+struct lw_tail {
+  lw_loop *loop;
+  lw_tail_conf conf; /* copy; its strings point to the owned copies below */
+  char *name, *state_path, *ml_src;
+  lw_tail_line_cb cb;
+  void *ud;
+  lw_globset gs;
+  regex_t re;
+  bool have_re;
+  lw_lines_conf lc;
+  lw_lines_scratch scratch;
+  lw_watch w;
+  lw_hmap ids, paths, orphans;
+  lw_tail_file *files;
+  lw_tail_file *ready_head, *ready_tail, *wait_head, *wait_tail;
+  lw_tail_file *lru_head, *lru_tail;
+  uint64_t nfiles, nopen, nwaiting, norphans;
+  lw_timer read_timer, rescan_timer, ckpt_timer;
+  uint8_t *rbuf; /* read_block bytes, shared by every file */
+  bool paused, first_start, initial_scan, scanning, dirty, backoff, freeing;
+  bool ckpt_cur_bad; /* the state file was corrupt at load: replace it, keep .prev */
+  unsigned scan_gen;
+  struct {
+    uint64_t key;
+    lw_tail_file *f;
+  } vacated[VACATED_SLOTS];
+  unsigned vac_next;
+  lw_buf ckbuf;
+  uint64_t ckpt_gen, last_ckpt_us;
+  uint64_t warn_limit_us, warn_io_us; /* at most one such warning per 10 s */
+  lw_tail_stats st;
+  lw_lines_stats lst;
+};
+
+/* tail.c */
+void lw__tail_log(lw_tail *t, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lw__tail_kick(lw_tail *t);  /* make sure the read timer runs soon (unless paused) */
+void lw__tail_dirty(lw_tail *t); /* the checkpoint changed: write within checkpoint_ms */
+uint64_t lw__id_key(uint64_t dev, uint64_t ino);
+uint64_t lw__path_key(const char *path);
+lw_tail_file *lw__find_id(const lw_tail *t, uint64_t dev, uint64_t ino);
+lw_tail_file *lw__find_path(const lw_tail *t, const char *path);
+/* Take the orphan record of (dev, ino), if any (caller frees it with lw__orphan_free). */
+orphan *lw__orphan_take(lw_tail *t, uint64_t dev, uint64_t ino);
+void lw__orphan_free(orphan *o);
+/* Remember a freed file's position for when it matches again (rename back, restart). */
+void lw__orphan_add(lw_tail *t, const lw_tail_file *f);
+
+/* file.c */
+extern const lw_lines_emit lw__file_emit;
+void lw__enqueue(lw_tail_file *f, int q, bool front); /* into Q_READY or Q_WAIT */
+void lw__lru_del(lw_tail_file *f);
+void lw__lru_push(lw_tail_file *f);
+void lw__file_timer_cb(lw_loop *l, lw_timer *tm, void *ud);
+/* New handle for a file found at `path` (at_path: matched by the globs there; false: a
+ * rotated file to drain, from the checkpoint). Returns LW_OK or LW_ERR_NOMEM. */
+int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link, bool at_path);
+
+/* rotate.c */
+bool lw__drained(const lw_tail_file *f); /* a successor at its old path may start */
+void lw__wake_succ(lw_tail_file *f);
+void lw__unvacate(lw_tail_file *f, lw_tail_file *repl);
+/* Rotated file: learn where it is now through its descriptor (path, or gone). */
+void lw__file_where(lw_tail_file *f);
+void lw__file_close(lw_tail_file *f);    /* finished for good; released when acknowledged */
+void lw__file_finish(lw_tail_file *f);   /* deliver what is pending, then close */
+void lw__file_truncate(lw_tail_file *f); /* truncated: a new handle reads from 0 */
+void lw__file_path_lost(lw_tail_file *f);
+void lw__file_path_moved(lw_tail_file *f, const char *path);
+void lw__file_ready(lw_tail_file *f);
+void lw__file_work(lw_tail_file *f, size_t *budget);
+/* Close the descriptor (if any), drop its watch and timer: no longer F_OPEN. */
+void lw__file_drop_fd(lw_tail_file *f);
+void lw__file_free(lw_tail_file *f);
+void lw__file_release(lw_tail_file *f); /* free when F_CLOSED and nothing in flight */
+void lw__queue_del(lw_tail_file *f);
+void lw__wake_waiting(lw_tail *t);
+
+/* scan.c */
+void lw__scan_all(lw_tail *t);
+/* After the first scan: drain rotated files the checkpoint says were left unfinished. */
+void lw__resume_rotated(lw_tail *t);
+void lw__scan_soon(lw_tail *t);
+void lw__rescan_cb(lw_loop *l, lw_timer *tm, void *ud); /* t->rescan_timer's callback */
+void lw__check_path(lw_tail *t, const char *path);
+extern const lw_watch_cbs lw__watch_cbs;
+
+#endif

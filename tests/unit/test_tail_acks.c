@@ -1,0 +1,118 @@
+/* test_tail_acks.c — tail/acks.c: the committed offset under out-of-order acknowledgements,
+ * group boundaries, taking back a refused line, invalid and repeated acks, and a randomized
+ * check against a plain per-line model. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "proto/err.h"
+#include "tail/acks.h"
+
+Test(tail_acks, out_of_order_acks_commit_only_the_acked_prefix) {
+  lw_acks a;
+  lw_acks_init(&a, 100);
+  /* Three lines in one group: the group commits once all three are acked. */
+  lw_acks_add(&a, 110);
+  lw_acks_add(&a, 120);
+  lw_acks_add(&a, 130);
+  cr_assert_eq(lw_acks_ack(&a, 130), LW_OK);
+  cr_assert_eq(a.committed, 100);
+  cr_assert_eq(lw_acks_ack(&a, 110), LW_OK);
+  cr_assert_eq(a.committed, 100, "120 is still in flight");
+  cr_assert_eq(lw_acks_ack(&a, 120), LW_OK);
+  cr_assert_eq(a.committed, 130);
+  cr_assert_eq(a.inflight, 0);
+  cr_assert_eq(a.n, 0);
+  lw_acks_free(&a);
+}
+
+Test(tail_acks, groups_commit_in_order) {
+  lw_acks a;
+  lw_acks_init(&a, 0);
+  uint64_t n = 3 * LW_ACK_GROUP;
+  for (uint64_t i = 1; i <= n; i++)
+    lw_acks_add(&a, i * 10);
+  cr_assert_eq(a.n, 3);
+  /* Ack the whole second group: nothing commits while the first is pending. */
+  for (uint64_t i = LW_ACK_GROUP + 1; i <= 2 * LW_ACK_GROUP; i++)
+    cr_assert_eq(lw_acks_ack(&a, i * 10), LW_OK);
+  cr_assert_eq(a.committed, 0);
+  for (uint64_t i = 1; i <= LW_ACK_GROUP; i++)
+    cr_assert_eq(lw_acks_ack(&a, i * 10), LW_OK);
+  cr_assert_eq(a.committed, 2 * LW_ACK_GROUP * 10, "both groups commit together");
+  cr_assert_eq(a.n, 1);
+  lw_acks_free(&a);
+}
+
+Test(tail_acks, invalid_and_repeated_acks_are_refused) {
+  lw_acks a;
+  lw_acks_init(&a, 50);
+  cr_assert_eq(lw_acks_ack(&a, 60), LW_ERR_INVALID_ARG, "nothing in flight");
+  lw_acks_add(&a, 60);
+  cr_assert_eq(lw_acks_ack(&a, 70), LW_ERR_INVALID_ARG, "past the last line");
+  cr_assert_eq(lw_acks_ack(&a, 50), LW_ERR_INVALID_ARG, "already committed");
+  cr_assert_eq(lw_acks_ack(&a, 60), LW_OK);
+  cr_assert_eq(lw_acks_ack(&a, 60), LW_ERR_INVALID_ARG, "acked twice");
+  cr_assert_eq(a.committed, 60);
+  lw_acks_free(&a);
+}
+
+Test(tail_acks, undo_takes_back_the_last_line) {
+  lw_acks a;
+  lw_acks_init(&a, 0);
+  lw_acks_add(&a, 5);
+  lw_acks_add(&a, 9);
+  lw_acks_undo(&a);
+  cr_assert_eq(a.inflight, 1);
+  cr_assert_eq(lw_acks_ack(&a, 9), LW_ERR_INVALID_ARG);
+  cr_assert_eq(lw_acks_ack(&a, 5), LW_OK);
+  cr_assert_eq(a.committed, 5);
+  /* Undo of a line that opened a new group removes the group. */
+  lw_acks_add(&a, 7);
+  lw_acks_undo(&a);
+  cr_assert_eq(a.n, 0);
+  cr_assert_eq(a.inflight, 0);
+  lw_acks_free(&a);
+}
+
+Test(tail_acks, random_order_matches_a_per_line_model) {
+  srand(1234);
+  for (int round = 0; round < 20; round++) {
+    int n = 1 + rand() % 2000;
+    lw_acks a;
+    lw_acks_init(&a, 0);
+    uint64_t *end = malloc((size_t)n * sizeof(*end));
+    bool *done = calloc((size_t)n, 1);
+    int *order = malloc((size_t)n * sizeof(*order));
+    uint64_t off = 0;
+    for (int i = 0; i < n; i++) {
+      off += 1 + (uint64_t)(rand() % 100);
+      end[i] = off;
+      order[i] = i;
+      lw_acks_add(&a, off);
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rand() % (i + 1);
+      int x = order[i];
+      order[i] = order[j];
+      order[j] = x;
+    }
+    int prefix = 0; /* lines 0..prefix-1 all acked */
+    for (int k = 0; k < n; k++) {
+      cr_assert_eq(lw_acks_ack(&a, end[order[k]]), LW_OK);
+      done[order[k]] = true;
+      while (prefix < n && done[prefix])
+        prefix++;
+      /* Never past the acked prefix; at most one group behind it. */
+      uint64_t model = prefix ? end[prefix - 1] : 0;
+      cr_assert_leq(a.committed, model);
+      if (prefix >= (int)LW_ACK_GROUP)
+        cr_assert_geq(a.committed, end[prefix - (int)LW_ACK_GROUP]);
+    }
+    cr_assert_eq(a.committed, end[n - 1]);
+    cr_assert_eq(a.inflight, 0);
+    free(end);
+    free(done);
+    free(order);
+    lw_acks_free(&a);
+  }
+}
