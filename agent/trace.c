@@ -37,20 +37,16 @@ void lw_trace_print(FILE *out, const char *peer, bool outgoing, int16_t api, int
   if (outgoing && len >= 8)
     corr = (int32_t)((uint32_t)frame[4] << 24 | (uint32_t)frame[5] << 16 | (uint32_t)frame[6] << 8 |
                      frame[7]);
-  fprintf(out, "%s %s %s v%d request%s, correlation id %" PRId32 ", %zu bytes %s %s\n",
+  fprintf(out, "%s %s %s v%d %s, correlation id %" PRId32 ", %zu bytes %s %s\n",
           outgoing ? ">>>" : "<<<", outgoing ? "send" : "recv", lw_api_name(api), ver,
-          outgoing ? "" : "'s response", corr, len, outgoing ? "to" : "from", peer);
+          outgoing ? "request" : "response", corr, len, outgoing ? "to" : "from", peer);
   int rc;
   if (outgoing) {
     lw_req_header h;
-    lw_rd_group(&c, "RequestHeader");
     rc = lw_req_header_decode(&c, &h);
-    lw_rd_group_end(&c);
   } else {
     int32_t got;
-    lw_rd_group(&c, "ResponseHeader");
     rc = lw_resp_header_decode(&c, api, ver, &got);
-    lw_rd_group_end(&c);
   }
   if (rc == LW_OK) {
     lw_rd_group(&c, outgoing ? "RequestBody" : "ResponseBody");

@@ -163,4 +163,9 @@ void lw_records_iter_init(lw_records_iter *it, const uint8_t *p, size_t len,
 int lw_records_next(lw_records_iter *it, lw_record *rec, const lw_batch **batch);
 void lw_records_iter_free(lw_records_iter *it);
 
+/* When c has a tracer, trace every batch and record inside `records` (a Records field just read
+ * from c, so its bytes lie inside c's input). Decoding problems are reported to the tracer as
+ * a note, not as an error of c: tracing never changes what a decoder returns. */
+void lw_records_trace(lw_cur *c, lw_bytes records);
+
 #endif

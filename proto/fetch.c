@@ -1,6 +1,8 @@
 /* fetch.c — Fetch (key 1) v4–v18 request and response. */
 #include "proto/fetch.h"
 
+#include "proto/batch.h"
+
 #include <string.h>
 
 #include "proto/codec.h"
@@ -333,6 +335,7 @@ static void rd_resp_part(lw_cur *c, int16_t version, bool flex, lw_arena *a,
   p->AbortedTransactionsCount = c->err ? 0 : n;
   p->PreferredReadReplica = version >= 11 ? lw_rd_i32(c, "PreferredReadReplica") : -1;
   p->Records = lw_rd_bytes(c, flex, "Records", false);
+  lw_records_trace(c, p->Records);
   if (flex)
     rd_part_tags(c, p);
 }

@@ -2,6 +2,8 @@
  * (batch.h / msgset.h build and parse them); large ones are spliced, not copied. */
 #include "proto/produce.h"
 
+#include "proto/batch.h"
+
 #include <string.h>
 
 #include "proto/codec.h"
@@ -80,6 +82,7 @@ int lw_produce_req_decode(lw_cur *c, int16_t version, lw_arena *a, lw_produce_re
       lw_rd_elem(c, j);
       t->PartitionData[j].Index = lw_rd_i32(c, "Index");
       t->PartitionData[j].Records = lw_rd_bytes(c, flex, "Records", false);
+      lw_records_trace(c, t->PartitionData[j].Records);
       lw_rd_tags_skip(c, flex);
     }
     lw_rd_array_end(c);

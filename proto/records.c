@@ -349,3 +349,30 @@ int lw_records_next(lw_records_iter *it, lw_record *rec, const lw_batch **batch)
     }
   }
 }
+
+void lw_records_trace(lw_cur *c, lw_bytes records) {
+  if (!c->tr || records.len <= 0 || records.p < c->p || records.p > c->p + c->len)
+    return;
+  lw_arena a;
+  lw_arena_init(&a, 16u * 1024 * 1024);
+  lw_zctx z = {0};
+  lw_records_iter it;
+  lw_records_iter_init(&it, records.p, (size_t)records.len, 64u * 1024 * 1024, &a, &z);
+  it.keep_control = true;
+  it.c.tr = c->tr;
+  it.c.base = c->base + (size_t)(records.p - c->p);
+  int depth = c->tr->depth;
+  lw_record rec;
+  int rc;
+  while ((rc = lw_records_next(&it, &rec, NULL)) == LW_OK) {
+  }
+  c->tr->depth = depth;
+  if (rc != LW_ERR_NOT_FOUND) {
+    char note[96];
+    snprintf(note, sizeof note, "records not decoded further: %s", lw_err_name(rc));
+    lw_trace_note(c, "RecordsError", note);
+  }
+  lw_records_iter_free(&it);
+  lw_zctx_free(&z);
+  lw_arena_free(&a);
+}
