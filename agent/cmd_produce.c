@@ -18,8 +18,8 @@
 #include "proto/compress.h"
 #include "proto/err.h"
 
-#define READ_BLOCK      (256 * 1024)
-#define FILE_READ_AHEAD (2u * 1024 * 1024)
+#define READ_BLOCK      (64 * 1024)
+#define FILE_READ_AHEAD (1024u * 1024) /* a file can be read again: keep little in memory */
 
 typedef struct prod_run {
   lw_cli cli;
@@ -140,7 +140,7 @@ static void pump(prod_run *r) {
       r->len = avail;
       r->pos = 0;
     }
-    if (r->cap - r->len < READ_BLOCK / 2) {
+    if (r->cap - r->len < 4096) { /* a line longer than the buffer: make it fit */
       size_t ncap = r->cap * 2;
       uint8_t *nb = realloc(r->buf, ncap);
       if (!nb) {
@@ -184,6 +184,12 @@ static void print_summary(const prod_run *r, const char *topic, double secs,
     fprintf(stderr, "%s%s: %" PRIu64, r->too_large || i ? ", " : " (", lw_err_name(ps->fail[i].err),
             ps->fail[i].count);
   fprintf(stderr, "%s\n", r->too_large || ps->nfail ? ")" : "");
+  if (r->cli.verbosity > 0)
+    fprintf(stderr,
+            "logwire produce: %" PRIu64 " requests, %" PRIu64 " batches, %" PRIu64
+            " bytes sent, %" PRIu64 " records retried%s\n",
+            ps->requests_sent, ps->batches_sent, ps->bytes_sent, ps->records_retried,
+            ps->idempotent ? ", idempotent" : "");
 }
 
 static void on_stdin(lw_loop *l, int fd, unsigned ev, void *ud) {

@@ -1,4 +1,5 @@
 /* main.c — logwire's entry point: dispatch to a subcommand. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,10 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  /* Batch buffers are large and short-lived: serve allocations of 64 KiB and more with their
+   * own mappings, so that freeing one returns its memory to the system at once (glibc would
+   * otherwise raise this threshold and keep freed batches in the heap). */
+  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -9,7 +9,9 @@
 #include "proto/api.h"
 #include "proto/err.h"
 
-#define POOL_MAX 4 /* free batch buffers kept for reuse */
+#define POOL_MAX  1 /* free batch buffers kept for reuse */
+#define BATCH_MIN (16 * 1024)
+#define PEND_MAX  (256 * 1024) /* bytes staged per topic before its metadata is known */
 
 static void on_prepare(lw_loop *l, void *ud);
 static void on_linger(lw_loop *l, lw_timer *t, void *ud);
@@ -38,7 +40,7 @@ int lw_producer_new(lw_producer **out, lw_net_ctx *ctx, const lw_producer_cbs *c
   p->conf = ctx->conf;
   p->cbs = *cbs;
   p->ud = ud;
-  p->limit = p->conf->buffer_bytes;
+  lw_producer_set_limit(p, 0);
   p->pid = -1;
   p->epoch = -1;
   p->rng = (uint64_t)lw_now_us() ^ (uint64_t)(uintptr_t)p;
@@ -74,6 +76,10 @@ void lw_prod_release(lw_producer *p, size_t bytes) {
 
 void lw_producer_set_limit(lw_producer *p, size_t bytes) {
   p->limit = bytes && bytes < p->conf->buffer_bytes ? bytes : p->conf->buffer_bytes;
+  /* At least two batches fit in the limit, so one can fill while the other is in flight. */
+  p->batch_max = p->conf->batch_bytes;
+  if (p->batch_max > p->limit / 2)
+    p->batch_max = p->limit / 2 > BATCH_MIN ? p->limit / 2 : BATCH_MIN;
 }
 
 size_t lw_producer_buffered(const lw_producer *p) {
@@ -110,6 +116,12 @@ static batch *batch_new(lw_producer *p) {
   b->next = NULL;
   b->count = 0;
   b->bytes = 0;
+  if (b->ops && b->opcap > 4096) { /* do not keep a big array for a quiet partition */
+    free(b->ops);
+    b->ops = NULL;
+    b->opcap = 0;
+  }
+
   b->base_seq = -1;
   b->pid = -1;
   b->epoch = -1;
@@ -165,16 +177,25 @@ static void close_open(ppart *pp) {
   pp->queue_tail = b;
 }
 
-static int ops_push(batch *b, const rec_op *op) {
-  if (b->count == b->opcap) {
-    int32_t n = b->opcap ? b->opcap * 2 : 64;
+/* Remember a record's opaque values (allocated on the first record that has any; earlier
+ * records of the batch get zeros). */
+static int ops_push(batch *b, const lw_msg *m, uint64_t now) {
+  if (!b->ops && !m->opaque && !m->opaque64)
+    return LW_OK;
+  if (b->count >= b->opcap) {
+    int32_t n = b->opcap ? b->opcap * 2 : 256;
+    while (n <= b->count)
+      n *= 2;
     rec_op *o = realloc(b->ops, (size_t)n * sizeof(*o));
     if (!o)
       return LW_ERR_NOMEM;
+    memset(o + b->opcap, 0, (size_t)(n - b->opcap) * sizeof(*o));
     b->ops = o;
     b->opcap = n;
   }
-  b->ops[b->count] = *op;
+  b->ops[b->count] = (rec_op){.opaque = m->opaque,
+                              .opaque64 = m->opaque64,
+                              .enq_delta_us = (uint32_t)(now - b->created_us)};
   return LW_OK;
 }
 
@@ -187,14 +208,15 @@ static size_t record_bytes(const lw_msg *m) {
   return n + 24; /* record framing, roughly */
 }
 
-/* Append a record to partition pp. Returns LW_OK or LW_ERR_NOMEM. */
-static int append(lw_producer *p, ppart *pp, const lw_msg *m, const rec_op *op, uint64_t now) {
+/* Append a record (accounted as `bytes`, taken at enq_us) to partition pp. Returns LW_OK or
+ * LW_ERR_NOMEM. */
+static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, uint64_t enq_us) {
   int64_t ts = m->timestamp ? m->timestamp : lw_wall_ms();
   lw_bytes key = {m->key, m->key_len};
   lw_bytes val = {m->value, m->value_len};
-  size_t need = op->bytes;
   batch *b = pp->open;
-  if (b && b->count > 0 && b->buf.len + need > p->conf->batch_bytes) {
+  /* bytes is at least the record's encoded size: the batch never outgrows batch_max. */
+  if (b && b->count > 0 && b->buf.len + bytes > p->batch_max) {
     close_open(pp);
     b = NULL;
     if (pp->topic->sticky == pp->id)
@@ -204,13 +226,13 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, const rec_op *op, 
     b = batch_new(p);
     if (!b)
       return LW_ERR_NOMEM;
-    if (batch_start(p, pp, b, ts, now) != LW_OK) {
+    if (batch_start(p, pp, b, ts, enq_us) != LW_OK) {
       lw_prod_batch_free(p, b);
       return LW_ERR_NOMEM;
     }
     pp->open = b;
     if (p->conf->linger_ms > 0)
-      lw_prod_schedule(p, now + (uint64_t)p->conf->linger_ms * 1000u);
+      lw_prod_schedule(p, enq_us + (uint64_t)p->conf->linger_ms * 1000u);
   }
   int rc;
   if (b->magic == 2)
@@ -218,11 +240,11 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, const rec_op *op, 
   else
     rc = lw_msgset_append(&b->mb, ts, key, val);
   if (rc == LW_OK)
-    rc = ops_push(b, op);
+    rc = ops_push(b, m, enq_us);
   if (rc != LW_OK)
     return rc;
   b->count++;
-  b->bytes += op->bytes;
+  b->bytes += bytes;
   return LW_OK;
 }
 
@@ -286,34 +308,41 @@ static int32_t choose_partition(lw_producer *p, struct lw_ptopic *t, const lw_ms
 }
 
 /* Place a record whose topic metadata is known. Returns LW_OK or an error to report. */
-static int route(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, const rec_op *op,
-                 uint64_t now) {
+static int route(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint32_t bytes,
+                 uint64_t enq_us) {
   int32_t id = choose_partition(p, t, m);
   if (id >= t->info->partitions)
     return LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
   ppart *pp = part_get(p, t, id);
   if (!pp)
     return LW_ERR_NOMEM;
-  return append(p, pp, m, op, now);
+  return append(p, pp, m, bytes, enq_us);
 }
 
 static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t off, int err,
-                   const rec_op *op, uint64_t now) {
+                   void *opaque, uint64_t opaque64, uint64_t latency_us) {
   if (!p->cbs.on_delivery)
     return;
   lw_dr dr = {.err = err,
               .topic = t->name,
               .partition = part,
               .offset = off,
-              .opaque = op->opaque,
-              .opaque64 = op->opaque64,
-              .latency_us = now - op->enq_us};
+              .opaque = opaque,
+              .opaque64 = opaque64,
+              .latency_us = latency_us};
   p->cbs.on_delivery(p->ud, &dr);
+}
+
+static void report_pending(lw_producer *p, struct lw_ptopic *t, pending *pe, int err,
+                           uint64_t now) {
+  lw_prod_release(p, pe->bytes);
+  lw_prod_count_fail(p, err, 1);
+  report(p, t, pe->m.partition, -1, err, pe->m.opaque, pe->m.opaque64, now - pe->enq_us);
 }
 
 /* ---- Pending records (topic metadata not known yet) ---- */
 
-static int pend_push(struct lw_ptopic *t, const lw_msg *m, const rec_op *op) {
+static int pend_push(struct lw_ptopic *t, const lw_msg *m, uint32_t bytes, uint64_t now) {
   size_t kl = m->key_len > 0 ? (size_t)m->key_len : 0,
          vl = m->value_len > 0 ? (size_t)m->value_len : 0;
   size_t hl = (size_t)m->nheaders * sizeof(lw_rec_header);
@@ -350,8 +379,10 @@ static int pend_push(struct lw_ptopic *t, const lw_msg *m, const rec_op *op) {
   pe->m.value = vl ? (const void *)d : m->value_len == 0 ? (const void *)"" : NULL;
   if (!pe->m.timestamp)
     pe->m.timestamp = lw_wall_ms();
-  pe->op = *op;
+  pe->enq_us = now;
+  pe->bytes = bytes;
   pe->next = NULL;
+  t->pend_bytes += bytes;
   if (t->pend_tail)
     t->pend_tail->next = pe;
   else
@@ -368,13 +399,11 @@ static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
     return;
   while (t->pend) {
     pending *pe = t->pend;
-    int rc = known ? route(p, t, &pe->m, &pe->op, now) : err;
-    if (rc != LW_OK) {
-      lw_prod_release(p, pe->op.bytes);
-      lw_prod_count_fail(p, rc, 1);
-      report(p, t, pe->m.partition, -1, rc, &pe->op, now);
-    }
+    int rc = known ? route(p, t, &pe->m, pe->bytes, pe->enq_us) : err;
+    if (rc != LW_OK)
+      report_pending(p, t, pe, rc, now);
     t->pend = pe->next;
+    t->pend_bytes -= pe->bytes;
     free(pe);
   }
   t->pend_tail = NULL;
@@ -413,17 +442,22 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;
   }
+  /* Before its metadata arrives a topic's records are copied one by one: stage only a little
+   * (the source waits; a file or a pipe holds the rest). */
+  bool ready = t->info->partitions > 0 && t->info->err == LW_OK && !t->pend;
+  if (!ready && t->pend_bytes + bytes > PEND_MAX && t->pend) {
+    p->want_space = true;
+    return LW_ERR_QUEUE_FULL;
+  }
   uint64_t now = lw_now_us();
-  rec_op op = {
-      .opaque = m->opaque, .opaque64 = m->opaque64, .enq_us = now, .bytes = (uint32_t)bytes};
   int rc;
   /* Records keep their order: while some wait for metadata, later ones wait behind them. */
-  if (t->info->partitions > 0 && t->info->err == LW_OK && !t->pend)
-    rc = route(p, t, m, &op, now);
+  if (ready)
+    rc = route(p, t, m, (uint32_t)bytes, now);
   else
-    rc = pend_push(t, m, &op);
+    rc = pend_push(t, m, (uint32_t)bytes, now);
   if (rc == LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION) /* explicit partition out of range */
-    rc = pend_push(t, m, &op);                   /* reported as a delivery failure */
+    rc = pend_push(t, m, (uint32_t)bytes, now);  /* reported as a delivery failure */
   if (rc != LW_OK)
     return rc;
   p->buffered += bytes;
@@ -457,9 +491,12 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
     p->st.records_acked += (uint64_t)b->count;
   else
     lw_prod_count_fail(p, err, (uint64_t)b->count);
+  lw_prod_release(p, b->bytes);
   for (int32_t i = 0; i < b->count; i++) {
-    lw_prod_release(p, b->ops[i].bytes);
-    report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err, &b->ops[i], now);
+    const rec_op *o = b->ops && i < b->opcap ? &b->ops[i] : NULL;
+    uint64_t enq = b->created_us + (o ? o->enq_delta_us : 0);
+    report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err,
+           o ? o->opaque : NULL, o ? o->opaque64 : 0, now - enq);
   }
   lw_prod_batch_free(p, b);
 }
@@ -467,9 +504,11 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
 /* ---- Readiness and timers ---- */
 
 bool lw_prod_ready(lw_producer *p, const batch *b, uint64_t now) {
-  return p->flush || p->closing || b->sealed ||
+  /* Full (no typical record fits any more), lingered long enough, or waiting is pointless:
+   * the buffer is full and the sender is blocked until something is sent. */
+  return p->flush || p->closing || b->sealed || p->want_space ||
          now >= b->created_us + (uint64_t)p->conf->linger_ms * 1000u ||
-         b->buf.len >= p->conf->batch_bytes;
+         b->buf.len + b->buf.len / (b->count ? (size_t)b->count : 1) >= p->batch_max;
 }
 
 void lw_prod_schedule(lw_producer *p, uint64_t due_us) {
@@ -489,14 +528,13 @@ static void expire(lw_producer *p, uint64_t now) {
     return;
   uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
   for (struct lw_ptopic *t = p->topics; t; t = t->next) {
-    while (t->pend && now - t->pend->op.enq_us > limit) {
+    while (t->pend && now - t->pend->enq_us > limit) {
       pending *pe = t->pend;
       t->pend = pe->next;
       if (!t->pend)
         t->pend_tail = NULL;
-      lw_prod_release(p, pe->op.bytes);
-      lw_prod_count_fail(p, LW_ERR_TIMED_OUT, 1);
-      report(p, t, pe->m.partition, -1, LW_ERR_TIMED_OUT, &pe->op, now);
+      t->pend_bytes -= pe->bytes;
+      report_pending(p, t, pe, LW_ERR_TIMED_OUT, now);
       free(pe);
     }
     for (int32_t i = 0; i < t->nparts; i++) {
@@ -542,12 +580,17 @@ static void on_prepare(lw_loop *l, void *ud) {
   for (struct lw_ptopic *t = p->topics; t; t = t->next)
     if (t->pend && (t->info->err || t->info->partitions > 0))
       pend_flush(p, t, now);
-  lw_prod_drain(p);
-  if (p->want_space && p->buffered <= p->limit / 4 * 3) {
+  /* Room again: let the sender refill first, so that what it adds goes out in this same pass
+   * instead of waiting for the next wakeup. */
+  bool staged = false;
+  for (struct lw_ptopic *t = p->topics; t && !staged; t = t->next)
+    staged = t->pend_bytes > PEND_MAX / 2;
+  if (p->want_space && p->buffered <= p->limit / 4 * 3 && !staged) {
     p->want_space = false;
     if (p->cbs.on_space)
       p->cbs.on_space(p->ud);
   }
+  lw_prod_drain(p);
 }
 
 /* ---- Teardown ---- */
@@ -570,8 +613,7 @@ void lw_producer_free(lw_producer *p) {
     while (t->pend) {
       pending *pe = t->pend;
       t->pend = pe->next;
-      lw_prod_count_fail(p, LW_ERR_SHUTDOWN, 1);
-      report(p, t, pe->m.partition, -1, LW_ERR_SHUTDOWN, &pe->op, now);
+      report_pending(p, t, pe, LW_ERR_SHUTDOWN, now);
       free(pe);
     }
     for (int32_t i = 0; i < t->nparts; i++) {

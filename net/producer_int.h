@@ -6,12 +6,12 @@
 #include "net/producer.h"
 #include "proto/msgset.h"
 
-/* Per-record bookkeeping kept beside a batch for the delivery reports. */
+/* Per-record bookkeeping kept beside a batch for the delivery reports; only allocated for
+ * batches holding records sent with an opaque (24 bytes a record). */
 typedef struct rec_op {
   void *opaque;
   uint64_t opaque64;
-  uint64_t enq_us;
-  uint32_t bytes; /* bytes counted against the buffer for this record */
+  uint32_t enq_delta_us; /* when lw_producer_send took it, after the batch's created_us */
 } rec_op;
 
 typedef struct batch {
@@ -22,7 +22,7 @@ typedef struct batch {
   int8_t magic; /* 2, or 1/0 for legacy brokers */
   int32_t count;
   size_t bytes; /* buffered bytes accounted to the records */
-  rec_op *ops;
+  rec_op *ops;  /* NULL while no record of the batch carries an opaque */
   int32_t opcap;
   uint64_t created_us;
   int32_t base_seq; /* -1 until sealed with idempotence */
@@ -48,7 +48,8 @@ typedef struct ppart {
 typedef struct pending {
   struct pending *next;
   lw_msg m; /* key/value/headers point into `data` */
-  rec_op op;
+  uint64_t enq_us;
+  uint32_t bytes;
   uint8_t data[];
 } pending;
 
@@ -58,6 +59,7 @@ struct lw_ptopic {
   ppart **parts;
   int32_t nparts;
   pending *pend, *pend_tail;
+  size_t pend_bytes;
   int32_t sticky; /* sticky partition for unkeyed records, -1 to choose */
   uint32_t rr;
   struct lw_ptopic *next;
@@ -71,6 +73,7 @@ struct lw_producer {
   lw_cluster *cl;
   struct lw_ptopic *topics;
   size_t buffered, limit;
+  size_t batch_max; /* batch size in use: batch_bytes, or half the limit when lower */
   bool want_space;
   int inflight_reqs;
   lw_prepare prep;
