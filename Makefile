@@ -117,7 +117,7 @@ fuzz: deps
 	@scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all tools $(BENCH_BIN)
+	@$(MAKE) --no-print-directory all tools $(BENCH_BIN) static
 	@scripts/bench.sh $(BUILD)
 
 demo: deps

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# bench.sh BUILD — logwire's benchmarks, side by side with kcat in the same run. Timings are
+# reported, never asserted: medians of BENCH_RUNS (default 3) runs, with ratios against kcat.
+#
+#   proto    CRC-32C GB/s (hardware and portable paths), RecordBatch encode/decode rates
+#   produce  2,000,000 lines of ~110 bytes, one-broker mock cluster, acks=all:
+#            `logwire produce -f FILE` against `kcat -P -l FILE`
+#   agent    the same file through `logwire run --once` against kcat (and Fluent Bit or
+#            rsyslog's omkafka when FLUENTBIT / RSYSLOGD point at them)
+#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
+#   idle     1,000 watched quiet files: CPU over 30 s
+#
+# BENCH_SECTIONS="proto produce" selects sections; BENCH_LINES changes the line count.
+# Every delivery is verified: each tool writes to its own single-partition topic whose end
+# offset must equal the line count (the mock keeps only 5 MB per partition, so counting the
+# records themselves is not possible at this volume).
+set -uo pipefail
+build=${1:-build}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
+source "$root/tests/integration/lib.sh"
+sections=${BENCH_SECTIONS:-proto produce agent latency idle}
+runs=${BENCH_RUNS:-3}
+lines=${BENCH_LINES:-2000000}
+out=$root/$build/bench
+mkdir -p "$out"
+report=$out/results.txt
+: >"$report"
+say() { echo "$*" | tee -a "$report"; }
+
+# The input: realistic ~110-byte log lines, generated once.
+input=$out/lines-$lines.txt
+if [[ ! -s $input ]]; then
+  awk -v n="$lines" 'BEGIN { for (i = 1; i <= n; i++)
+    printf "2026-11-21T17:20:%02d.%03dZ host-%02d app[%5d]: request id=%08d path=/api/v1/items/%06d status=200 ms=%d\n",
+      i % 60, i % 1000, i % 17, i % 32768, i, i % 999983, i % 500 }' >"$input"
+fi
+bytes=$(stat -c %s "$input")
+
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# end_offset TOPIC: records appended to partition 0.
+end_offset() { kcat -Q -b "$MOCK_BOOTSTRAP" -t "$1:0:-1" 2>/dev/null | awk '{ print $NF }'; }
+
+declare -A W C R
+# measure NAME TOPIC CMD...: run CMD $runs times on fresh topics; keep medians in W/C/R.
+measure() {
+  local name=$1 topic=$2
+  shift 2
+  local walls=() cpus=() rss=() i
+  for i in $(seq "$runs"); do
+    local t="$topic-$i-$RANDOM"
+    mock_cmd "create $t 1 1"
+    local cmd=("${@//@TOPIC@/$t}")
+    "$LW_TOOLS/runstat" -o "$out/stat" -- "${cmd[@]}" >/dev/null 2>"$out/err" || true
+    read -r wall user sys maxrss code <"$out/stat"
+    local got
+    got=$(end_offset "$t")
+    if [[ $code -ne 0 || ${got:-0} -ne $lines ]]; then
+      say "  $name run $i: exit $code, $got of $lines lines acknowledged: $(tail -2 "$out/err")"
+    fi
+    walls+=("$wall")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
+    rss+=("$maxrss")
+  done
+  W[$name]=$(median "${walls[@]}")
+  C[$name]=$(median "${cpus[@]}")
+  R[$name]=$(median "${rss[@]}")
+}
+
+table() {
+  local ref=$1
+  shift
+  say "$(printf '  %-26s %8s %8s %11s %12s   %s' tool wall-s CPU-s peak-RSS-MB lines/s "ratio to $ref (wall / CPU / RSS)")"
+  local n
+  for n in "$ref" "$@"; do
+    [[ -n ${W[$n]:-} ]] || continue
+    local ratio=""
+    [[ $n != "$ref" ]] && ratio=$(awk -v w="${W[$n]}" -v c="${C[$n]}" -v r="${R[$n]}" \
+      -v W="${W[$ref]}" -v C="${C[$ref]}" -v R="${R[$ref]}" \
+      'BEGIN { printf "%.2f / %.2f / %.2f", w / W, c / C, r / R }')
+    say "$(awk -v n="$n" -v w="${W[$n]}" -v c="${C[$n]}" -v r="${R[$n]}" -v l="$lines" -v ra="$ratio" \
+      'BEGIN { printf "  %-26s %8.3f %8.3f %11.1f %12.0f   %s", n, w, c, r / 1024, l / w, ra }')"
+  done
+}
+
+section_proto() {
+  say "== proto micro-benchmarks"
+  "$root/$build/bench/bench_proto" | tee -a "$report"
+}
+
+section_produce() {
+  say "== produce: $lines lines ($((bytes / 1000000)) MB), one-broker mock, acks=all, medians of $runs"
+  measure "kcat -P -l" bench-kcat kcat -P -b "$MOCK_BOOTSTRAP" -t @TOPIC@ -X acks=all -l "$input"
+  measure "logwire produce" bench-lw "$LW_BIN" produce -q -b "$MOCK_BOOTSTRAP" -t @TOPIC@ -f "$input"
+  local static=$root/$build/logwire-static
+  [[ -x $static ]] && measure "logwire-static produce" bench-lws "$static" produce -q \
+    -b "$MOCK_BOOTSTRAP" -t @TOPIC@ -f "$input"
+  table "kcat -P -l" "logwire produce" "logwire-static produce"
+}
+
+section_agent() {
+  [[ -x $LW_BIN ]] && "$LW_BIN" run --help >/dev/null 2>&1 || {
+    say "== agent: skipped (logwire run unavailable)"
+    return
+  }
+  say "== agent: $lines lines in one file, \`logwire run --once\`, one-broker mock, acks=all, medians of $runs"
+  mkdir -p "$out/agent"
+  cat >"$out/agent/run.conf.in" <<EOF
+[kafka]
+brokers = $MOCK_BOOTSTRAP
+acks = all
+[agent]
+state_dir = $out/agent/state-@TOPIC@
+[input.bench]
+paths = $input
+start = beginning
+topic = @TOPIC@
+EOF
+  cat >"$out/agent/run.sh" <<'EOF'
+#!/usr/bin/env bash
+# run.sh CONF_IN TOPIC BIN: a fresh config and state for one `run --once`.
+sed "s/@TOPIC@/$2/g" "$1" >"${1%.in}-$2"
+rm -rf "$(dirname "$1")/state-$2"
+exec "$3" run --once -c "${1%.in}-$2"
+EOF
+  chmod +x "$out/agent/run.sh"
+  measure "kcat -P -l" bench-kcat kcat -P -b "$MOCK_BOOTSTRAP" -t @TOPIC@ -X acks=all -l "$input"
+  measure "logwire run --once" bench-run "$out/agent/run.sh" "$out/agent/run.conf.in" @TOPIC@ "$LW_BIN"
+  local static=$root/$build/logwire-static
+  [[ -x $static ]] && measure "logwire-static run --once" bench-runs "$out/agent/run.sh" \
+    "$out/agent/run.conf.in" @TOPIC@ "$static"
+  if [[ -n ${FLUENTBIT:-} && -x ${FLUENTBIT:-} ]]; then
+    say "  (Fluent Bit at $FLUENTBIT: see docs/BENCHMARKS.md for how it is configured)"
+  fi
+  table "kcat -P -l" "logwire run --once" "logwire-static run --once"
+}
+
+section_latency() {
+  [[ -x $root/$build/bench/bench_latency ]] || {
+    say "== latency: skipped (bench_latency not built)"
+    return
+  }
+  say "== latency: 10,000 lines/s for 30 s, linger_ms=1, write -> acknowledgement"
+  "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
+}
+
+section_idle() {
+  [[ -x $root/$build/bench/bench_idle ]] || {
+    say "== idle: skipped (bench_idle not built)"
+    return
+  }
+  say "== idle: 1,000 watched quiet files, 30 s"
+  "$root/$build/bench/bench_idle" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/idle" | tee -a "$report"
+}
+
+say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+mock_start -n 1 || exit 1
+for s in $sections; do
+  "section_$s"
+done
+say "(results also in $report)"
