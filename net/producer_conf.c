@@ -49,8 +49,9 @@ static const opt opts[] = {
      "largest Produce request"},
     {"idempotence", K_IDEMP, O(idempotence), "auto", 0, 0, false,
      "idempotent producer: auto (on with acks=all when the cluster supports it), true, false"},
-    {"delivery_timeout_ms", K_INT, O(delivery_timeout_ms), "120000", 1000, 86400000, false,
-     "time a record may take, retries included, before it fails"},
+    {"delivery_timeout_ms", K_INT, O(delivery_timeout_ms), "120000", 0, 86400000, false,
+     "time a record may take, retries included, before it fails; 0 = never. `logwire run` "
+     "waits for Kafka however long it takes (0) unless this is set: the file is the buffer"},
     {"request_timeout_ms", K_INT, O(request_timeout_ms), "30000", 100, 3600000, false,
      "time to wait for a broker's response before the connection is considered broken"},
     {"retry_backoff_ms", K_INT, O(retry_backoff_ms), "100", 1, 600000, false,
@@ -382,7 +383,7 @@ void lw_producer_conf_init(lw_producer_conf *c) {
     if (opts[i].deflt[0] || opts[i].kind != K_STR)
       if (opts[i].kind != K_MAP)
         set_opt(c, &opts[i], opts[i].deflt, err, sizeof err);
-  c->acks_set = c->idempotence_set = false;
+  c->acks_set = c->idempotence_set = c->delivery_timeout_set = false;
 }
 
 void lw_producer_conf_free(lw_producer_conf *c) {
@@ -430,6 +431,8 @@ int lw_producer_conf_set(lw_producer_conf *c, const char *key, const char *value
     snprintf(err, errlen, "unknown key");
     return LW_ERR_NOT_FOUND;
   }
+  if (o->off == offsetof(lw_producer_conf, delivery_timeout_ms))
+    c->delivery_timeout_set = true;
   /* librdkafka's queue.buffering.max.kbytes is in KiB. */
   if (!strcmp(key, "queue.buffering.max.kbytes")) {
     char tmp[48];

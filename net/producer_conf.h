@@ -67,6 +67,7 @@ typedef struct lw_producer_conf {
   char *sasl_username, *sasl_password;
 
   bool acks_set, idempotence_set; /* whether the user set them (for consistency checks) */
+  bool delivery_timeout_set;      /* the agent waits forever unless this was set */
 } lw_producer_conf;
 
 /* Fill with defaults. Owns nothing yet. */

@@ -1,0 +1,100 @@
+/* agent.h — the daemon's internal state, shared by run.c (lifecycle, reload, shutdown),
+ * input.c (files -> records -> acknowledgements) and stats.c (the HTTP statistics). */
+#ifndef LW_AGENT_H
+#define LW_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/config.h"
+#include "agent/hist.h"
+#include "agent/http.h"
+#include "agent/sysmetrics.h"
+#include "net/producer.h"
+#include "tail/tail.h"
+
+#define LW_MAX_INPUTS 4096 /* input slots; a slot number travels with each record */
+
+typedef struct lw_agent lw_agent;
+
+enum input_state {
+  IN_STARTING, /* tail not created yet, or waiting to retry after a failure */
+  IN_RUNNING,
+  IN_DRAINING, /* not reading; waiting for in-flight lines, then stops or restarts */
+};
+
+typedef struct lw_input {
+  lw_agent *a;
+  int slot;
+  lw_input_conf *conf; /* points into the config in use (a->cfg) */
+  lw_tail *tail;
+  lw_ptopic *topic;
+  int state;
+  bool paused;        /* refused a line because the producer is full */
+  bool remove;        /* draining before removal (reload dropped it) */
+  bool restart;       /* draining before being started again (changed or rewinding) */
+  bool replaced_conf; /* conf belongs to a newer config to use at restart */
+  uint64_t inflight;  /* lines handed to the producer, not yet reported */
+  int failures;       /* consecutive start failures / rewinds (backoff) */
+  lw_timer retry;
+  char state_path[4096];
+  /* statistics beyond what the tail counts */
+  uint64_t acked, failed, skipped;
+  struct lw_input *next;
+} lw_input;
+
+struct lw_agent {
+  lw_loop *loop;
+  lw_config cfg;          /* the configuration in use (owned) */
+  lw_producer_conf pconf; /* the producer's own copy (stable while it lives) */
+  lw_net_ctx ctx;
+  lw_producer *prod;
+  lw_input *inputs;
+  lw_input *slots[LW_MAX_INPUTS];
+  bool once, stopping, check_only;
+  bool hold; /* inputs that finish draining wait (the producer is being replaced) */
+  int exit_code;
+  uint64_t stop_deadline_us;
+  lw_timer tick; /* once a second: config file changes, --once completion, deadlines */
+  struct timespec cfg_mtime;
+  ino_t cfg_ino;
+  lw_http_server *http;
+  char *http_addr;
+  /* Sys Agent */
+  lw_timer sys_timer;
+  lw_sys_sampler sampler;
+  lw_ptopic *sys_topic;
+  uint64_t sys_sent, sys_dropped;
+  /* latency from a line's read to its acknowledgement */
+  lw_hist latency;
+  uint64_t started_us;
+  uint64_t reloads, reload_errors;
+  lw_buf value; /* scratch for JSON records */
+  char hostname[256];
+};
+
+/* input.c */
+int lw_input_start(lw_agent *a, lw_input_conf *conf);
+/* Stop reading and remove the input once its in-flight lines are reported. */
+void lw_input_remove(lw_input *in);
+/* Stop reading and start again with conf once its in-flight lines are reported. */
+void lw_input_replace(lw_input *in, lw_input_conf *conf);
+/* Delivery report for a record that came from an input. */
+void lw_input_delivery(lw_agent *a, const lw_dr *dr);
+/* The producer has room again: resume the inputs it refused. */
+void lw_input_resume_all(lw_agent *a);
+/* Start a held or waiting input now (after the producer was replaced). */
+void lw_input_kick(lw_input *in);
+/* Free an input now (its tail writes a final checkpoint). */
+void lw_input_free(lw_input *in);
+/* True when every input read its files to the end and every line was acknowledged. */
+bool lw_inputs_idle(lw_agent *a);
+void lw_inputs_checkpoint(lw_agent *a);
+/* Pause every input (shutdown). */
+void lw_inputs_stop_reading(lw_agent *a);
+
+/* stats.c */
+int lw_agent_http_start(lw_agent *a);
+void lw_agent_http_stop(lw_agent *a);
+
+#endif

@@ -1,0 +1,390 @@
+/* input.c — one [input.NAME]: its files (tail/) become records (net/producer), and Kafka's
+ * acknowledgements become checkpointed offsets. A line is acknowledged to the tail only once
+ * Kafka has it, so the checkpoint never passes an undelivered line.
+ *
+ * What happens to a line Kafka refused:
+ *   - a record-level error (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD): it can
+ *     never be delivered; it is counted, logged and skipped, so one bad line cannot stop a file;
+ *   - anything else (timeouts, a missing topic, authorisation, authentication): the input
+ *     stops reading, waits for its other lines in flight, and starts again from its
+ *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
+ *     after the failed one that Kafka already had may be sent twice (at-least-once). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent/agent.h"
+#include "agent/json.h"
+#include "agent/log.h"
+#include "proto/err.h"
+
+#define SLOT_SHIFT   48
+#define OFFSET_MASK  ((1ull << SLOT_SHIFT) - 1)
+#define RETRY_MIN_US 1000000ull
+#define RETRY_MAX_US 60000000ull
+
+static void start_tail(lw_input *in);
+static void finish_drain(lw_input *in);
+
+static const char *in_name(const lw_input *in) {
+  return in->conf ? in->conf->name : "?";
+}
+
+static void tail_log(void *ud, int level, const char *msg) {
+  lw_input *in = ud;
+  /* tail/: 0 error .. 3 debug; lw_log: 0 debug .. 3 error */
+  int lvl = level <= LW_TAIL_LOG_ERROR  ? LW_LOG_ERROR
+            : level == LW_TAIL_LOG_WARN ? LW_LOG_WARN
+            : level == LW_TAIL_LOG_INFO ? LW_LOG_INFO
+                                        : LW_LOG_DEBUG;
+  lw_log(lvl, msg, LW_S("input", in_name(in)));
+}
+
+/* mkdir -p for the state directory. Returns LW_OK or LW_ERR_IO (errno kept). */
+static int make_dirs(const char *path) {
+  char buf[4096];
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof buf)
+    return LW_ERR_INVALID_ARG;
+  memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != 0)
+      continue;
+    char c = buf[i];
+    buf[i] = 0;
+    if (mkdir(buf, 0750) != 0 && errno != EEXIST)
+      return LW_ERR_IO;
+    buf[i] = c;
+  }
+  return LW_OK;
+}
+
+/* ---- Lines -> records ---- */
+
+static int on_line(void *ud, const lw_line *l) {
+  lw_input *in = ud;
+  lw_agent *a = in->a;
+  if (in->state != IN_RUNNING || a->stopping)
+    return LW_ERR_QUEUE_FULL; /* not reading any more: the line stays in the file */
+  const lw_input_conf *c = in->conf;
+  const char *path = lw_tail_file_path(l->file);
+  lw_msg m = {.key_len = -1,
+              .value = l->p,
+              .value_len = (int32_t)l->len,
+              .partition = c->partition,
+              .opaque = l->file,
+              .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK)};
+  const char *key = NULL;
+  switch (c->key) {
+    case LW_KEY_PATH:
+      key = path;
+      break;
+    case LW_KEY_HOST:
+      key = a->hostname;
+      break;
+    case LW_KEY_INPUT:
+      key = c->name;
+      break;
+    case LW_KEY_LITERAL:
+      key = c->key_literal;
+      break;
+    default:
+      break;
+  }
+  if (key) {
+    m.key = key;
+    m.key_len = (int32_t)strlen(key);
+  }
+  if (c->format == LW_FORMAT_JSON) {
+    lw_buf_reset(&a->value);
+    if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
+                       (const char *)l->p, l->len) != LW_OK) {
+      in->skipped++; /* only a ceiling can fail here: count the line and move on */
+      lw_tail_ack(in->tail, l->file, l->end_offset);
+      return LW_OK;
+    }
+    m.value = a->value.data;
+    m.value_len = (int32_t)a->value.len;
+  }
+  lw_rec_header hdr[4];
+  char off[24];
+  int nh = 0;
+  if (c->headers & LW_HDR_HOST)
+    hdr[nh++] = (lw_rec_header){lw_str_c("host"),
+                                {(const uint8_t *)a->hostname, (int32_t)strlen(a->hostname)}};
+  if (c->headers & LW_HDR_PATH)
+    hdr[nh++] = (lw_rec_header){lw_str_c("path"), {(const uint8_t *)path, (int32_t)strlen(path)}};
+  if (c->headers & LW_HDR_INPUT)
+    hdr[nh++] =
+        (lw_rec_header){lw_str_c("input"), {(const uint8_t *)c->name, (int32_t)strlen(c->name)}};
+  if (c->headers & LW_HDR_OFFSET) {
+    int n = snprintf(off, sizeof off, "%llu", (unsigned long long)l->end_offset);
+    hdr[nh++] = (lw_rec_header){lw_str_c("offset"), {(const uint8_t *)off, n}};
+  }
+  m.headers = nh ? hdr : NULL;
+  m.nheaders = nh;
+  int rc = lw_producer_send(a->prod, in->topic, &m);
+  if (rc == LW_ERR_QUEUE_FULL) {
+    in->paused = true;
+    return LW_ERR_QUEUE_FULL;
+  }
+  if (rc != LW_OK) {
+    /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
+    if (rc != LW_ERR_SHUTDOWN) {
+      in->failed++;
+      lw_log(LW_LOG_WARN, "line skipped: larger than message_max_bytes", LW_S("input", c->name),
+             LW_S("path", path), LW_U("offset", l->end_offset), LW_U("bytes", l->len));
+      lw_tail_ack(in->tail, l->file, l->end_offset);
+      return LW_OK;
+    }
+    return LW_ERR_QUEUE_FULL;
+  }
+  in->inflight++;
+  return LW_OK;
+}
+
+/* ---- Acknowledgements ---- */
+
+static bool record_level_error(int err) {
+  return err == LW_KAFKA_MESSAGE_TOO_LARGE || err == LW_KAFKA_RECORD_LIST_TOO_LARGE ||
+         err == 87 /* INVALID_RECORD */ || err == LW_KAFKA_INVALID_TIMESTAMP ||
+         err == LW_ERR_TOO_LARGE;
+}
+
+static void stop_reading(lw_input *in) {
+  if (in->state == IN_RUNNING)
+    in->state = IN_DRAINING;
+}
+
+void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
+  unsigned slot = (unsigned)(dr->opaque64 >> SLOT_SHIFT);
+  uint64_t off = dr->opaque64 & OFFSET_MASK;
+  lw_input *in = slot < LW_MAX_INPUTS ? a->slots[slot] : NULL;
+  if (!in || !in->tail || !dr->opaque)
+    return;
+  in->inflight--;
+  if (dr->err == LW_OK) {
+    in->acked++;
+    lw_hist_record(&a->latency, dr->latency_us);
+    lw_tail_ack(in->tail, dr->opaque, off);
+  } else if (record_level_error(dr->err)) {
+    in->failed++;
+    lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
+           LW_S("path", lw_tail_file_path(dr->opaque)), LW_U("offset", off), LW_E(dr->err));
+    lw_tail_ack(in->tail, dr->opaque, off);
+  } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
+    /* Not delivered for now: read it again later from the checkpoint. */
+    in->failures++;
+    lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
+           LW_S("input", in_name(in)), LW_S("topic", in->conf->topic), LW_E(dr->err));
+    in->restart = true;
+    stop_reading(in);
+  }
+  if (in->state == IN_DRAINING && in->inflight == 0)
+    finish_drain(in);
+}
+
+/* ---- Lifecycle ---- */
+
+static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
+  (void)l, (void)t;
+  start_tail(ud);
+}
+
+static void schedule_start(lw_input *in) {
+  uint64_t d = RETRY_MIN_US;
+  for (int i = 1; i < in->failures && d < RETRY_MAX_US; i++)
+    d *= 2;
+  if (d > RETRY_MAX_US)
+    d = RETRY_MAX_US;
+  in->state = IN_STARTING;
+  lw_timer_start(in->a->loop, &in->retry, in->failures ? d : 0);
+}
+
+static void start_tail(lw_input *in) {
+  lw_agent *a = in->a;
+  const lw_input_conf *c = in->conf;
+  if (a->stopping)
+    return;
+  if (make_dirs(a->cfg.agent.state_dir) != LW_OK) {
+    in->failures++;
+    lw_log(LW_LOG_ERROR, "cannot create the state directory; retrying", LW_S("input", c->name),
+           LW_S("state_dir", a->cfg.agent.state_dir), LW_S("error", strerror(errno)));
+    schedule_start(in);
+    return;
+  }
+  snprintf(in->state_path, sizeof in->state_path, "%s/%s.ckpt", a->cfg.agent.state_dir, c->name);
+  lw_tail_conf tc;
+  lw_tail_conf_init(&tc);
+  tc.name = c->name;
+  tc.paths = (const char *const *)c->paths.v;
+  tc.npaths = (int)c->paths.n;
+  tc.exclude = (const char *const *)c->exclude.v;
+  tc.nexclude = (int)c->exclude.n;
+  tc.start_beginning = c->start == LW_START_BEGINNING;
+  tc.max_line_bytes = c->max_line_bytes;
+  tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
+  tc.strip_cr = c->strip_cr;
+  tc.multiline_start = c->multiline_start;
+  tc.multiline_flush_ms = c->multiline_flush_ms;
+  tc.poll_ms = c->poll_ms;
+  tc.force_poll = c->poll;
+  tc.max_open_files = a->cfg.agent.max_open_files;
+  tc.state_path = in->state_path;
+  tc.checkpoint_ms = a->cfg.agent.checkpoint_ms;
+  tc.read_block = 64 * 1024;
+  tc.rotate_wait_ms = a->once ? -1 : 0;
+  tc.log = tail_log;
+  tc.log_ud = in;
+  int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
+  if (rc != LW_OK) {
+    in->tail = NULL;
+    in->failures++;
+    lw_log(LW_LOG_ERROR, "input cannot start; retrying with backoff", LW_S("input", c->name),
+           LW_E(rc), LW_S("errno", strerror(errno)));
+    if (a->once) { /* batch mode: report it and let the others finish */
+      a->exit_code = 1;
+      in->state = IN_DRAINING;
+      in->remove = true;
+      return;
+    }
+    schedule_start(in);
+    return;
+  }
+  in->state = IN_RUNNING;
+  in->paused = false;
+  in->restart = false;
+  lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+}
+
+int lw_input_start(lw_agent *a, lw_input_conf *conf) {
+  int slot = -1;
+  for (int i = 0; i < LW_MAX_INPUTS && slot < 0; i++)
+    if (!a->slots[i])
+      slot = i;
+  if (slot < 0)
+    return LW_ERR_TOO_LARGE;
+  lw_input *in = calloc(1, sizeof(*in));
+  if (!in)
+    return LW_ERR_NOMEM;
+  in->a = a;
+  in->slot = slot;
+  in->conf = conf;
+  lw_timer_init(&in->retry, on_retry, in);
+  a->slots[slot] = in;
+  in->next = a->inputs;
+  a->inputs = in;
+  in->state = IN_STARTING;
+  if (a->hold) /* started by lw_input_kick once the new producer is up */
+    return LW_OK;
+  in->topic = lw_producer_topic(a->prod, conf->topic);
+  if (!in->topic) {
+    lw_input_free(in);
+    return LW_ERR_NOMEM;
+  }
+  start_tail(in);
+  return LW_OK;
+}
+
+void lw_input_free(lw_input *in) {
+  lw_agent *a = in->a;
+  lw_timer_stop(a->loop, &in->retry);
+  if (in->tail)
+    lw_tail_free(in->tail); /* writes the final checkpoint */
+  in->tail = NULL;
+  a->slots[in->slot] = NULL;
+  for (lw_input **pp = &a->inputs; *pp; pp = &(*pp)->next)
+    if (*pp == in) {
+      *pp = in->next;
+      break;
+    }
+  free(in);
+}
+
+/* Every in-flight line of a draining input is reported: stop it for good, or start again. */
+static void finish_drain(lw_input *in) {
+  lw_agent *a = in->a;
+  if (in->tail)
+    lw_tail_free(in->tail);
+  in->tail = NULL;
+  if (in->remove || a->stopping) {
+    lw_log(LW_LOG_INFO, "input stopped", LW_S("input", in_name(in)));
+    if (in->remove)
+      lw_input_free(in);
+    return;
+  }
+  if (a->hold) { /* the producer is being replaced: lw_input_kick restarts it */
+    in->state = IN_STARTING;
+    return;
+  }
+  in->topic = lw_producer_topic(a->prod, in->conf->topic);
+  schedule_start(in);
+}
+
+void lw_input_kick(lw_input *in) {
+  if (in->state != IN_STARTING || in->remove)
+    return;
+  in->topic = lw_producer_topic(in->a->prod, in->conf->topic);
+  in->failures = 0;
+  lw_timer_stop(in->a->loop, &in->retry);
+  start_tail(in);
+}
+
+void lw_input_remove(lw_input *in) {
+  in->remove = true;
+  in->conf = NULL;
+  if (in->state == IN_STARTING) {
+    lw_input_free(in);
+    return;
+  }
+  stop_reading(in);
+  if (in->inflight == 0)
+    finish_drain(in);
+}
+
+void lw_input_replace(lw_input *in, lw_input_conf *conf) {
+  in->conf = conf;
+  in->restart = true;
+  in->failures = 0;
+  if (in->state == IN_STARTING && in->a->hold)
+    return; /* lw_input_kick starts it with the new producer */
+  if (in->state == IN_STARTING) {
+    lw_timer_stop(in->a->loop, &in->retry);
+    start_tail(in);
+    return;
+  }
+  stop_reading(in);
+  if (in->inflight == 0)
+    finish_drain(in);
+}
+
+void lw_input_resume_all(lw_agent *a) {
+  for (lw_input *in = a->inputs; in; in = in->next)
+    if (in->paused && in->state == IN_RUNNING && in->tail) {
+      in->paused = false;
+      lw_tail_resume(in->tail);
+    }
+}
+
+bool lw_inputs_idle(lw_agent *a) {
+  for (lw_input *in = a->inputs; in; in = in->next) {
+    if (in->state == IN_DRAINING && in->remove)
+      continue;
+    if (in->state != IN_RUNNING || in->inflight || !lw_tail_idle(in->tail))
+      return false;
+  }
+  return true;
+}
+
+void lw_inputs_checkpoint(lw_agent *a) {
+  for (lw_input *in = a->inputs; in; in = in->next)
+    if (in->tail)
+      lw_tail_checkpoint(in->tail);
+}
+
+void lw_inputs_stop_reading(lw_agent *a) {
+  for (lw_input *in = a->inputs; in; in = in->next)
+    lw_timer_stop(a->loop, &in->retry);
+}
