@@ -126,7 +126,7 @@ demo: deps
 
 static:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory BUILD=build-static OPT="-Os" all
+	@$(MAKE) --no-print-directory BUILD=build-static all
 	$(CC) -static -o $(BUILD)/logwire-static build-static/obj/agent/main.o \
 	  build-static/liblogwire.a $(LDLIBS) -lpthread -ldl
 	strip $(BUILD)/logwire-static

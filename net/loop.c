@@ -42,6 +42,8 @@ struct lw_loop {
   lw_prepare *prep;      /* doubly linked list of prepare hooks */
   lw_prepare *prep_next; /* iteration cursor, so a hook may remove the next one */
   bool stop;
+  uint64_t now_us; /* clocks cached per iteration */
+  int64_t wall_ms;
 };
 
 uint64_t lw_now_us(void) {
@@ -341,7 +343,20 @@ static void on_signalfd(lw_loop *l, int fd, unsigned ev, void *ud) {
 
 /* ---- Running ---- */
 
+static void update_clocks(lw_loop *l) {
+  l->now_us = lw_now_us();
+  l->wall_ms = lw_wall_ms();
+}
+
+uint64_t lw_loop_now_us(const lw_loop *l) {
+  return l->now_us ? l->now_us : lw_now_us();
+}
+int64_t lw_loop_wall_ms(const lw_loop *l) {
+  return l->wall_ms ? l->wall_ms : lw_wall_ms();
+}
+
 int lw_loop_run_once(lw_loop *l, int timeout_ms) {
+  update_clocks(l);
   for (lw_prepare *p = l->prep; p; p = l->prep_next) {
     l->prep_next = p->next;
     p->cb(l, p->ud);
@@ -354,6 +369,7 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
     timeout_ms = 0;
   struct epoll_event evs[MAX_EVENTS];
   int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout_ms);
+  update_clocks(l);
   if (n < 0)
     return errno == EINTR ? LW_OK : LW_ERR_IO;
   for (int i = 0; i < n; i++) {

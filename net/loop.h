@@ -84,6 +84,12 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms);
 void lw_loop_stop(lw_loop *l);
 bool lw_loop_stopped(const lw_loop *l);
 
+/* The clocks as of the start of the current loop iteration (updated before the prepare hooks
+ * and after each wait): for per-record timestamps, where reading the clock every time would
+ * cost more than the record. */
+uint64_t lw_loop_now_us(const lw_loop *l);
+int64_t lw_loop_wall_ms(const lw_loop *l);
+
 /* Monotonic clock in microseconds / milliseconds; wall clock in milliseconds since the epoch. */
 uint64_t lw_now_us(void);
 static inline uint64_t lw_now_ms(void) {

@@ -116,11 +116,7 @@ static batch *batch_new(lw_producer *p) {
   b->next = NULL;
   b->count = 0;
   b->bytes = 0;
-  if (b->ops && b->opcap > 4096) { /* do not keep a big array for a quiet partition */
-    free(b->ops);
-    b->ops = NULL;
-    b->opcap = 0;
-  }
+  b->has_ops = false;
 
   b->base_seq = -1;
   b->pid = -1;
@@ -180,18 +176,23 @@ static void close_open(ppart *pp) {
 /* Remember a record's opaque values (allocated on the first record that has any; earlier
  * records of the batch get zeros). */
 static int ops_push(batch *b, const lw_msg *m, uint64_t now) {
-  if (!b->ops && !m->opaque && !m->opaque64)
+  if (!b->has_ops && !m->opaque && !m->opaque64)
     return LW_OK;
   if (b->count >= b->opcap) {
+    /* The array stays with the batch struct when it returns to the pool, so a busy
+     * partition grows it once. */
     int32_t n = b->opcap ? b->opcap * 2 : 256;
     while (n <= b->count)
       n *= 2;
     rec_op *o = realloc(b->ops, (size_t)n * sizeof(*o));
     if (!o)
       return LW_ERR_NOMEM;
-    memset(o + b->opcap, 0, (size_t)(n - b->opcap) * sizeof(*o));
     b->ops = o;
     b->opcap = n;
+  }
+  if (!b->has_ops) { /* records before the first with an opaque have none */
+    memset(b->ops, 0, (size_t)b->count * sizeof(*b->ops));
+    b->has_ops = true;
   }
   b->ops[b->count] = (rec_op){.opaque = m->opaque,
                               .opaque64 = m->opaque64,
@@ -211,7 +212,7 @@ static size_t record_bytes(const lw_msg *m) {
 /* Append a record (accounted as `bytes`, taken at enq_us) to partition pp. Returns LW_OK or
  * LW_ERR_NOMEM. */
 static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, uint64_t enq_us) {
-  int64_t ts = m->timestamp ? m->timestamp : lw_wall_ms();
+  int64_t ts = m->timestamp ? m->timestamp : lw_loop_wall_ms(p->ctx->loop);
   lw_bytes key = {m->key, m->key_len};
   lw_bytes val = {m->value, m->value_len};
   batch *b = pp->open;
@@ -342,7 +343,8 @@ static void report_pending(lw_producer *p, struct lw_ptopic *t, pending *pe, int
 
 /* ---- Pending records (topic metadata not known yet) ---- */
 
-static int pend_push(struct lw_ptopic *t, const lw_msg *m, uint32_t bytes, uint64_t now) {
+static int pend_push(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint32_t bytes,
+                     uint64_t now) {
   size_t kl = m->key_len > 0 ? (size_t)m->key_len : 0,
          vl = m->value_len > 0 ? (size_t)m->value_len : 0;
   size_t hl = (size_t)m->nheaders * sizeof(lw_rec_header);
@@ -378,7 +380,7 @@ static int pend_push(struct lw_ptopic *t, const lw_msg *m, uint32_t bytes, uint6
     memcpy(d, m->value, vl);
   pe->m.value = vl ? (const void *)d : m->value_len == 0 ? (const void *)"" : NULL;
   if (!pe->m.timestamp)
-    pe->m.timestamp = lw_wall_ms();
+    pe->m.timestamp = lw_loop_wall_ms(p->ctx->loop);
   pe->enq_us = now;
   pe->bytes = bytes;
   pe->next = NULL;
@@ -449,15 +451,15 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;
   }
-  uint64_t now = lw_now_us();
+  uint64_t now = lw_loop_now_us(p->ctx->loop);
   int rc;
   /* Records keep their order: while some wait for metadata, later ones wait behind them. */
   if (ready)
     rc = route(p, t, m, (uint32_t)bytes, now);
   else
-    rc = pend_push(t, m, (uint32_t)bytes, now);
-  if (rc == LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION) /* explicit partition out of range */
-    rc = pend_push(t, m, (uint32_t)bytes, now);  /* reported as a delivery failure */
+    rc = pend_push(p, t, m, (uint32_t)bytes, now);
+  if (rc == LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION)   /* explicit partition out of range */
+    rc = pend_push(p, t, m, (uint32_t)bytes, now); /* reported as a delivery failure */
   if (rc != LW_OK)
     return rc;
   p->buffered += bytes;
@@ -493,7 +495,7 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
     lw_prod_count_fail(p, err, (uint64_t)b->count);
   lw_prod_release(p, b->bytes);
   for (int32_t i = 0; i < b->count; i++) {
-    const rec_op *o = b->ops && i < b->opcap ? &b->ops[i] : NULL;
+    const rec_op *o = b->has_ops ? &b->ops[i] : NULL;
     uint64_t enq = b->created_us + (o ? o->enq_delta_us : 0);
     report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err,
            o ? o->opaque : NULL, o ? o->opaque64 : 0, now - enq);

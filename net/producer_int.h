@@ -22,8 +22,9 @@ typedef struct batch {
   int8_t magic; /* 2, or 1/0 for legacy brokers */
   int32_t count;
   size_t bytes; /* buffered bytes accounted to the records */
-  rec_op *ops;  /* NULL while no record of the batch carries an opaque */
+  rec_op *ops;  /* kept across reuses; valid for [0, count) when has_ops */
   int32_t opcap;
+  bool has_ops; /* some record of the batch carries an opaque */
   uint64_t created_us;
   int32_t base_seq; /* -1 until sealed with idempotence */
   int64_t pid;

@@ -77,8 +77,9 @@ void lw_acks_undo(lw_acks *a) {
 int lw_acks_ack(lw_acks *a, uint64_t end) {
   if (!a->n || end <= a->committed || end > at(a, a->n - 1)->end)
     return LW_ERR_INVALID_ARG;
-  /* First group whose end >= `end`: the line belongs to it (groups are contiguous). */
-  uint32_t lo = 0, hi = a->n - 1;
+  /* First group whose end >= `end`: the line belongs to it (groups are contiguous). Most
+   * acknowledgements are for the oldest group: look there before searching. */
+  uint32_t lo = 0, hi = at(a, 0)->end >= end ? 0 : a->n - 1;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;
     if (at(a, mid)->end >= end)
