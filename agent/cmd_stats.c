@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,10 @@
 #define RESPONSE_MAX (64u << 20)
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: logwire stats [-a HOST:PORT] [--prometheus]\n"
-          "  -a, --addr HOST:PORT  the agent's [agent] http address (default " DEFAULT_ADDR ")\n"
-          "      --prometheus      Prometheus text format (/metrics) instead of JSON (/stats)\n");
+  fprintf(f, "usage: logwire stats [-a HOST:PORT] [--prometheus] [--raw]\n"
+             "  -a, --addr HOST:PORT  the agent's [agent] http address (default " DEFAULT_ADDR ")\n"
+             "      --prometheus      Prometheus text format (/metrics) instead of JSON (/stats)\n"
+             "      --raw             the JSON as served, on one line (for scripts)\n");
 }
 
 /* Connect with a deadline. Returns a blocking socket with send/receive timeouts, or -1 with
@@ -160,8 +161,61 @@ out:
   return rc;
 }
 
+/* Print JSON text indented, two spaces a level, for people; strings are copied as they are. */
+static void print_pretty(const uint8_t *p, size_t n, FILE *f) {
+  int depth = 0;
+  bool in_str = false, esc = false;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t ch = p[i];
+    if (in_str) {
+      fputc(ch, f);
+      if (esc)
+        esc = false;
+      else if (ch == '\\')
+        esc = true;
+      else if (ch == '"')
+        in_str = false;
+      continue;
+    }
+    switch (ch) {
+      case '"':
+        in_str = true;
+        fputc(ch, f);
+        break;
+      case '{':
+      case '[':
+        fputc(ch, f);
+        /* keep empty containers on one line */
+        if (i + 1 < n && (p[i + 1] == '}' || p[i + 1] == ']')) {
+          fputc(p[++i], f);
+          break;
+        }
+        depth++;
+        fprintf(f, "\n%*s", depth * 2, "");
+        break;
+      case '}':
+      case ']':
+        depth = depth > 0 ? depth - 1 : 0;
+        fprintf(f, "\n%*s%c", depth * 2, "", ch);
+        break;
+      case ',':
+        fprintf(f, ",\n%*s", depth * 2, "");
+        break;
+      case ':':
+        fputs(": ", f);
+        break;
+      case '\n':
+        break;
+      default:
+        fputc(ch, f);
+    }
+  }
+  fputc('\n', f);
+}
+
 int lw_cmd_stats(int argc, char **argv) {
   const char *addr = DEFAULT_ADDR, *path = "/stats";
+  bool raw = false;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if ((strcmp(a, "-a") == 0 || strcmp(a, "--addr") == 0) && i + 1 < argc) {
@@ -170,6 +224,8 @@ int lw_cmd_stats(int argc, char **argv) {
       addr = a + 7;
     } else if (strcmp(a, "--prometheus") == 0) {
       path = "/metrics";
+    } else if (strcmp(a, "--raw") == 0) {
+      raw = true;
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       usage(stdout);
       return 0;
@@ -191,6 +247,9 @@ int lw_cmd_stats(int argc, char **argv) {
     fprintf(stderr, "logwire stats: %s\n", err);
   } else if (status != 200) {
     fprintf(stderr, "logwire stats: %s answered %d for %s\n", addr, status, path);
+  } else if (!raw && strcmp(path, "/stats") == 0 && body.len) {
+    print_pretty(body.data, body.len, stdout);
+    code = fflush(stdout) == 0 ? 0 : 1;
   } else {
     fwrite(body.data ? (const void *)body.data : "", 1, body.len, stdout);
     if (body.len && body.data[body.len - 1] != '\n')

@@ -106,8 +106,11 @@ Test(cmd_stats, prints_json_and_prometheus) {
   char out[4096], err[4096];
   char *a1[] = {"stats", "-a", addr};
   cr_assert_eq(run_cmd(3, a1, out, sizeof out, err, sizeof err), 0, "stderr: %s", err);
-  cr_assert_str_eq(out, "{\"lines\":42}\n");
+  cr_assert_str_eq(out, "{\n  \"lines\": 42\n}\n", "indented for people by default");
   cr_assert_str_eq(err, "");
+  char *a0[] = {"stats", "-a", addr, "--raw"};
+  cr_assert_eq(run_cmd(4, a0, out, sizeof out, err, sizeof err), 0, "stderr: %s", err);
+  cr_assert_str_eq(out, "{\"lines\":42}\n", "--raw: as served");
 
   char opt[80];
   snprintf(opt, sizeof opt, "--addr=%s", addr);
