@@ -4,6 +4,7 @@
 #define LW_AGENT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "agent/config.h"
@@ -69,7 +70,8 @@ struct lw_agent {
   lw_hist latency;
   uint64_t started_us;
   uint64_t reloads, reload_errors;
-  lw_buf value; /* scratch for JSON records */
+  lw_buf value;  /* scratch for JSON records */
+  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET MONO_US" per acknowledged line (benchmarks) */
   char hostname[256];
 };
 

@@ -322,6 +322,11 @@ int lw_cmd_run(int argc, char **argv) {
     return LW_EXIT_OK;
   }
   lw_log_set_level(debug ? LW_LOG_DEBUG : a->cfg.agent.log_level);
+  /* Benchmark probe (docs/BENCHMARKS.md): when each line was acknowledged, on the monotonic
+   * clock every process shares, to measure latency from the writer's write(2) to Kafka's ack. */
+  const char *probe = getenv("LOGWIRE_ACK_LOG");
+  if (probe && *probe && !(a->ack_log = fopen(probe, "w")))
+    lw_log(LW_LOG_WARN, "cannot open LOGWIRE_ACK_LOG", LW_S("path", probe));
   snprintf(a->hostname, sizeof a->hostname, "%s", a->cfg.agent.hostname);
   lw_buf_init(&a->value, 64u * 1024 * 1024);
   lw_hist_reset(&a->latency);
@@ -384,6 +389,8 @@ out:
   lw_log(LW_LOG_INFO, "logwire stopped", LW_I("exit", code), LW_U("failed_lines", failed));
   if (a->ctx.tls)
     lw_tls_ctx_free(a->ctx.tls);
+  if (a->ack_log)
+    fclose(a->ack_log);
   lw_loop_free(a->loop);
   lw_buf_free(&a->value);
   lw_producer_conf_free(&a->pconf);

@@ -59,7 +59,7 @@ int lw_producer_new(lw_producer **out, lw_net_ctx *ctx, const lw_producer_cbs *c
   lw_prepare_start(ctx->loop, &p->prep);
   lw_timer_init(&p->linger_timer, on_linger, p);
   lw_timer_init(&p->housekeeping, on_housekeeping, p);
-  lw_timer_start(ctx->loop, &p->housekeeping, 100000);
+  lw_timer_start(ctx->loop, &p->housekeeping, 1000000);
   *out = p;
   return LW_OK;
 }
@@ -562,10 +562,12 @@ static void expire(lw_producer *p, uint64_t now) {
   }
 }
 
+/* Once a second: records past delivery_timeout_ms fail. An idle producer skips the scan. */
 static void on_housekeeping(lw_loop *l, lw_timer *t, void *ud) {
   lw_producer *p = ud;
-  expire(p, lw_now_us());
-  lw_timer_start(l, t, 100000);
+  if (p->buffered)
+    expire(p, lw_now_us());
+  lw_timer_start(l, t, 1000000);
 }
 
 void lw_prod_on_metadata(lw_producer *p) {

@@ -1,0 +1,197 @@
+/* bench_latency.c — latency from a line's write(2) to Kafka's acknowledgement, through the real
+ * agent: `logwire run` follows a file this program appends to at RATE lines a second (10 lines
+ * every millisecond); the agent's benchmark probe (LOGWIRE_ACK_LOG) records when each line was
+ * acknowledged on the shared monotonic clock, and the two are joined by file offset.
+ *
+ *   bench_latency LOGWIRE BOOTSTRAP WORKDIR [RATE] [SECONDS]
+ *
+ * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), and the
+ * agent's CPU use during it. A benchmark: it reports, it does not judge. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct wr {
+  uint64_t end; /* file offset just past the line */
+  uint64_t us;  /* when write(2) was called */
+} wr;
+
+typedef struct ack {
+  uint64_t end, us;
+} ack;
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int cmp_ack(const void *a, const void *b) {
+  return cmp_u64(a, b);
+}
+
+/* CPU seconds (user + system) of a process from /proc/PID/stat. */
+static double proc_cpu(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  unsigned long ut = 0, st = 0;
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: %s LOGWIRE BOOTSTRAP WORKDIR [RATE] [SECONDS]\n", argv[0]);
+    return 2;
+  }
+  const char *bin = argv[1], *brokers = argv[2], *dir = argv[3];
+  int rate = argc > 4 ? atoi(argv[4]) : 10000;
+  int secs = argc > 5 ? atoi(argv[5]) : 30;
+  int per_ms = rate / 1000 > 0 ? rate / 1000 : 1;
+  mkdir(dir, 0755);
+  char conf[4096], log[4096], acks[4096], agentlog[4096];
+  snprintf(conf, sizeof conf, "%s/latency.conf", dir);
+  snprintf(log, sizeof log, "%s/latency.log", dir);
+  snprintf(acks, sizeof acks, "%s/acks.txt", dir);
+  snprintf(agentlog, sizeof agentlog, "%s/agent.log", dir);
+  unlink(log);
+  FILE *cf = fopen(conf, "w");
+  if (!cf)
+    return 1;
+  fprintf(cf,
+          "[kafka]\nbrokers = %s\nacks = all\nlinger_ms = 1\n"
+          "[agent]\nstate_dir = %s/state-%d\n"
+          "[input.latency]\npaths = %s\nstart = beginning\ntopic = latency-%d\n",
+          brokers, dir, (int)getpid(), log, (int)getpid());
+  fclose(cf);
+  int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return 1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("LOGWIRE_ACK_LOG", acks, 1);
+    int lf = open(agentlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (lf >= 0)
+      dup2(lf, 2);
+    execl(bin, bin, "run", "-c", conf, (char *)NULL);
+    _exit(127);
+  }
+  size_t total = (size_t)(secs + 2) * (size_t)per_ms * 1000u;
+  wr *w = calloc(total, sizeof(*w));
+  if (!w)
+    return 1;
+  size_t nw = 0;
+  uint64_t off = 0, start = now_us(), measure_from = start + 2000000u;
+  double cpu0 = -1;
+  char line[256], block[256 * 64];
+  struct timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  for (uint64_t tick = 0;; tick++) {
+    next.tv_nsec += 1000000;
+    if (next.tv_nsec >= 1000000000) {
+      next.tv_nsec -= 1000000000;
+      next.tv_sec++;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+    uint64_t t = now_us();
+    if (t >= measure_from + (uint64_t)secs * 1000000u || nw + (size_t)per_ms > total)
+      break;
+    if (cpu0 < 0 && t >= measure_from)
+      cpu0 = proc_cpu(pid);
+    size_t bl = 0;
+    for (int i = 0; i < per_ms && i < 64; i++) {
+      int n = snprintf(line, sizeof line,
+                       "%" PRIu64 " latency probe line %06" PRIu64 " tick %08" PRIu64
+                       " abcdefghijklmnopqrstuvwxyz0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ\n",
+                       t, (uint64_t)nw + (uint64_t)i, tick);
+      memcpy(block + bl, line, (size_t)n);
+      bl += (size_t)n;
+      off += (uint64_t)n;
+      if (t >= measure_from)
+        w[nw + (size_t)i] = (wr){.end = off, .us = t};
+      else
+        w[nw + (size_t)i] = (wr){.end = off, .us = 0}; /* warm-up: not measured */
+    }
+    if (write(fd, block, bl) != (ssize_t)bl) {
+      perror("write");
+      break;
+    }
+    nw += (size_t)(per_ms < 64 ? per_ms : 64);
+  }
+  double cpu1 = proc_cpu(pid);
+  uint64_t measured_us = now_us() - measure_from;
+  /* Let the last lines be acknowledged, then stop the agent (it flushes the probe file). */
+  struct timespec settle = {1, 0};
+  nanosleep(&settle, NULL);
+  kill(pid, SIGTERM);
+  int status;
+  waitpid(pid, &status, 0);
+  close(fd);
+
+  FILE *af = fopen(acks, "r");
+  if (!af) {
+    fprintf(stderr, "no acknowledgements recorded (%s): see %s\n", acks, agentlog);
+    return 1;
+  }
+  size_t na = 0, capa = total + 16;
+  ack *a = calloc(capa, sizeof(*a));
+  if (!a)
+    return 1;
+  char name[128];
+  unsigned long long e, u;
+  while (na < capa && fscanf(af, "%127s %llu %llu", name, &e, &u) == 3)
+    a[na++] = (ack){.end = e, .us = u};
+  fclose(af);
+  qsort(a, na, sizeof(*a), cmp_ack);
+  uint64_t *lat = calloc(total + 1, sizeof(*lat));
+  if (!lat)
+    return 1;
+  size_t nl = 0, missing = 0, j = 0;
+  for (size_t i = 0; i < nw; i++) {
+    while (j < na && a[j].end < w[i].end)
+      j++;
+    if (j >= na || a[j].end != w[i].end) {
+      missing++;
+      continue;
+    }
+    if (w[i].us)
+      lat[nl++] = a[j].us > w[i].us ? a[j].us - w[i].us : 0;
+  }
+  qsort(lat, nl, sizeof(*lat), cmp_u64);
+#define PCT(p) (nl ? (double)lat[(size_t)((double)(nl - 1) * (p))] / 1000.0 : 0)
+  printf("  %zu lines measured at %d lines/s over %.1f s (linger_ms=1, acks=all), %zu not "
+         "acknowledged\n",
+         nl, per_ms * 1000, (double)measured_us / 1e6, missing);
+  printf("  write -> ack latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max "
+         "%.2f ms\n",
+         PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999), nl ? (double)lat[nl - 1] / 1000.0 : 0);
+  if (cpu0 >= 0 && cpu1 >= 0)
+    printf("  agent CPU while measured: %.2f s (%.1f%% of one core)\n", cpu1 - cpu0,
+           100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
+  free(w);
+  free(a);
+  free(lat);
+  return 0;
+}
