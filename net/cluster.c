@@ -321,7 +321,17 @@ static int update_broker(lw_cluster *cl, const lw_md_broker *mb) {
     if (!b)
       return LW_ERR_NOMEM;
     b->id = mb->NodeId;
-    if (lw_conn_new(&b->conn, cl->ctx, mb->NodeId, dial, port, &conn_cbs, cl) != LW_OK) {
+    /* A bootstrap connection already up to this very address becomes the broker's own: no
+     * second connect, no second ApiVersions exchange. */
+    for (int i = 0; i < cl->nboot && !b->conn; i++) {
+      lw_conn *bc = cl->boot[i];
+      if (lw_conn_is_ready(bc) && lw_conn_port(bc) == port && !strcmp(lw_conn_host(bc), dial)) {
+        b->conn = bc;
+        lw_conn_set_node_id(bc, mb->NodeId);
+        cl->boot[i] = cl->boot[--cl->nboot];
+      }
+    }
+    if (!b->conn && lw_conn_new(&b->conn, cl->ctx, mb->NodeId, dial, port, &conn_cbs, cl) != LW_OK) {
       free(b);
       return LW_ERR_NOMEM;
     }
