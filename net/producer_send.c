@@ -151,20 +151,30 @@ static int convert(lw_producer *p, batch *b, int8_t magic) {
   if (rc != LW_OK)
     return rc;
   lw_buf old = b->buf;
-  lw_buf_init(&b->buf, old.max);
+  /* A legacy message frames a record with up to 34 bytes (magic 1: Offset, MessageSize, Crc,
+   * Magic, Attributes, Timestamp, KeyLength, ValueLength), a v2 record with as few as 7, so the
+   * set can be several times the batch: room for every record (old.len counts their keys and
+   * values), as a record that does not fit would be left out. */
+  size_t room = old.len + (size_t)b->count * 34;
+  lw_buf_init(&b->buf, room > old.max ? room : old.max);
   lw_msgset_begin(&b->mb, &b->buf, magic);
   lw_arena a;
   lw_arena_init(&a, 16u * 1024 * 1024);
   lw_records_iter it;
   lw_records_iter_init(&it, old.data, old.len, old.max, &a, &p->z);
   lw_record r;
-  while ((rc = lw_records_next(&it, &r, NULL)) == LW_OK)
-    lw_msgset_append(&b->mb, r.Timestamp, r.Key, r.Value);
+  while ((rc = lw_records_next(&it, &r, NULL)) == LW_OK) {
+    rc = lw_msgset_append(&b->mb, r.Timestamp, r.Key, r.Value);
+    if (rc != LW_OK)
+      break;
+  }
   lw_records_iter_free(&it);
   lw_arena_free(&a);
   lw_buf_free(&old);
   b->magic = magic;
-  return rc == LW_ERR_NOT_FOUND ? b->buf.err : rc;
+  if (rc == LW_ERR_NOT_FOUND) /* every record read back: all of them must be in the set */
+    rc = b->mb.count == b->count ? b->buf.err : LW_ERR_MALFORMED;
+  return rc;
 }
 
 static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
