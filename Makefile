@@ -1,7 +1,7 @@
 # logwire — one plain Makefile. Sources are found by wildcard: a new .c file in proto/, net/,
 # tail/ or agent/ is part of the product; tests/unit/test_*.c are Criterion test programs;
 # tests/fuzz/fuzz_*.c are libFuzzer targets; tests/tools/*.c are test-only helpers (they may
-# link librdkafka; the product never does).
+# link librdkafka; the product never does), with more sources in tests/tools/NAME/ if needed.
 #
 #   make              build/logwire
 #   make check        install missing packages, build, run unit + integration tests
@@ -50,7 +50,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
 STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/unit/*.[ch] \
-               tests/fuzz/*.[ch] tests/tools/*.[ch] tests/bench/*.[ch])
+               tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
@@ -78,8 +78,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogwire.a
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a -lrdkafka \
-	  $(LDLIBS) -lpthread
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/liblogwire.a \
+	  -lrdkafka $(LDLIBS) -lpthread
+
+# A tool too large for one file keeps the rest in tests/tools/NAME/.
+$(BUILD)/tools/fakebroker: $(wildcard tests/tools/fakebroker/*.[ch])
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)

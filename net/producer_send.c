@@ -139,37 +139,65 @@ static bool idem_decided(lw_producer *p) {
 
 /* ---- Sealing ---- */
 
-/* Rewrite a magic-2 batch begun before the leader's versions were known into the legacy
- * format the leader speaks (brokers before 0.11). Returns LW_OK or an error. */
+/* Rewrite a batch in the format its leader speaks: a v2 batch begun before the leader's
+ * versions were known, for a broker before 0.11; or a legacy set (sealed and sent, maybe) for a
+ * broker upgraded since, or a partition moved to a newer broker. The same records come out in
+ * the same order, in an unsealed batch. Returns LW_OK or an error. */
 static int convert(lw_producer *p, batch *b, int8_t magic) {
   lw_batch_seal s = {.ProducerId = -1,
                      .ProducerEpoch = -1,
                      .BaseSequence = -1,
                      .PartitionLeaderEpoch = -1,
                      .codec = 0};
-  int rc = lw_batch_finish(&b->bb, &s, &p->z, &p->scratch);
+  int rc = LW_OK;
+  if (b->magic == 2 && !b->sealed)
+    rc = lw_batch_finish(&b->bb, &s, &p->z, &p->scratch);
   if (rc != LW_OK)
     return rc;
   lw_buf old = b->buf;
-  lw_buf_init(&b->buf, old.max);
-  lw_msgset_begin(&b->mb, &b->buf, magic);
+  /* A legacy message frames a record with up to 34 bytes (magic 1: Offset, MessageSize, Crc,
+   * Magic, Attributes, Timestamp, KeyLength, ValueLength), a v2 record with 7 to 32 (varints)
+   * and a batch header, so either way the batch can grow several times over: room for every
+   * record (old.len counts their keys and values), as a record that does not fit would be left
+   * out. */
+  size_t room = old.len + (size_t)b->count * 34 + LW_BATCH_HEADER_SIZE;
+  lw_buf_init(&b->buf, room > old.max ? room : old.max);
+  if (magic != 2)
+    lw_msgset_begin(&b->mb, &b->buf, magic);
   lw_arena a;
   lw_arena_init(&a, 16u * 1024 * 1024);
   lw_records_iter it;
   lw_records_iter_init(&it, old.data, old.len, old.max, &a, &p->z);
   lw_record r;
-  while ((rc = lw_records_next(&it, &r, NULL)) == LW_OK)
-    lw_msgset_append(&b->mb, r.Timestamp, r.Key, r.Value);
+  int32_t n = 0;
+  int64_t now = lw_wall_ms();
+  while ((rc = lw_records_next(&it, &r, NULL)) == LW_OK) {
+    int64_t ts = r.Timestamp >= 0 ? r.Timestamp : now; /* magic 0 records have none */
+    if (magic == 2 && n == 0)
+      rc = lw_batch_begin(&b->bb, &b->buf, ts);
+    if (rc == LW_OK)
+      rc = magic == 2 ? lw_batch_append(&b->bb, ts, r.Key, r.Value, NULL, 0)
+                      : lw_msgset_append(&b->mb, r.Timestamp, r.Key, r.Value);
+    if (rc != LW_OK)
+      break;
+    n++;
+  }
   lw_records_iter_free(&it);
   lw_arena_free(&a);
   lw_buf_free(&old);
   b->magic = magic;
-  return rc == LW_ERR_NOT_FOUND ? b->buf.err : rc;
+  b->sealed = false;
+  b->pid = -1;
+  b->epoch = -1;
+  b->base_seq = -1;
+  if (rc == LW_ERR_NOT_FOUND) /* every record read back: all of them must be in the batch */
+    rc = n == b->count ? b->buf.err : LW_ERR_MALFORMED;
+  return rc;
 }
 
 static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
   int8_t want = version >= 3 ? 2 : version == 2 ? 1 : 0;
-  if (b->sealed && b->magic == 2 && p->idem == 1 && b->pid != p->pid) {
+  if (b->sealed && b->magic == 2 && want == 2 && p->idem == 1 && b->pid != p->pid) {
     /* Sealed under an older producer id: number it again for the new one. */
     b->pid = p->pid;
     b->epoch = p->epoch;
@@ -177,12 +205,10 @@ static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
     pp->next_seq = (int32_t)(((uint32_t)pp->next_seq + (uint32_t)b->count) & 0x7fffffff);
     return lw_batch_restamp(b->buf.data, b->buf.len, b->pid, b->epoch, b->base_seq);
   }
-  if (b->sealed)
-    return b->magic == want || (b->magic == 2 && want == 2) ? LW_OK : LW_ERR_UNSUPPORTED;
+  if (b->sealed && b->magic == want)
+    return LW_OK;
   int rc;
   if (b->magic != want) {
-    if (b->magic != 2)
-      return LW_ERR_UNSUPPORTED; /* a legacy batch to a newer broker: not produced */
     rc = convert(p, b, want);
     if (rc != LW_OK)
       return rc;

@@ -43,15 +43,23 @@ wait_until() {
 }
 
 # mock_start [mockcluster args]: start the cluster; sets MOCK_BOOTSTRAP.
-mock_start() {
+mock_start() { peer_start mockcluster "$@"; }
+# fakebroker_start [fakebroker args]: start the fake broker (tests/tools/fakebroker.c) in its
+# place; mock_cmd, mock_ask, mock_stop and kcat_read work the same with it.
+fakebroker_start() { peer_start fakebroker "$@"; }
+
+# peer_start TOOL [args]: start a broker tool taking commands on stdin; sets MOCK_BOOTSTRAP.
+peer_start() {
+  local tool=$1
+  shift
   mkfifo "$T/mock.in" "$T/mock.out"
-  "$LW_TOOLS/mockcluster" "$@" <"$T/mock.in" >"$T/mock.out" 2>"$T/mock.err" &
+  "$LW_TOOLS/$tool" "$@" <"$T/mock.in" >"$T/mock.out" 2>"$T/mock.err" &
   MOCK_PID=$!
   exec {MOCK_W}>"$T/mock.in"
   exec {MOCK_R}<"$T/mock.out"
   local line
   if ! read -r -t 20 line <&"$MOCK_R"; then
-    echo "mockcluster did not start: $(cat "$T/mock.err")" >&2
+    echo "$tool did not start: $(cat "$T/mock.err")" >&2
     return 1
   fi
   MOCK_BOOTSTRAP=${line#bootstrap=}
@@ -67,6 +75,14 @@ mock_cmd() {
     echo "mock: $1: $ans" >&2
     return 1
   }
+}
+
+# mock_ask "COMMAND": send a command, print its answer line ("ok ..." or "error: ...").
+mock_ask() {
+  echo "$1" >&"$MOCK_W"
+  local ans
+  read -r -t 10 ans <&"$MOCK_R" || return 1
+  echo "$ans"
 }
 
 mock_stop() {
