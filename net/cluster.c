@@ -331,7 +331,8 @@ static int update_broker(lw_cluster *cl, const lw_md_broker *mb) {
         cl->boot[i] = cl->boot[--cl->nboot];
       }
     }
-    if (!b->conn && lw_conn_new(&b->conn, cl->ctx, mb->NodeId, dial, port, &conn_cbs, cl) != LW_OK) {
+    if (!b->conn &&
+        lw_conn_new(&b->conn, cl->ctx, mb->NodeId, dial, port, &conn_cbs, cl) != LW_OK) {
       free(b);
       return LW_ERR_NOMEM;
     }
