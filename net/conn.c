@@ -15,6 +15,7 @@
 
 #include "net/auth.h"
 #include "net/conn_internal.h"
+#include "net/conn_priv.h"
 #include "net/partitioner.h"
 #include "net/resolve.h"
 #include "net/tls.h"
@@ -23,70 +24,16 @@
 #include "proto/err.h"
 #include "proto/version.h"
 
-#define MAX_API         128
-#define READ_CHUNK      (64 * 1024)
-#define SHRINK_ABOVE    (256 * 1024) /* release a receive buffer grown past this when idle */
-#define IOV_MAX_REQ     64
-#define APIVERSIONS_MAX 4 /* highest ApiVersions version logwire speaks */
-
-typedef struct req {
-  lw_buf buf; /* size + header + body; may hold splices */
-  struct req *next;
-  int32_t corr;
-  int16_t api, ver;
-  bool expect;
-  bool internal; /* ApiVersions/SASL sent by the conn itself */
-  lw_resp_cb cb;
-  void *ud;
-  uint64_t sent_us;     /* when it was queued */
-  uint64_t deadline_us; /* request_timeout_ms after it was queued */
-  size_t written;       /* logical bytes already written */
-} req;
-
-struct lw_conn {
-  lw_net_ctx *ctx;
-  int32_t node_id;
-  char *host;
-  int port;
-  char name[300];
-  int state;
-  bool want;
-  int fd;
-  unsigned watching; /* events registered with the loop */
-  lw_resolve *res;   /* name resolution in progress */
-  struct addrinfo *ai, *ai_cur;
-  lw_conn_cbs cbs;
-  void *ud;
-  lw_timer timer;
-  int attempts; /* consecutive failed connection attempts */
-  req *sendq, *sendq_tail;
-  req *inflight, *inflight_tail;
-  req *pool; /* free request structs, buffers kept */
-  int npool;
-  int outstanding;
-  int32_t next_corr;
-  uint8_t *rbuf;
-  size_t rlen, rcap;
-  int16_t bmin[MAX_API], bmax[MAX_API]; /* broker ranges, -1 when not advertised */
-  int16_t apiver_try;
-  uint64_t rtt_us, rtt_avg_us;
-  lw_tls *tls;
-  lw_auth *auth;
-  int busy;  /* nesting depth of callbacks running on this conn */
-  bool dead; /* freed while busy: release when busy returns to 0 */
-};
-
-static void conn_fail(lw_conn *c, int err);
-static void arm_timer(lw_conn *c);
 static void release(lw_conn *c);
 
-/* Entry points from the loop or from the owner bracket their work with enter/leave, so that a
- * callback freeing the connection (lw_conn_free) only marks it dead and the memory is
- * released once the outermost entry point returns. Nothing may touch c after leave(). */
-static void enter(lw_conn *c) {
+/* Entry points from the loop or from the owner bracket their work with
+ * lw__conn_enter/lw__conn_leave, so callback freeing the connection (lw_conn_free) only marks it
+ * dead and the memory is released once the outermost entry point returns. Nothing may touch c after
+ * lw__conn_leave(). */
+void lw__conn_enter(lw_conn *c) {
   c->busy++;
 }
-static void leave(lw_conn *c) {
+void lw__conn_leave(lw_conn *c) {
   if (--c->busy == 0 && c->dead)
     release(c);
 }
@@ -94,9 +41,7 @@ static void leave(lw_conn *c) {
 static uint32_t lw_rand32_ctx(lw_net_ctx *ctx) {
   return lw_rand32(&ctx->rng);
 }
-static void on_io(lw_loop *l, int fd, unsigned ev, void *ud);
 static void start_connect(lw_conn *c);
-static void after_transport(lw_conn *c);
 static void send_apiversions(lw_conn *c, int16_t version);
 
 const char *lw_conn_state_name(int s) {
@@ -105,9 +50,7 @@ const char *lw_conn_state_name(int s) {
   return s >= 0 && s <= LW_CONN_READY ? n[s] : "?";
 }
 
-static void logf_(lw_conn *c, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void logf_(lw_conn *c, int level, const char *fmt, ...) {
+void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
   if (!c->ctx->log)
     return;
   char msg[512];
@@ -196,7 +139,7 @@ static void req_put(lw_conn *c, req *r) {
   free(r);
 }
 
-static void req_complete(lw_conn *c, req *r, int err, const uint8_t *body, size_t len) {
+void lw__conn_req_complete(lw_conn *c, req *r, int err, const uint8_t *body, size_t len) {
   c->outstanding--;
   if (r->cb) {
     c->busy++;
@@ -249,14 +192,12 @@ static void enqueue(lw_conn *c, req *r) {
   c->outstanding++;
 }
 
-static void watch(lw_conn *c, unsigned ev) {
+void lw__conn_watch(lw_conn *c, unsigned ev) {
   if (c->fd < 0 || c->watching == ev)
     return;
   lw_loop_mod(c->ctx->loop, c->fd, ev);
   c->watching = ev;
 }
-
-static void do_write(lw_conn *c);
 
 static int send_req(lw_conn *c, req *r) {
   if (lw_frame_end(&r->buf, 0) != LW_OK) {
@@ -266,8 +207,8 @@ static int send_req(lw_conn *c, req *r) {
   }
   enqueue(c, r);
   if (!lw_timer_active(&c->timer))
-    arm_timer(c);
-  do_write(c);
+    lw__conn_arm_timer(c);
+  lw__conn_do_write(c);
   return LW_OK;
 }
 
@@ -280,9 +221,9 @@ int lw_conn_request_send(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb
   r->expect = expect_response;
   r->cb = cb;
   r->ud = ud;
-  enter(c);
+  lw__conn_enter(c);
   int rc = send_req(c, r);
-  leave(c);
+  lw__conn_leave(c);
   return rc;
 }
 
@@ -295,7 +236,7 @@ static void fail_requests(lw_conn *c, int err) {
     req *r = lists[i];
     while (r) {
       req *n = r->next;
-      req_complete(c, r, err, NULL, 0);
+      lw__conn_req_complete(c, r, err, NULL, 0);
       r = n;
     }
   }
@@ -309,9 +250,9 @@ static void on_timer(lw_loop *l, lw_timer *t, void *ud) {
   (void)l;
   (void)t;
   lw_conn *c = ud;
-  enter(c);
+  lw__conn_enter(c);
   timer_work(c);
-  leave(c);
+  lw__conn_leave(c);
 }
 
 static void timer_work(lw_conn *c) {
@@ -330,8 +271,8 @@ static void timer_work(lw_conn *c) {
         if (rc == LW_ERR_NEED_MORE) {
           if (now - lw_resolve_started_us(c->res) >
               (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u) {
-            logf_(c, 2, "name resolution timed out");
-            conn_fail(c, LW_ERR_RESOLVE);
+            lw__conn_log(c, 2, "name resolution timed out");
+            lw__conn_fail(c, LW_ERR_RESOLVE);
           } else {
             lw_timer_start(c->ctx->loop, &c->timer, lw_resolve_next_poll_us(c->res));
           }
@@ -340,8 +281,8 @@ static void timer_work(lw_conn *c) {
         lw_resolve_free(c->res);
         c->res = NULL;
         if (rc != LW_OK) {
-          logf_(c, 2, "cannot resolve host name %s", c->host);
-          conn_fail(c, LW_ERR_RESOLVE);
+          lw__conn_log(c, 2, "cannot resolve host name %s", c->host);
+          lw__conn_fail(c, LW_ERR_RESOLVE);
           return;
         }
         c->ai_cur = c->ai;
@@ -351,9 +292,9 @@ static void timer_work(lw_conn *c) {
     case LW_CONN_CONNECTING:
     case LW_CONN_TLS:
     case LW_CONN_APIVERSIONS:
-      logf_(c, 2, "%s timed out after %d ms", lw_conn_state_name(c->state),
-            c->ctx->conf->connect_timeout_ms);
-      conn_fail(c, LW_ERR_TIMED_OUT);
+      lw__conn_log(c, 2, "%s timed out after %d ms", lw_conn_state_name(c->state),
+                   c->ctx->conf->connect_timeout_ms);
+      lw__conn_fail(c, LW_ERR_TIMED_OUT);
       return;
     default:
       break;
@@ -361,16 +302,16 @@ static void timer_work(lw_conn *c) {
   /* AUTH/READY: the oldest request decides. */
   req *oldest = c->inflight ? c->inflight : c->sendq;
   if (oldest && oldest->deadline_us <= now) {
-    logf_(c, 2, "request %s v%d (correlation id %d) timed out after %d ms; reconnecting",
-          lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
-          c->ctx->conf->request_timeout_ms);
-    conn_fail(c, LW_ERR_TIMED_OUT);
+    lw__conn_log(c, 2, "request %s v%d (correlation id %d) timed out after %d ms; reconnecting",
+                 lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
+                 c->ctx->conf->request_timeout_ms);
+    lw__conn_fail(c, LW_ERR_TIMED_OUT);
     return;
   }
-  arm_timer(c);
+  lw__conn_arm_timer(c);
 }
 
-static void arm_timer(lw_conn *c) {
+void lw__conn_arm_timer(lw_conn *c) {
   c->timer.cb = on_timer;
   if (c->state == LW_CONN_READY || c->state == LW_CONN_AUTH) {
     req *oldest = c->inflight ? c->inflight : c->sendq;
@@ -419,7 +360,7 @@ static void close_socket(lw_conn *c) {
   }
 }
 
-static void conn_fail(lw_conn *c, int err) {
+void lw__conn_fail(lw_conn *c, int err) {
   close_socket(c);
   if (c->res) {
     lw_resolve_free(c->res);
@@ -447,9 +388,9 @@ static void conn_fail(lw_conn *c, int err) {
 void lw_conn_reset(lw_conn *c, int err) {
   if (c->state == LW_CONN_DOWN || c->state == LW_CONN_BACKOFF)
     return;
-  enter(c);
-  conn_fail(c, err);
-  leave(c);
+  lw__conn_enter(c);
+  lw__conn_fail(c, err);
+  lw__conn_leave(c);
 }
 
 /* ---- Connecting ---- */
@@ -471,7 +412,7 @@ static void try_next_address(lw_conn *c) {
       close(fd);
       continue;
     }
-    if (lw_loop_add(c->ctx->loop, fd, LW_EV_WRITE, on_io, c) != LW_OK) {
+    if (lw_loop_add(c->ctx->loop, fd, LW_EV_WRITE, lw__conn_on_io, c) != LW_OK) {
       close(fd);
       continue;
     }
@@ -482,8 +423,8 @@ static void try_next_address(lw_conn *c) {
     lw_timer_start(c->ctx->loop, &c->timer, (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u);
     return;
   }
-  logf_(c, c->attempts ? 0 : 2, "connection refused or unreachable on every address");
-  conn_fail(c, LW_ERR_CONNECT);
+  lw__conn_log(c, c->attempts ? 0 : 2, "connection refused or unreachable on every address");
+  lw__conn_fail(c, LW_ERR_CONNECT);
 }
 
 static void start_connect(lw_conn *c) {
@@ -499,7 +440,7 @@ static void start_connect(lw_conn *c) {
     return;
   }
   if (rc != LW_ERR_NEED_MORE) {
-    conn_fail(c, LW_ERR_RESOLVE);
+    lw__conn_fail(c, LW_ERR_RESOLVE);
     return;
   }
   c->state = LW_CONN_RESOLVING;
@@ -508,15 +449,15 @@ static void start_connect(lw_conn *c) {
 }
 
 void lw_conn_want(lw_conn *c, bool want) {
-  enter(c);
+  lw__conn_enter(c);
   c->want = want;
   if (want && c->state == LW_CONN_DOWN) {
     start_connect(c);
   } else if (!want && c->state != LW_CONN_DOWN) {
     c->attempts = 0;
-    conn_fail(c, LW_ERR_SHUTDOWN);
+    lw__conn_fail(c, LW_ERR_SHUTDOWN);
   }
-  leave(c);
+  lw__conn_leave(c);
 }
 
 int lw_conn_set_address(lw_conn *c, const char *host, int port) {
@@ -530,15 +471,15 @@ int lw_conn_set_address(lw_conn *c, const char *host, int port) {
   c->port = port;
   set_name(c);
   if (c->state != LW_CONN_DOWN && c->state != LW_CONN_BACKOFF) {
-    enter(c);
-    conn_fail(c, LW_ERR_DISCONNECTED);
-    leave(c);
+    lw__conn_enter(c);
+    lw__conn_fail(c, LW_ERR_DISCONNECTED);
+    lw__conn_leave(c);
   }
   return LW_OK;
 }
 
 /* The TCP connection (and TLS, when used) is up: negotiate versions. */
-static void after_transport(lw_conn *c) {
+void lw__conn_after_transport(lw_conn *c) {
   c->state = LW_CONN_APIVERSIONS;
   if (!c->ctx->conf->api_version_request) {
     lw_api_fallback_ranges(c->ctx->conf->broker_version_fallback, c->bmin, c->bmax, MAX_API);
@@ -555,7 +496,7 @@ static void after_transport(lw_conn *c) {
   send_apiversions(c, APIVERSIONS_MAX);
 }
 
-static void on_connected(lw_conn *c) {
+void lw__conn_on_connected(lw_conn *c) {
   int soerr = 0;
   socklen_t sl = sizeof soerr;
   getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
@@ -569,18 +510,18 @@ static void on_connected(lw_conn *c) {
   }
   freeaddrinfo(c->ai);
   c->ai = c->ai_cur = NULL;
-  watch(c, LW_EV_READ);
+  lw__conn_watch(c, LW_EV_READ);
   if (c->ctx->tls) {
     c->state = LW_CONN_TLS;
     int rc = lw_tls_new(&c->tls, c->ctx->tls, c->fd, c->host);
     if (rc != LW_OK) {
-      conn_fail(c, rc);
+      lw__conn_fail(c, rc);
       return;
     }
-    on_io(c->ctx->loop, c->fd, LW_EV_WRITE, c);
+    lw__conn_on_io(c->ctx->loop, c->fd, LW_EV_WRITE, c);
     return;
   }
-  after_transport(c);
+  lw__conn_after_transport(c);
 }
 
 /* ---- ApiVersions ---- */
@@ -609,10 +550,10 @@ static void on_apiversions(lw_conn *c, int err, const uint8_t *body, size_t len,
     return;
   }
   if (rc != LW_OK || r.ErrorCode != 0) {
-    logf_(c, 3, "ApiVersions v%d failed: %s", c->apiver_try,
-          rc != LW_OK ? lw_err_name(rc) : lw_err_name(r.ErrorCode));
+    lw__conn_log(c, 3, "ApiVersions v%d failed: %s", c->apiver_try,
+                 rc != LW_OK ? lw_err_name(rc) : lw_err_name(r.ErrorCode));
     lw_arena_free(&a);
-    conn_fail(c, rc != LW_OK ? rc : r.ErrorCode);
+    lw__conn_fail(c, rc != LW_OK ? rc : r.ErrorCode);
     return;
   }
   for (int i = 0; i < MAX_API; i++)
@@ -630,7 +571,7 @@ static void on_apiversions(lw_conn *c, int err, const uint8_t *body, size_t len,
     c->state = LW_CONN_AUTH;
     rc = lw_auth_start(&c->auth, c);
     if (rc != LW_OK)
-      conn_fail(c, rc);
+      lw__conn_fail(c, rc);
     return;
   }
   c->attempts = 0;
@@ -646,7 +587,7 @@ static void send_apiversions(lw_conn *c, int16_t version) {
   c->apiver_try = version;
   req *r = begin(c, LW_API_API_VERSIONS, version);
   if (!r) {
-    conn_fail(c, LW_ERR_NOMEM);
+    lw__conn_fail(c, LW_ERR_NOMEM);
     return;
   }
   lw_apiver_req q = {.ClientSoftwareName = lw_str_c("logwire"),
@@ -658,12 +599,12 @@ static void send_apiversions(lw_conn *c, int16_t version) {
   r->ud = NULL;
   int rc = send_req(c, r);
   if (rc != LW_OK)
-    conn_fail(c, rc);
+    lw__conn_fail(c, rc);
 }
 
 void lw_conn_auth_done(lw_conn *c, int err) {
   if (err != LW_OK) {
-    conn_fail(c, err);
+    lw__conn_fail(c, err);
     return;
   }
   lw_auth_free(c->auth);
@@ -675,241 +616,6 @@ void lw_conn_auth_done(lw_conn *c, int err) {
     c->cbs.on_room(c, c->ud);
     c->busy--;
   }
-}
-
-/* ---- I/O ---- */
-
-static ssize_t io_writev(lw_conn *c, const struct iovec *iov, int n) {
-  if (c->tls)
-    return lw_tls_writev(c->tls, iov, n);
-  ssize_t w;
-  do
-    w = writev(c->fd, iov, n);
-  while (w < 0 && errno == EINTR);
-  return w;
-}
-
-static ssize_t io_read(lw_conn *c, void *p, size_t n) {
-  if (c->tls)
-    return lw_tls_read(c->tls, p, n);
-  ssize_t r;
-  do
-    r = read(c->fd, p, n);
-  while (r < 0 && errno == EINTR);
-  return r;
-}
-
-static void trace_frame(lw_conn *c, bool out, int16_t api, int16_t ver, const lw_buf *b,
-                        const uint8_t *p, size_t len) {
-  if (!c->ctx->trace)
-    return;
-  if (b) {
-    lw_buf flat;
-    lw_buf_init(&flat, lw_buf_total(b));
-    if (lw_buf_flatten(b, &flat) == LW_OK)
-      c->ctx->trace(c->ctx->trace_ud, c, out, api, ver, flat.data + 4, flat.len - 4);
-    lw_buf_free(&flat);
-  } else {
-    c->ctx->trace(c->ctx->trace_ud, c, out, api, ver, p, len);
-  }
-}
-
-/* Write as much of the send queue as the socket takes. */
-static void do_write(lw_conn *c) {
-  if (c->fd < 0 || c->state == LW_CONN_CONNECTING || c->state == LW_CONN_TLS)
-    return;
-  while (c->sendq) {
-    req *r = c->sendq;
-    struct iovec iov[IOV_MAX_REQ];
-    int n = lw_buf_iov(&r->buf, iov, IOV_MAX_REQ);
-    if (n < 0) {
-      conn_fail(c, LW_ERR_TOO_LARGE);
-      return;
-    }
-    /* Skip what an earlier partial write sent. */
-    size_t skip = r->written;
-    int first = 0;
-    while (first < n && skip >= iov[first].iov_len)
-      skip -= iov[first++].iov_len;
-    iov[first].iov_base = (char *)iov[first].iov_base + skip;
-    iov[first].iov_len -= skip;
-    ssize_t w = io_writev(c, iov + first, n - first);
-    if (w < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        watch(c, LW_EV_READ | LW_EV_WRITE);
-        return;
-      }
-      logf_(c, 1, "write failed: %s", strerror(errno));
-      conn_fail(c, LW_ERR_DISCONNECTED);
-      return;
-    }
-    r->written += (size_t)w;
-    if (r->written < lw_buf_total(&r->buf)) {
-      watch(c, LW_EV_READ | LW_EV_WRITE);
-      return;
-    }
-    /* Fully written. */
-    c->sendq = r->next;
-    if (!c->sendq)
-      c->sendq_tail = NULL;
-    r->next = NULL;
-    trace_frame(c, true, r->api, r->ver, &r->buf, NULL, 0);
-    if (r->expect) {
-      if (c->inflight_tail)
-        c->inflight_tail->next = r;
-      else
-        c->inflight = r;
-      c->inflight_tail = r;
-    } else {
-      req_complete(c, r, LW_OK, NULL, 0);
-      if (c->dead || c->fd < 0)
-        return;
-      if (c->cbs.on_room) {
-        c->busy++;
-        c->cbs.on_room(c, c->ud);
-        c->busy--;
-      }
-    }
-  }
-  watch(c, LW_EV_READ);
-}
-
-static void dispatch(lw_conn *c, const uint8_t *frame, size_t len) {
-  if (len < 4) {
-    conn_fail(c, LW_ERR_MALFORMED);
-    return;
-  }
-  int32_t corr = (int32_t)((uint32_t)frame[0] << 24 | (uint32_t)frame[1] << 16 |
-                           (uint32_t)frame[2] << 8 | frame[3]);
-  req *prev = NULL, *r = c->inflight;
-  while (r && r->corr != corr) {
-    prev = r;
-    r = r->next;
-  }
-  if (!r) {
-    logf_(c, 3, "response with unknown correlation id %d", (int)corr);
-    conn_fail(c, LW_ERR_MALFORMED);
-    return;
-  }
-  if (prev)
-    prev->next = r->next;
-  else
-    c->inflight = r->next;
-  if (c->inflight_tail == r)
-    c->inflight_tail = prev;
-  r->next = NULL;
-  uint64_t now = lw_now_us();
-  c->rtt_us = now - r->sent_us;
-  c->rtt_avg_us = c->rtt_avg_us ? (c->rtt_avg_us * 7 + c->rtt_us) / 8 : c->rtt_us;
-  trace_frame(c, false, r->api, r->ver, NULL, frame, len);
-  lw_cur cur;
-  lw_cur_init(&cur, frame, len);
-  int32_t got;
-  int rc = lw_resp_header_decode(&cur, r->api, r->ver, &got);
-  if (rc != LW_OK) {
-    req_complete(c, r, rc, NULL, 0);
-    if (!c->dead)
-      conn_fail(c, LW_ERR_MALFORMED);
-    return;
-  }
-  req_complete(c, r, LW_OK, frame + cur.pos, len - cur.pos);
-  if (c->dead || c->fd < 0)
-    return;
-  arm_timer(c);
-  if (!r->internal && c->cbs.on_room && c->state == LW_CONN_READY) {
-    c->busy++;
-    c->cbs.on_room(c, c->ud);
-    c->busy--;
-  }
-}
-
-static void do_read(lw_conn *c) {
-  size_t maxf = c->ctx->conf->receive_max_bytes;
-  for (;;) {
-    if (c->rcap - c->rlen < READ_CHUNK / 4) {
-      size_t ncap = c->rcap ? c->rcap * 2 : READ_CHUNK;
-      if (ncap > maxf + 4 + READ_CHUNK)
-        ncap = maxf + 4 + READ_CHUNK;
-      if (ncap <= c->rcap) {
-        conn_fail(c, LW_ERR_TOO_LARGE);
-        return;
-      }
-      uint8_t *p = realloc(c->rbuf, ncap);
-      if (!p) {
-        conn_fail(c, LW_ERR_NOMEM);
-        return;
-      }
-      c->rbuf = p;
-      c->rcap = ncap;
-    }
-    size_t space = c->rcap - c->rlen;
-    ssize_t n = io_read(c, c->rbuf + c->rlen, space);
-    if (n == 0) {
-      logf_(c, c->outstanding ? 1 : 0, "connection closed by the broker");
-      conn_fail(c, LW_ERR_DISCONNECTED);
-      return;
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return;
-      logf_(c, 1, "read failed: %s", strerror(errno));
-      conn_fail(c, LW_ERR_DISCONNECTED);
-      return;
-    }
-    c->rlen += (size_t)n;
-    size_t off = 0;
-    for (;;) {
-      size_t flen;
-      int rc = lw_frame_peek(c->rbuf + off, c->rlen - off, maxf, &flen);
-      if (rc == LW_ERR_NEED_MORE)
-        break;
-      if (rc != LW_OK) {
-        logf_(c, 3, "bad response frame: %s", lw_err_name(rc));
-        conn_fail(c, rc);
-        return;
-      }
-      c->busy++;
-      dispatch(c, c->rbuf + off + 4, flen);
-      c->busy--;
-      if (c->dead || c->fd < 0)
-        return;
-      off += 4 + flen;
-    }
-    if (off) {
-      memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-      c->rlen -= off;
-    }
-    if ((size_t)n < space)
-      return; /* drained the socket */
-  }
-}
-
-static void on_io(lw_loop *l, int fd, unsigned ev, void *ud) {
-  (void)l;
-  (void)fd;
-  lw_conn *c = ud;
-  enter(c);
-  if (c->state == LW_CONN_CONNECTING) {
-    if (ev & (LW_EV_WRITE | LW_EV_ERROR))
-      on_connected(c);
-  } else if (c->state == LW_CONN_TLS) {
-    int rc = lw_tls_handshake(c->tls);
-    if (rc == LW_OK) {
-      watch(c, LW_EV_READ);
-      after_transport(c);
-    } else if (rc == LW_ERR_NEED_MORE) {
-      watch(c, lw_tls_wants_write(c->tls) ? LW_EV_READ | LW_EV_WRITE : LW_EV_READ);
-    } else {
-      logf_(c, 3, "TLS handshake failed: %s", lw_tls_error(c->tls));
-      conn_fail(c, rc);
-    }
-  } else {
-    if ((ev & LW_EV_WRITE) && c->fd >= 0)
-      do_write(c);
-    if ((ev & (LW_EV_READ | LW_EV_ERROR)) && c->fd >= 0 && !c->dead)
-      do_read(c);
-  }
-  leave(c);
 }
 
 /* ---- Accessors ---- */
