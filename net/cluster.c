@@ -509,7 +509,11 @@ static void md_send(lw_cluster *cl) {
   }
   int16_t v = lw_conn_api_version(c, LW_API_METADATA);
   if (v < 0) {
-    cl_log(cl, 3, "broker %s supports no Metadata version logwire speaks", lw_conn_name(c));
+    int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
+    lw_conn_broker_range(c, LW_API_METADATA, &lo, &hi);
+    lw_client_range(LW_API_METADATA, &mylo, &myhi);
+    cl_log(cl, 3, "broker %s: no Metadata version both sides support (broker %d-%d, logwire %d-%d)",
+           lw_conn_name(c), lo, hi, mylo, myhi);
     md_failed(cl, LW_ERR_NO_VERSION);
     return;
   }

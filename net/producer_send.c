@@ -455,10 +455,11 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
     return 0;
   int16_t v = lw_conn_api_version(conn, LW_API_PRODUCE);
   if (v < 0) {
-    int16_t lo = 0, hi = -1;
+    int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(conn, LW_API_PRODUCE, &lo, &hi);
-    plog(p, 3, "broker %s: no common Produce version (broker %d-%d, logwire 0-13)",
-         lw_conn_name(conn), lo, hi);
+    lw_client_range(LW_API_PRODUCE, &mylo, &myhi);
+    plog(p, 3, "broker %s: no Produce version both sides support (broker %d-%d, logwire %d-%d)",
+         lw_conn_name(conn), lo, hi, mylo, myhi);
     for (int i = 0; i < n; i++)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
