@@ -10,6 +10,7 @@
  *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
  *     after the failed one that Kafka already had may be sent twice (at-least-once). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,48 @@ static int make_dirs(const char *path) {
 }
 
 /* ---- Lines -> records ---- */
+
+/* The longest piece of a line the tail may hand over. The producer refuses a record larger
+ * than [kafka] message_max_bytes counting its key, headers and framing, and a refused line
+ * would be skipped: so with max_line_bytes equal to message_max_bytes (both 1 MiB by default)
+ * every line of 1 MiB and every piece of a split line would be lost. The pieces are made
+ * short enough for the largest key, headers and JSON wrapper this input can give them (a
+ * path counts as PATH_MAX), and for a broker whose message.max.bytes (1 MiB + 12 by
+ * default) bounds the whole record batch around them. A JSON record whose message needs many
+ * escapes can still exceed the limit: it is counted as failed. */
+static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
+  const size_t frame = 128; /* batch header (61) + record framing and length varints */
+  size_t host = strlen(a->hostname), name = strlen(c->name), over = frame;
+  switch (c->key) {
+    case LW_KEY_PATH:
+      over += PATH_MAX;
+      break;
+    case LW_KEY_HOST:
+      over += host;
+      break;
+    case LW_KEY_INPUT:
+      over += name;
+      break;
+    case LW_KEY_LITERAL:
+      over += c->key_literal ? strlen(c->key_literal) : 0;
+      break;
+    default:
+      break;
+  }
+  if (c->headers & LW_HDR_HOST)
+    over += 16 + host;
+  if (c->headers & LW_HDR_PATH)
+    over += 16 + PATH_MAX;
+  if (c->headers & LW_HDR_INPUT)
+    over += 16 + name;
+  if (c->headers & LW_HDR_OFFSET)
+    over += 16 + 20;
+  if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
+    over += 128 + 6 * host + 6 * PATH_MAX;
+  size_t max = a->cfg.kafka.message_max_bytes;
+  size_t room = max > over + 1024 ? max - over : 1024;
+  return c->max_line_bytes < room ? c->max_line_bytes : room;
+}
 
 static int on_line(void *ud, const lw_line *l) {
   lw_input *in = ud;
@@ -224,7 +267,7 @@ static void start_tail(lw_input *in) {
   tc.exclude = (const char *const *)c->exclude.v;
   tc.nexclude = (int)c->exclude.n;
   tc.start_beginning = c->start == LW_START_BEGINNING;
-  tc.max_line_bytes = c->max_line_bytes;
+  tc.max_line_bytes = line_limit(a, c);
   tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
   tc.strip_cr = c->strip_cr;
   tc.multiline_start = c->multiline_start;
