@@ -26,7 +26,10 @@ enum input_state {
 typedef struct lw_input {
   lw_agent *a;
   int slot;
-  lw_input_conf *conf; /* points into the config in use (a->cfg) */
+  lw_input_conf *conf; /* points into the config in use (a->cfg); NULL once removed */
+  /* Owned copies for logs and statistics: a removed input drains its last lines in flight
+   * after the config it came from is freed. */
+  char *name, *topic_name;
   lw_tail *tail;
   lw_ptopic *topic;
   int state;

@@ -30,7 +30,23 @@ static void start_tail(lw_input *in);
 static void finish_drain(lw_input *in);
 
 static const char *in_name(const lw_input *in) {
-  return in->conf ? in->conf->name : "?";
+  return in->name ? in->name : "?";
+}
+
+/* Remember the name and topic of conf (for logs and statistics). Returns LW_OK or
+ * LW_ERR_NOMEM (the old names stay). */
+static int keep_names(lw_input *in, const lw_input_conf *conf) {
+  char *n = strdup(conf->name), *t = strdup(conf->topic);
+  if (!n || !t) {
+    free(n);
+    free(t);
+    return LW_ERR_NOMEM;
+  }
+  free(in->name);
+  free(in->topic_name);
+  in->name = n;
+  in->topic_name = t;
+  return LW_OK;
 }
 
 static void tail_log(void *ud, int level, const char *msg) {
@@ -221,7 +237,7 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     /* Not delivered for now: read it again later from the checkpoint. */
     in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
-           LW_S("input", in_name(in)), LW_S("topic", in->conf->topic), LW_E(dr->err));
+           LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;
     stop_reading(in);
   }
@@ -312,6 +328,10 @@ int lw_input_start(lw_agent *a, lw_input_conf *conf) {
   lw_input *in = calloc(1, sizeof(*in));
   if (!in)
     return LW_ERR_NOMEM;
+  if (keep_names(in, conf) != LW_OK) {
+    free(in);
+    return LW_ERR_NOMEM;
+  }
   in->a = a;
   in->slot = slot;
   in->conf = conf;
@@ -343,6 +363,8 @@ void lw_input_free(lw_input *in) {
       *pp = in->next;
       break;
     }
+  free(in->name);
+  free(in->topic_name);
   free(in);
 }
 
@@ -389,6 +411,7 @@ void lw_input_remove(lw_input *in) {
 
 void lw_input_replace(lw_input *in, lw_input_conf *conf) {
   in->conf = conf;
+  keep_names(in, conf); /* without memory the old names stay: only logs would show them */
   in->restart = true;
   in->failures = 0;
   if (in->state == IN_STARTING && in->a->hold)
