@@ -298,11 +298,22 @@ static void start_tail(lw_input *in) {
   tc.log = tail_log;
   tc.log_ud = in;
   int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
-  if (rc != LW_OK) {
+  int e = errno;
+  if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
+    /* Shipping without a checkpoint would read everything again at the next start (or, with
+     * start = end, skip what was written meanwhile): wait until it can be written. */
+    lw_log(LW_LOG_ERROR, "input cannot write its checkpoint; retrying with backoff",
+           LW_S("input", c->name), LW_S("state", in->state_path));
+    lw_tail_free(in->tail);
     in->tail = NULL;
-    in->failures++;
+    rc = LW_ERR_IO;
+  } else if (rc != LW_OK) {
+    in->tail = NULL;
     lw_log(LW_LOG_ERROR, "input cannot start; retrying with backoff", LW_S("input", c->name),
-           LW_E(rc), LW_S("errno", strerror(errno)));
+           LW_E(rc), LW_S("errno", strerror(e)));
+  }
+  if (rc != LW_OK) {
+    in->failures++;
     if (a->once) { /* batch mode: report it and let the others finish */
       a->exit_code = 1;
       in->state = IN_DRAINING;
