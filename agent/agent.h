@@ -43,6 +43,7 @@ typedef struct lw_input {
   char state_path[4096];
   /* statistics beyond what the tail counts */
   uint64_t acked, failed, skipped;
+  uint64_t skip_log_us, skip_unlogged; /* rate limit of the "skipped" log lines */
   struct lw_input *next;
 } lw_input;
 

@@ -78,6 +78,19 @@ static int make_dirs(const char *path) {
   return LW_OK;
 }
 
+/* A line is skipped for good: count it, and say whether to log it. One failed batch can hold
+ * thousands of lines, so an input logs at most one such line a second, with how many were
+ * skipped since its previous one (this one included); /stats counts every one. */
+static bool skip_log_due(lw_input *in) {
+  uint64_t now = lw_now_us();
+  in->failed++;
+  in->skip_unlogged++;
+  if (in->skip_log_us && now - in->skip_log_us < 1000000u)
+    return false;
+  in->skip_log_us = now;
+  return true;
+}
+
 /* ---- Lines -> records ---- */
 
 /* The longest piece of a line the tail may hand over. The producer refuses a record larger
@@ -192,9 +205,12 @@ static int on_line(void *ud, const lw_line *l) {
   if (rc != LW_OK) {
     /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
     if (rc != LW_ERR_SHUTDOWN) {
-      in->failed++;
-      lw_log(LW_LOG_WARN, "line skipped: larger than message_max_bytes", LW_S("input", c->name),
-             LW_S("path", path), LW_U("offset", l->end_offset), LW_U("bytes", l->len));
+      if (skip_log_due(in)) {
+        lw_log(LW_LOG_WARN, "line skipped: larger than message_max_bytes", LW_S("input", c->name),
+               LW_S("path", path), LW_U("offset", l->end_offset), LW_U("bytes", l->len),
+               LW_U("skipped", in->skip_unlogged));
+        in->skip_unlogged = 0;
+      }
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
     }
@@ -229,9 +245,12 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     lw_hist_record(&a->latency, dr->latency_us);
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (record_level_error(dr->err)) {
-    in->failed++;
-    lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
-           LW_S("path", lw_tail_file_path(dr->opaque)), LW_U("offset", off), LW_E(dr->err));
+    if (skip_log_due(in)) {
+      lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
+             LW_S("path", lw_tail_file_path(dr->opaque)), LW_U("offset", off), LW_E(dr->err),
+             LW_U("skipped", in->skip_unlogged));
+      in->skip_unlogged = 0;
+    }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
     /* Not delivered for now: read it again later from the checkpoint. */
