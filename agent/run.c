@@ -125,6 +125,7 @@ static void reload(lw_agent *a, const char *why) {
     lw_log(d.v[i].sev == LW_DIAG_ERROR ? LW_LOG_ERROR : LW_LOG_WARN, d.v[i].text);
   lw_diag_free(&d);
   if (rc != LW_OK) {
+    lw_config_free(&nc);
     a->reload_errors++;
     lw_log(LW_LOG_ERROR, "new configuration refused; the running one is kept",
            LW_S("file", a->cfg.path), LW_S("trigger", why));
