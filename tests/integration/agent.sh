@@ -541,14 +541,17 @@ part_stats() {
   note "stats: lines_read $read lines_acked $acked lines_failed $failed"
   check "/stats: read = acked + failed = lines written ($((2 * n)))" \
     test "$read" -eq $((2 * n)) -a $((acked + failed)) -eq $((2 * n))
-  check "/stats: the failed lines counted by error name" \
-    grep -q "\"failed_by_error\":{\"MESSAGE_TOO_LARGE\":$failed}" <<<"$js"
+  # The producer counts records: the input's lines, and a [sys] sample if one shared the
+  # refused request.
+  local rec=$((failed + $(json_num samples_dropped <<<"$js")))
+  check "/stats: the failed records counted by error name ($rec)" \
+    grep -q "\"failed_by_error\":{\"MESSAGE_TOO_LARGE\":$rec}" <<<"$js"
   local m
   for m in "logwire_input_lines_total{input=\"st\"} $read" \
     "logwire_input_lines_acked_total{input=\"st\"} $acked" \
     "logwire_input_lines_failed_total{input=\"st\"} $failed" \
     "logwire_input_lag_bytes{input=\"st\"} 0" \
-    "logwire_records_failed_total{error=\"MESSAGE_TOO_LARGE\"} $failed" \
+    "logwire_records_failed_total{error=\"MESSAGE_TOO_LARGE\"} $rec" \
     "logwire_requests_in_flight " "logwire_buffer_bytes " "logwire_broker_rtt_seconds{broker=\"1\"" \
     'logwire_delivery_latency_seconds{quantile="0.99"} ' \
     'logwire_delivery_latency_seconds{quantile="0.5"} '; do
