@@ -265,6 +265,7 @@ part_reload() {
   reload_conf "$c" keep chg3 add2
 
   wait $wk $wc
+  echo "chg-last line written after the last change" >>"$RD/chg.log"
   wait_until 60 in_stat_ge "$A" keep lines_acked $nk
   wait_until 60 in_stat_eq "$A" keep lag_bytes 0
   wait_until 60 in_stat_eq "$A" chg lag_bytes 0
@@ -281,7 +282,7 @@ part_reload() {
   check "reload: the changed input delivered every line once" \
     test "$SEQ_MISSING" -eq 0 -a "$SEQ_DUP" -eq 0
   check "reload: the changed input's records carry the new header and key" \
-    eval 'kcat_read rl-chg "%k %h\n" | tail -1 | grep -qx "chg input=chg"'
+    eval 'kcat_read rl-chg "%k %h %s\n" | tail -1 | grep -q "^chg input=chg chg-last "'
   kill -TERM "$AGENT_PID"
   wait_exit 20 "$AGENT_PID"
 }
