@@ -27,7 +27,10 @@ enum input_state {
 typedef struct lw_input {
   lw_agent *a;
   int slot;
-  lw_input_conf *conf; /* points into the config in use (a->cfg) */
+  lw_input_conf *conf; /* points into the config in use (a->cfg); NULL once removed */
+  /* Owned copies for logs and statistics: a removed input drains its last lines in flight
+   * after the config it came from is freed. */
+  char *name, *topic_name;
   lw_tail *tail;
   lw_ptopic *topic;
   int state;
@@ -41,6 +44,7 @@ typedef struct lw_input {
   char state_path[4096];
   /* statistics beyond what the tail counts */
   uint64_t acked, failed, skipped;
+  uint64_t skip_log_us, skip_unlogged; /* rate limit of the "skipped" log lines */
   struct lw_input *next;
 } lw_input;
 

@@ -10,6 +10,7 @@
  *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
  *     after the failed one that Kafka already had may be sent twice (at-least-once). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,23 @@ static void start_tail(lw_input *in);
 static void finish_drain(lw_input *in);
 
 static const char *in_name(const lw_input *in) {
-  return in->conf ? in->conf->name : "?";
+  return in->name ? in->name : "?";
+}
+
+/* Remember the name and topic of conf (for logs and statistics). Returns LW_OK or
+ * LW_ERR_NOMEM (the old names stay). */
+static int keep_names(lw_input *in, const lw_input_conf *conf) {
+  char *n = strdup(conf->name), *t = strdup(conf->topic);
+  if (!n || !t) {
+    free(n);
+    free(t);
+    return LW_ERR_NOMEM;
+  }
+  free(in->name);
+  free(in->topic_name);
+  in->name = n;
+  in->topic_name = t;
+  return LW_OK;
 }
 
 static void tail_log(void *ud, int level, const char *msg) {
@@ -61,7 +78,62 @@ static int make_dirs(const char *path) {
   return LW_OK;
 }
 
+/* A line is skipped for good: count it, and say whether to log it. One failed batch can hold
+ * thousands of lines, so an input logs at most one such line a second, with how many were
+ * skipped since its previous one (this one included); /stats counts every one. */
+static bool skip_log_due(lw_input *in) {
+  uint64_t now = lw_now_us();
+  in->failed++;
+  in->skip_unlogged++;
+  if (in->skip_log_us && now - in->skip_log_us < 1000000u)
+    return false;
+  in->skip_log_us = now;
+  return true;
+}
+
 /* ---- Lines -> records ---- */
+
+/* The longest piece of a line the tail may hand over. The producer refuses a record larger
+ * than [kafka] message_max_bytes counting its key, headers and framing, and a refused line
+ * would be skipped: so with max_line_bytes equal to message_max_bytes (both 1 MiB by default)
+ * every line of 1 MiB and every piece of a split line would be lost. The pieces are made
+ * short enough for the largest key, headers and JSON wrapper this input can give them (a
+ * path counts as PATH_MAX), and for a broker whose message.max.bytes (1 MiB + 12 by
+ * default) bounds the whole record batch around them. A JSON record whose message needs many
+ * escapes can still exceed the limit: it is counted as failed. */
+static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
+  const size_t frame = 128; /* batch header (61) + record framing and length varints */
+  size_t host = strlen(a->hostname), name = strlen(c->name), over = frame;
+  switch (c->key) {
+    case LW_KEY_PATH:
+      over += PATH_MAX;
+      break;
+    case LW_KEY_HOST:
+      over += host;
+      break;
+    case LW_KEY_INPUT:
+      over += name;
+      break;
+    case LW_KEY_LITERAL:
+      over += c->key_literal ? strlen(c->key_literal) : 0;
+      break;
+    default:
+      break;
+  }
+  if (c->headers & LW_HDR_HOST)
+    over += 16 + host;
+  if (c->headers & LW_HDR_PATH)
+    over += 16 + PATH_MAX;
+  if (c->headers & LW_HDR_INPUT)
+    over += 16 + name;
+  if (c->headers & LW_HDR_OFFSET)
+    over += 16 + 20;
+  if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
+    over += 128 + 6 * host + 6 * PATH_MAX;
+  size_t max = a->cfg.kafka.message_max_bytes;
+  size_t room = max > over + 1024 ? max - over : 1024;
+  return c->max_line_bytes < room ? c->max_line_bytes : room;
+}
 
 static int on_line(void *ud, const lw_line *l) {
   lw_input *in = ud;
@@ -133,9 +205,12 @@ static int on_line(void *ud, const lw_line *l) {
   if (rc != LW_OK) {
     /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
     if (rc != LW_ERR_SHUTDOWN) {
-      in->failed++;
-      lw_log(LW_LOG_WARN, "line skipped: larger than message_max_bytes", LW_S("input", c->name),
-             LW_S("path", path), LW_U("offset", l->end_offset), LW_U("bytes", l->len));
+      if (skip_log_due(in)) {
+        lw_log(LW_LOG_WARN, "line skipped: larger than message_max_bytes", LW_S("input", c->name),
+               LW_S("path", path), LW_U("offset", l->end_offset), LW_U("bytes", l->len),
+               LW_U("skipped", in->skip_unlogged));
+        in->skip_unlogged = 0;
+      }
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
     }
@@ -173,15 +248,18 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
       fprintf(a->ack_log, "%s %llu %llu\n", in_name(in), (unsigned long long)off,
               (unsigned long long)lw_now_us());
   } else if (record_level_error(dr->err)) {
-    in->failed++;
-    lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
-           LW_S("path", lw_tail_file_path(dr->opaque)), LW_U("offset", off), LW_E(dr->err));
+    if (skip_log_due(in)) {
+      lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
+             LW_S("path", lw_tail_file_path(dr->opaque)), LW_U("offset", off), LW_E(dr->err),
+             LW_U("skipped", in->skip_unlogged));
+      in->skip_unlogged = 0;
+    }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
     /* Not delivered for now: read it again later from the checkpoint. */
     in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
-           LW_S("input", in_name(in)), LW_S("topic", in->conf->topic), LW_E(dr->err));
+           LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;
     stop_reading(in);
   }
@@ -227,7 +305,7 @@ static void start_tail(lw_input *in) {
   tc.exclude = (const char *const *)c->exclude.v;
   tc.nexclude = (int)c->exclude.n;
   tc.start_beginning = c->start == LW_START_BEGINNING;
-  tc.max_line_bytes = c->max_line_bytes;
+  tc.max_line_bytes = line_limit(a, c);
   tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
   tc.strip_cr = c->strip_cr;
   tc.multiline_start = c->multiline_start;
@@ -245,11 +323,22 @@ static void start_tail(lw_input *in) {
   tc.log = tail_log;
   tc.log_ud = in;
   int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
-  if (rc != LW_OK) {
+  int e = errno;
+  if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
+    /* Shipping without a checkpoint would read everything again at the next start (or, with
+     * start = end, skip what was written meanwhile): wait until it can be written. */
+    lw_log(LW_LOG_ERROR, "input cannot write its checkpoint; retrying with backoff",
+           LW_S("input", c->name), LW_S("state", in->state_path));
+    lw_tail_free(in->tail);
     in->tail = NULL;
-    in->failures++;
+    rc = LW_ERR_IO;
+  } else if (rc != LW_OK) {
+    in->tail = NULL;
     lw_log(LW_LOG_ERROR, "input cannot start; retrying with backoff", LW_S("input", c->name),
-           LW_E(rc), LW_S("errno", strerror(errno)));
+           LW_E(rc), LW_S("errno", strerror(e)));
+  }
+  if (rc != LW_OK) {
+    in->failures++;
     if (a->once) { /* batch mode: report it and let the others finish */
       a->exit_code = 1;
       in->state = IN_DRAINING;
@@ -275,6 +364,10 @@ int lw_input_start(lw_agent *a, lw_input_conf *conf) {
   lw_input *in = calloc(1, sizeof(*in));
   if (!in)
     return LW_ERR_NOMEM;
+  if (keep_names(in, conf) != LW_OK) {
+    free(in);
+    return LW_ERR_NOMEM;
+  }
   in->a = a;
   in->slot = slot;
   in->conf = conf;
@@ -306,6 +399,8 @@ void lw_input_free(lw_input *in) {
       *pp = in->next;
       break;
     }
+  free(in->name);
+  free(in->topic_name);
   free(in);
 }
 
@@ -352,6 +447,7 @@ void lw_input_remove(lw_input *in) {
 
 void lw_input_replace(lw_input *in, lw_input_conf *conf) {
   in->conf = conf;
+  keep_names(in, conf); /* without memory the old names stay: only logs would show them */
   in->restart = true;
   in->failures = 0;
   if (in->state == IN_STARTING && in->a->hold)

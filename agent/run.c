@@ -114,6 +114,17 @@ static void remember_file(lw_agent *a) {
 static void restart_everything(lw_agent *a);
 static void finish_kafka_restart(lw_agent *a);
 
+/* Configuration problems: FILE:LINE: KEY: PROBLEM lines for --check; for the agent, at its
+ * start as at a reload, log events with that text as msg (its stderr is one event a line). */
+static void report(const lw_diag *d, bool plain) {
+  if (plain) {
+    lw_diag_print(d, stderr);
+    return;
+  }
+  for (size_t i = 0; i < d->n; i++)
+    lw_log(d->v[i].sev == LW_DIAG_ERROR ? LW_LOG_ERROR : LW_LOG_WARN, d->v[i].text);
+}
+
 static void reload(lw_agent *a, const char *why) {
   lw_config nc;
   lw_diag d;
@@ -121,10 +132,10 @@ static void reload(lw_agent *a, const char *why) {
   remember_file(a);
   int rc = lw_config_load(a->cfg.path, &nc, &d);
   lw_diag_sort(&d);
-  for (size_t i = 0; i < d.n; i++)
-    lw_log(d.v[i].sev == LW_DIAG_ERROR ? LW_LOG_ERROR : LW_LOG_WARN, d.v[i].text);
+  report(&d, false);
   lw_diag_free(&d);
   if (rc != LW_OK) {
+    lw_config_free(&nc);
     a->reload_errors++;
     lw_log(LW_LOG_ERROR, "new configuration refused; the running one is kept",
            LW_S("file", a->cfg.path), LW_S("trigger", why));
@@ -311,10 +322,12 @@ int lw_cmd_run(int argc, char **argv) {
   lw_diag_init(&d);
   int rc = lw_config_load(path, &a->cfg, &d);
   lw_diag_sort(&d);
-  lw_diag_print(&d, stderr);
+  report(&d, a->check_only);
   lw_diag_free(&d);
-  if (rc != LW_OK)
+  if (rc != LW_OK) {
+    lw_config_free(&a->cfg);
     return LW_EXIT_USAGE;
+  }
   if (a->check_only) {
     printf("%s: configuration valid: %zu input%s%s\n", path, a->cfg.ninputs,
            a->cfg.ninputs == 1 ? "" : "s", a->cfg.sys.enabled ? ", [sys]" : "");

@@ -67,9 +67,9 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
     tail_stats(in, &s);
     lw_json_obj_begin(&j);
     lw_json_key(&j, "name");
-    lw_json_str(&j, in->conf ? in->conf->name : "?");
+    lw_json_str(&j, in->name);
     lw_json_key(&j, "topic");
-    lw_json_str(&j, in->conf ? in->conf->topic : NULL);
+    lw_json_str(&j, in->topic_name);
     lw_json_key(&j, "state");
     lw_json_str(&j, state_name(in));
     const struct {
@@ -244,8 +244,8 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
       tail_stats(in, &s);
       uint64_t v[] = {s.lines,      s.bytes_read, in->acked,     in->failed,  s.lag_bytes,
                       s.files_open, s.rotations,  s.truncations, s.long_lines};
-      put(body, "%s{input=\"%s\"} %" PRIu64 "\n", im[k].name,
-          lv(in->conf ? in->conf->name : "?", e1, sizeof e1), v[im[k].field]);
+      put(body, "%s{input=\"%s\"} %" PRIu64 "\n", im[k].name, lv(in->name, e1, sizeof e1),
+          v[im[k].field]);
     }
   }
   lw_producer_stats ps;

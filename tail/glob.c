@@ -2,6 +2,7 @@
 #include "tail/glob.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -201,13 +202,26 @@ static size_t join(walk_ctx *w, size_t len, const char *name) {
 
 static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len);
 
+/* A failure other than "not there (yet)": the caller is told, since waiting for an event
+ * would wait forever (no watch can be set in a directory that cannot be read). */
+static void report_error(walk_ctx *w, size_t len, int err) {
+  if (err == ENOENT || err == ENOTDIR || !w->v->error)
+    return;
+  char c = w->buf[len];
+  w->buf[len] = 0;
+  w->v->error(w->ud, len ? w->buf : "/", err);
+  w->buf[len] = c;
+}
+
 /* The child just joined into buf (length cl) matched component lvl: descend or report.
  * Returns false when it is not what the glob needs there (dangling link, a file where a
  * directory is expected): the caller then watches for it to change. */
 static bool visit_child(walk_ctx *w, const lw_glob *g, int lvl, size_t cl, bool link) {
   struct stat st;
-  if (stat(w->buf, &st) != 0)
+  if (stat(w->buf, &st) != 0) {
+    report_error(w, cl, errno); /* a symlink loop, or a target that cannot be reached */
     return false;
+  }
   if (lvl == g->ncomp - 1) {
     if (S_ISREG(st.st_mode) && !lw_globset_excluded(w->gs, w->buf))
       w->v->file(w->ud, w->buf, &st, link);
@@ -228,6 +242,8 @@ static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len) {
       return;
     struct stat lst;
     bool exists = lstat(w->buf, &lst) == 0;
+    if (!exists)
+      report_error(w, len, errno); /* EACCES: the directory holding it cannot be searched */
     bool link = exists && S_ISLNK(lst.st_mode);
     bool usable = exists && visit_child(w, g, lvl, cl, link);
     /* Watch this directory: to see the child appear, be retargeted, or (last level) to see
@@ -238,8 +254,10 @@ static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len) {
   }
   report_dir(w, len);
   DIR *d = opendir(len ? w->buf : "/");
-  if (!d)
+  if (!d) {
+    report_error(w, len, errno);
     return;
+  }
   struct dirent *de;
   while ((de = readdir(d)) != NULL) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

@@ -46,6 +46,10 @@ typedef struct lw_glob_visit {
   /* A regular file (after following symlinks) matching a glob and not excluded. `link`: the
    * last path component is a symlink (its target may live in an unwatched directory). */
   void (*file)(void *ud, const char *path, const struct stat *st, bool link);
+  /* A directory the walk needs could not be read or looked into, or a matching name could not
+   * be resolved (errno `err`: EACCES, ELOOP, EIO, ...; a missing one is not an error, it is
+   * waited for). May be NULL. */
+  void (*error)(void *ud, const char *path, int err);
 } lw_glob_visit;
 
 /* Walk every glob from the root: literal components are looked up, wildcard components read

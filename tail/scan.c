@@ -1,6 +1,7 @@
 /* scan.c — which file is at which path: the full scan of the globs, one path after an
  * inotify event, the identity rules deciding "same file, renamed" against "new file", and
  * the periodic tick (fstat sweep of open files, polling rescans). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -85,7 +86,42 @@ static void on_walk_file(void *ud, const char *path, const struct stat *st, bool
   seen(ud, path, st, link);
 }
 
-static const lw_glob_visit walk_visit = {.dir = on_walk_dir, .file = on_walk_file};
+static void on_walk_error(void *ud, const char *dir, int err) {
+  lw_tail *t = ud;
+  if (!t->scan_errs++) {
+    t->scan_errno = err;
+    snprintf(t->scan_err_path, sizeof t->scan_err_path, "%s", dir);
+  }
+}
+
+static const lw_glob_visit walk_visit = {
+    .dir = on_walk_dir, .file = on_walk_file, .error = on_walk_error};
+
+#define SCAN_RETRY_MIN_US 1000000ull
+#define SCAN_RETRY_MAX_US 60000000ull
+#define SCAN_WARN_US      10000000ull
+
+/* After a walk: directories it could not read are looked at again after a backoff (1 s,
+ * doubling to 60 s), with a warning at the first failure and then at most every 10 s; the
+ * first clean walk says so. */
+static void scan_errors(lw_tail *t) {
+  if (!t->scan_errs) {
+    if (t->scan_retry_us)
+      lw__tail_log(t, LW_TAIL_LOG_INFO, "%s can be read again", t->scan_err_path);
+    t->scan_retry_us = 0;
+    return;
+  }
+  t->st.read_errors++;
+  uint64_t now = lw_now_us(), delay = t->scan_retry_us ? t->scan_retry_us : SCAN_RETRY_MIN_US;
+  if (!t->scan_retry_us || now - t->scan_warn_us >= SCAN_WARN_US) {
+    t->scan_warn_us = now;
+    lw__tail_log(t, LW_TAIL_LOG_WARN, "cannot read %s: %s%s; looking again in %llu s",
+                 t->scan_err_path, strerror(t->scan_errno), t->scan_errs > 1 ? " (and others)" : "",
+                 (unsigned long long)(delay / 1000000));
+  }
+  lw_timer_start(t->loop, &t->rescan_timer, delay);
+  t->scan_retry_us = delay * 2 < SCAN_RETRY_MAX_US ? delay * 2 : SCAN_RETRY_MAX_US;
+}
 
 /* Race (directory created later):
  *  1. a glob's directory D does not exist: its nearest existing parent P is watched
@@ -96,8 +132,10 @@ void lw__scan_all(lw_tail *t) {
   lw_timer_stop(t->loop, &t->rescan_timer);
   t->scan_gen++;
   t->scanning = true;
+  t->scan_errs = 0;
   lw_globset_walk(&t->gs, &walk_visit, t);
   t->scanning = false;
+  scan_errors(t);
   lw_watch_prune(&t->w, t->scan_gen);
   /* Handles whose path the walk did not see: look at that path alone (a directory that
    * could not be read must not make its files look gone). New handles are added at the
@@ -128,7 +166,8 @@ void lw__rescan_cb(lw_loop *l, lw_timer *tm, void *ud) {
 }
 
 void lw__scan_soon(lw_tail *t) {
-  if (!lw_timer_active(&t->rescan_timer))
+  /* Coalesced; a retry waiting for an unreadable directory is brought forward. */
+  if (!lw_timer_active(&t->rescan_timer) || t->rescan_timer.due_us > lw_now_us())
     lw_timer_start(t->loop, &t->rescan_timer, 0);
 }
 

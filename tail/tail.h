@@ -81,7 +81,9 @@ typedef struct lw_tail_conf {
   const char *name; /* input name, used in log messages */
   /* Globs, each matched per path component with fnmatch(3) (`*`, `?`, `[...]`, `\` escapes;
    * FNM_PERIOD: a leading dot must be matched explicitly). Relative globs are relative to the
-   * working directory at lw_tail_new. Directories that do not exist yet are waited for. */
+   * working directory at lw_tail_new. Directories that do not exist yet are waited for; ones
+   * that cannot be read (permissions, symlink loops) are logged and looked at again with a
+   * backoff (1 s doubling to 60 s), counted in read_errors. */
   const char *const *paths;
   int npaths;
   /* Exclusions, applied to matched files: a pattern without '/' is matched against the base

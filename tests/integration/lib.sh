@@ -14,7 +14,7 @@ declare -a LW_BG_PIDS=()
 cleanup() {
   for p in "${LW_BG_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   mock_stop
-  rm -rf "$T"
+  [[ -n ${LW_KEEP:-} ]] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -134,4 +134,79 @@ seq_report() {
 bg() {
   "$@" &
   LW_BG_PIDS+=($!)
+}
+
+# ---- The agent (`logwire run`) ----
+
+# agent_start NAME CONF [run options...]: start the agent in the background, its log in
+# $T/NAME.log (the log of a previous start with that NAME is appended to $T/NAME.old); sets
+# AGENT_PID (killed at exit).
+agent_start() {
+  local name=$1 conf=$2
+  shift 2
+  [[ -f $T/$name.log ]] && cat "$T/$name.log" >>"$T/$name.old"
+  "$LW_BIN" run -c "$conf" "$@" 2>"$T/$name.log" &
+  AGENT_PID=$!
+  LW_BG_PIDS+=("$AGENT_PID")
+}
+
+# agent_port LOG: the stats endpoint's port of the last agent started with LOG (http =
+# 127.0.0.1:0); empty until it logged it.
+agent_port() { sed -n 's/.*msg="statistics served".* port=\([0-9]*\).*/\1/p' "$1" | tail -1; }
+
+# agent_wait_port NAME: wait for the agent logging to $T/NAME.log to serve its statistics;
+# sets AGENT_HTTP (127.0.0.1:PORT).
+agent_wait_port() {
+  AGENT_HTTP=
+  wait_until 20 has_port "$T/$1.log" || return 1
+  AGENT_HTTP=127.0.0.1:$(agent_port "$T/$1.log")
+}
+has_port() { [[ -n $(agent_port "$1") ]]; }
+
+# stats_input ADDR INPUT: the JSON object of one input in /stats (one line, flat).
+stats_input() {
+  "$LW_BIN" stats -a "$1" 2>/dev/null | tr -d '\n' | grep -o "{\"name\":\"$2\"[^{}]*}"
+}
+
+# json_num KEY: the first numeric value of "KEY" in the JSON on stdin (empty when absent).
+json_num() { grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
+
+# in_stat ADDR INPUT KEY: one input's number from /stats (empty when unreachable).
+in_stat() { stats_input "$1" "$2" | json_num "$3"; }
+
+# in_stat_ge ADDR INPUT KEY N: true when that number is at least N.
+in_stat_ge() {
+  local v
+  v=$(in_stat "$1" "$2" "$3")
+  [[ -n $v ]] && ((v >= $4))
+}
+
+# in_stat_eq ADDR INPUT KEY N: true when that number is exactly N.
+in_stat_eq() {
+  local v
+  v=$(in_stat "$1" "$2" "$3")
+  [[ -n $v ]] && ((v == $4))
+}
+
+# stopped PID: true when the process is stopped (SIGSTOP took effect).
+stopped() { [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == T ]]; }
+
+# gone PID: true when the process has exited (reaped or zombie).
+gone() {
+  local s
+  s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+  [[ -z $s || $s == Z ]]
+}
+
+# wait_exit SECONDS PID: wait for a background child to exit; sets EXIT_RC (124: still running,
+# then killed).
+wait_exit() {
+  if wait_until "$1" gone "$2"; then
+    wait "$2" 2>/dev/null
+    EXIT_RC=$?
+  else
+    kill -9 "$2" 2>/dev/null
+    wait "$2" 2>/dev/null
+    EXIT_RC=124
+  fi
 }

@@ -2,6 +2,7 @@
  * exclusions by base name and by full path, normalization of patterns, and the walk: which
  * files it finds and which directories it asks to watch (including the nearest existing
  * parent of a directory that does not exist yet). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,5 +150,51 @@ Test(tail_glob, walk_finds_files_and_the_directories_to_watch) {
   lw_globset_walk(&gs, &v, &s);
   cr_assert_geq(find(s.dirs, s.ndirs, tt_path(d, "later")), 0);
   lw_globset_free(&gs);
+  tt_rmtree(d);
+}
+
+typedef struct errs {
+  int n, err;
+  char path[512];
+} errs;
+
+static void on_error(void *ud, const char *path, int err) {
+  errs *e = ud;
+  if (!e->n++) {
+    e->err = err;
+    snprintf(e->path, sizeof e->path, "%s", path);
+  }
+}
+
+static void ignore_dir(void *ud, const char *dir) {
+  (void)ud, (void)dir;
+}
+
+/* A directory that cannot be read is an error the caller hears of (it cannot be watched
+ * either, so nothing would ever say it changed); one that does not exist yet is not. A
+ * symlink loop stands for "cannot be read" (modes do not stop root). */
+Test(tail_glob, walk_reports_directories_it_cannot_read) {
+  char *d = tt_mkdtemp();
+  char p[3][512];
+  snprintf(p[0], 512, "%s/loop/*.log", d);
+  snprintf(p[1], 512, "%s/loop2/x.log", d);
+  snprintf(p[2], 512, "%s/missing/*.log", d);
+  cr_assert_eq(symlink(tt_path(d, "loop"), tt_path(d, "loop")), 0);
+  cr_assert_eq(symlink(tt_path(d, "loop2"), tt_path(d, "loop2")), 0);
+  const lw_glob_visit v = {.dir = ignore_dir, .file = NULL, .error = on_error};
+  for (int i = 0; i < 3; i++) {
+    const char *inc[] = {p[i]};
+    lw_globset gs = make(inc, 1, NULL, 0);
+    errs e = {0};
+    lw_globset_walk(&gs, &v, &e);
+    if (i < 2) {
+      cr_assert_eq(e.n, 1, "%s", p[i]);
+      cr_assert_eq(e.err, ELOOP);
+      cr_assert_str_eq(e.path, tt_path(d, i == 0 ? "loop" : "loop2"));
+    } else {
+      cr_assert_eq(e.n, 0, "a missing directory is waited for, not an error");
+    }
+    lw_globset_free(&gs);
+  }
   tt_rmtree(d);
 }
