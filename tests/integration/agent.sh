@@ -518,7 +518,7 @@ part_stats() {
   wait_until 20 in_stat_ge "$A" st lines_failed 1
   wait_until 20 in_stat_eq "$A" st lag_bytes 0
   mock_cmd "clear 0"
-  "$LW_BIN" stats -a "$A" >"$d/stats.json"
+  "$LW_BIN" stats --raw -a "$A" >"$d/stats.json"
   local rc=$?
   "$LW_BIN" stats -a "$A" --prometheus >"$d/metrics.txt"
   local rc2=$?

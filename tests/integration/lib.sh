@@ -165,7 +165,7 @@ has_port() { [[ -n $(agent_port "$1") ]]; }
 
 # stats_input ADDR INPUT: the JSON object of one input in /stats (one line, flat).
 stats_input() {
-  "$LW_BIN" stats -a "$1" 2>/dev/null | tr -d '\n' | grep -o "{\"name\":\"$2\"[^{}]*}"
+  "$LW_BIN" stats --raw -a "$1" 2>/dev/null | tr -d '\n' | grep -o "{\"name\":\"$2\"[^{}]*}"
 }
 
 # json_num KEY: the first numeric value of "KEY" in the JSON on stdin (empty when absent).
