@@ -42,6 +42,7 @@ static uint32_t lw_rand32_ctx(lw_net_ctx *ctx) {
   return lw_rand32(&ctx->rng);
 }
 static void start_connect(lw_conn *c);
+static void try_next_address(lw_conn *c);
 static void send_apiversions(lw_conn *c, int16_t version);
 
 const char *lw_conn_state_name(int s) {
@@ -286,7 +287,7 @@ static void timer_work(lw_conn *c) {
           return;
         }
         c->ai_cur = c->ai;
-        start_connect(c);
+        try_next_address(c); /* start_connect would drop these addresses and resolve again */
       }
       return;
     case LW_CONN_CONNECTING:
