@@ -19,3 +19,8 @@ int lw_auth_start(lw_auth **out, lw_conn *c) {
 void lw_auth_free(lw_auth *a) {
   (void)a;
 }
+
+int lw_auth_reauth(lw_auth *a) {
+  (void)a;
+  return LW_ERR_UNSUPPORTED;
+}
