@@ -203,8 +203,8 @@ static void on_authenticate(lw_conn *c, int err, const uint8_t *body, size_t len
     finish(a, LW_ERR_AUTH);
     return;
   }
-  if (r.SessionLifetimeMs > 0)
-    a->session_ms = r.SessionLifetimeMs;
+  if (r.SessionLifetimeMs > 0) /* capped at ~30 years so that the delay cannot overflow */
+    a->session_ms = r.SessionLifetimeMs < (int64_t)1e12 ? r.SessionLifetimeMs : (int64_t)1e12;
   a->step++;
   if (a->mech == MECH_PLAIN) {
     finish(a, LW_OK);

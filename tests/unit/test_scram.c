@@ -14,7 +14,7 @@
 TestSuite(scram);
 
 static bool buf_is(const lw_buf *b, const char *s) {
-  return b->len == strlen(s) && memcmp(b->data, s, b->len) == 0;
+  return b->len == strlen(s) && (b->len == 0 || memcmp(b->data, s, b->len) == 0);
 }
 
 #define NEED_OPENSSL()                                                                             \
