@@ -39,11 +39,12 @@ sasl_stop() {
   wait "$SASL_PID" 2>/dev/null
 }
 
-# lw_sasl MECH USER PASSWORD TOPIC [produce args...]: logwire produce through the front.
+# lw_sasl MECH USER PASSWORD TOPIC [produce args...]: logwire produce through the front. With
+# LW_EXEC=exec (in a background subshell) logwire replaces the subshell: $! is its pid.
 lw_sasl() {
   local mech=$1 user=$2 pw=$3 topic=$4
   shift 4
-  "$LW_BIN" produce -b "$SASL_ADDR" -t "$topic" -X connect_to="$MOCK_FIRST=$SASL_ADDR" \
+  ${LW_EXEC:-} "$LW_BIN" produce -b "$SASL_ADDR" -t "$topic" -X connect_to="$MOCK_FIRST=$SASL_ADDR" \
     -X security_protocol=sasl_plaintext -X sasl_mechanism="$mech" -X sasl_username="$user" \
     -X sasl_password="$pw" "$@"
 }
@@ -112,7 +113,7 @@ sasl_stop
 expect_message() { # NAME PATTERN -- produce args
   local name=$1 pattern=$2
   shift 2
-  lw_sasl "$@" -q -f "$T/in.txt" 2>"$T/err.$name" &
+  (LW_EXEC=exec lw_sasl "$@" -q -f "$T/in.txt" 2>"$T/err.$name") &
   local pid=$!
   if wait_until 10 grep -q "$pattern" "$T/err.$name"; then
     ok "$name"

@@ -110,11 +110,12 @@ proxy_stop() {
 
 seq_lines 2000 >"$T/in.txt"
 
-# lw_tls HOST TOPIC [produce args...]: produce over TLS to HOST:PROXY_PORT.
+# lw_tls HOST TOPIC [produce args...]: produce over TLS to HOST:PROXY_PORT. With LW_EXEC=exec
+# (in a background subshell) logwire replaces the subshell, so that $! is logwire's own pid.
 lw_tls() {
   local host=$1 topic=$2
   shift 2
-  "$LW_BIN" produce -b "$host:$PROXY_PORT" -t "$topic" -X security_protocol=ssl \
+  ${LW_EXEC:-} "$LW_BIN" produce -b "$host:$PROXY_PORT" -t "$topic" -X security_protocol=ssl \
     -X connect_to="$MOCK_FIRST=$host:$PROXY_PORT" "$@"
 }
 
@@ -123,7 +124,7 @@ lw_tls() {
 expect_fail() {
   local name=$1 pattern=$2 host=$3
   shift 3
-  lw_tls "$host" tls-fail -q -f "$T/in.txt" "$@" 2>"$T/err.fail" &
+  (LW_EXEC=exec lw_tls "$host" tls-fail -q -f "$T/in.txt" "$@" 2>"$T/err.fail") &
   local pid=$!
   if wait_until 15 grep -q "$pattern" "$T/err.fail"; then
     ok "$name: $(grep -ao "TLS.*" "$T/err.fail" | head -1 | cut -c1-150)"
