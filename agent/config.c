@@ -316,10 +316,23 @@ static int init_config(lw_config *c, const char *file) {
   return LW_OK;
 }
 
-/* Secrets written in a file others can read: worth a warning, not a refusal. */
+/* Secrets written in a file others can read: worth a warning, not a refusal. The same for the
+ * files that sasl_password_file / ssl_key_password_file name. */
 static void secret_warnings(const lw_ini *ini, lw_diag *diag) {
   const lw_ini_section *s = lw_ini_find(ini, "kafka");
-  if (!s || !(ini->mode & (S_IRGRP | S_IROTH)))
+  if (!s)
+    return;
+  for (size_t i = 0; i < s->n; i++) {
+    const lw_ini_entry *e = &s->entries[i];
+    struct stat st;
+    if (e->value[0] && lw_producer_conf_secret_file(e->key) && stat(e->value, &st) == 0 &&
+        (st.st_mode & (S_IRGRP | S_IROTH)))
+      lw_diag_add(diag, LW_DIAG_WARNING, ini->file, e->line, e->key,
+                  "%s holds a secret and is readable by group or others (mode %04o): chmod 600 "
+                  "it",
+                  e->value, (unsigned)(st.st_mode & 07777));
+  }
+  if (!(ini->mode & (S_IRGRP | S_IROTH)))
     return;
   for (size_t i = 0; i < s->n; i++) {
     const lw_ini_entry *e = &s->entries[i];
@@ -413,7 +426,9 @@ bool lw_config_kafka_equal(const lw_producer_conf *a, const lw_producer_conf *b)
       !s_eq(a->ssl_cert_file, b->ssl_cert_file) || !s_eq(a->ssl_key_file, b->ssl_key_file) ||
       !s_eq(a->ssl_key_password, b->ssl_key_password) ||
       !s_eq(a->sasl_mechanism, b->sasl_mechanism) || !s_eq(a->sasl_username, b->sasl_username) ||
-      !s_eq(a->sasl_password, b->sasl_password))
+      !s_eq(a->sasl_password, b->sasl_password) ||
+      !s_eq(a->sasl_password_file, b->sasl_password_file) ||
+      !s_eq(a->ssl_key_password_file, b->ssl_key_password_file))
     return false;
   if (a->acks != b->acks || a->compression != b->compression ||
       a->compression_level != b->compression_level || a->linger_ms != b->linger_ms ||

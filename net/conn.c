@@ -42,6 +42,8 @@ static uint32_t lw_rand32_ctx(lw_net_ctx *ctx) {
   return lw_rand32(&ctx->rng);
 }
 static void start_connect(lw_conn *c);
+static void try_next_address(lw_conn *c);
+static void on_reauth(lw_loop *l, lw_timer *t, void *ud);
 static void send_apiversions(lw_conn *c, int16_t version);
 
 const char *lw_conn_state_name(int s) {
@@ -103,6 +105,7 @@ int lw_conn_new(lw_conn **out, lw_net_ctx *ctx, int32_t node_id, const char *hos
     c->bmin[i] = c->bmax[i] = -1;
   set_name(c);
   lw_timer_init(&c->timer, NULL, c);
+  lw_timer_init(&c->reauth, on_reauth, c);
   *out = c;
   return LW_OK;
 }
@@ -128,6 +131,8 @@ static req *req_get(lw_conn *c) {
 }
 
 static void req_put(lw_conn *c, req *r) {
+  if (r->api == LW_API_SASL_AUTHENTICATE && r->buf.data)
+    explicit_bzero(r->buf.data, r->buf.len); /* it carried credentials */
   /* Keep a few small buffers for reuse; large ones go back to the allocator (memory bound). */
   if (c->npool < 8 && r->buf.cap <= 64 * 1024) {
     r->next = c->pool;
@@ -184,6 +189,18 @@ static void enqueue(lw_conn *c, req *r) {
   uint64_t now = lw_now_us();
   r->sent_us = now;
   r->deadline_us = now + (uint64_t)c->ctx->conf->request_timeout_ms * 1000u;
+  if (r->internal && c->auth_hold) {
+    /* Re-authentication goes ahead of the held requests (behind a partly written one). */
+    req **at = &c->sendq;
+    while (*at && (*at)->written > 0)
+      at = &(*at)->next;
+    r->next = *at;
+    *at = r;
+    if (!r->next)
+      c->sendq_tail = r;
+    c->outstanding++;
+    return;
+  }
   if (c->sendq_tail)
     c->sendq_tail->next = r;
   else
@@ -286,7 +303,7 @@ static void timer_work(lw_conn *c) {
           return;
         }
         c->ai_cur = c->ai;
-        start_connect(c);
+        try_next_address(c); /* start_connect would drop these addresses and resolve again */
       }
       return;
     case LW_CONN_CONNECTING:
@@ -322,6 +339,9 @@ void lw__conn_arm_timer(lw_conn *c) {
   }
 }
 
+/* Failed attempts that make the backoff its maximum (after an authentication failure). */
+#define ATTEMPTS_MAX_BACKOFF 64
+
 static uint64_t backoff_us(lw_conn *c) {
   const lw_producer_conf *cf = c->ctx->conf;
   uint64_t d = (uint64_t)cf->reconnect_backoff_ms * 1000u;
@@ -338,6 +358,8 @@ static uint64_t backoff_us(lw_conn *c) {
 /* ---- Socket teardown and failure ---- */
 
 static void close_socket(lw_conn *c) {
+  lw_timer_stop(c->ctx->loop, &c->reauth);
+  c->auth_hold = false;
   if (c->tls) {
     lw_tls_free(c->tls);
     c->tls = NULL;
@@ -371,9 +393,14 @@ void lw__conn_fail(lw_conn *c, int err) {
     c->ai = c->ai_cur = NULL;
   }
   lw_timer_stop(c->ctx->loop, &c->timer);
-  fail_requests(c, err);
+  /* After a refused authentication the requests fail as disconnected: they were not refused,
+   * and their senders may retry them on the next connection. */
+  fail_requests(c, err == LW_ERR_AUTH ? LW_ERR_DISCONNECTED : err);
   if (c->dead)
     return;
+  /* A refused authentication will not succeed in 100 ms: wait reconnect_backoff_max_ms. */
+  if (err == LW_ERR_AUTH && c->attempts < ATTEMPTS_MAX_BACKOFF)
+    c->attempts = ATTEMPTS_MAX_BACKOFF;
   c->attempts++;
   if (c->want) {
     c->timer.cb = on_timer;
@@ -486,7 +513,9 @@ void lw__conn_after_transport(lw_conn *c) {
     lw_timer_stop(c->ctx->loop, &c->timer);
     if (lw_auth_needed(c->ctx->conf)) {
       c->state = LW_CONN_AUTH;
-      lw_auth_start(&c->auth, c);
+      int rc = lw_auth_start(&c->auth, c);
+      if (rc != LW_OK)
+        lw__conn_fail(c, rc);
       return;
     }
     c->attempts = 0;
@@ -513,6 +542,9 @@ void lw__conn_on_connected(lw_conn *c) {
   lw__conn_watch(c, LW_EV_READ);
   if (c->ctx->tls) {
     c->state = LW_CONN_TLS;
+    const char *warning = lw_tls_ctx_warning(c->ctx->tls);
+    if (warning)
+      lw__conn_log(c, 2, "%s", warning);
     int rc = lw_tls_new(&c->tls, c->ctx->tls, c->fd, c->host);
     if (rc != LW_OK) {
       lw__conn_fail(c, rc);
@@ -607,8 +639,17 @@ void lw_conn_auth_done(lw_conn *c, int err) {
     lw__conn_fail(c, err);
     return;
   }
-  lw_auth_free(c->auth);
-  c->auth = NULL;
+  if (c->state == LW_CONN_READY) { /* re-authenticated: release the held requests */
+    c->auth_hold = false;
+    lw__conn_arm_timer(c);
+    lw__conn_do_write(c);
+    if (c->cbs.on_room && !c->dead && c->fd >= 0 && lw_conn_has_room(c)) {
+      c->busy++;
+      c->cbs.on_room(c, c->ud);
+      c->busy--;
+    }
+    return;
+  }
   c->attempts = 0;
   set_state(c, LW_CONN_READY, 0);
   if (c->cbs.on_room && !c->dead) {
@@ -652,7 +693,7 @@ lw_net_ctx *lw_conn_ctx(lw_conn *c) {
 }
 
 bool lw_conn_has_room(const lw_conn *c) {
-  return c->state == LW_CONN_READY && c->outstanding < c->ctx->conf->max_in_flight;
+  return c->state == LW_CONN_READY && !c->auth_hold && c->outstanding < c->ctx->conf->max_in_flight;
 }
 
 bool lw_conn_broker_range(const lw_conn *c, int16_t k, int16_t *min, int16_t *max) {
@@ -684,6 +725,25 @@ int16_t lw_conn_api_version(const lw_conn *c, int16_t k) {
     return -1;
   int16_t v = hi < bmax ? hi : bmax;
   return v >= lo && v >= bmin ? v : -1;
+}
+
+/* ---- Re-authentication (KIP-368) ---- */
+
+static void on_reauth(lw_loop *l, lw_timer *t, void *ud) {
+  (void)l, (void)t;
+  lw_conn *c = ud;
+  lw__conn_enter(c);
+  if (c->state == LW_CONN_READY && c->auth) {
+    c->auth_hold = true; /* new requests wait; those already written get their answers */
+    int rc = lw_auth_reauth(c->auth);
+    if (rc != LW_OK)
+      lw__conn_fail(c, rc);
+  }
+  lw__conn_leave(c);
+}
+
+void lw_conn_reauth_in(lw_conn *c, uint64_t delay_us) {
+  lw_timer_start(c->ctx->loop, &c->reauth, delay_us);
 }
 
 /* Internal request path for auth (SASL) exchanges before READY. */

@@ -54,6 +54,8 @@ void lw__conn_do_write(lw_conn *c) {
     return;
   while (c->sendq) {
     req *r = c->sendq;
+    if (c->auth_hold && !r->internal && r->written == 0)
+      break; /* held until re-authentication completes */
     struct iovec iov[IOV_MAX_REQ];
     int n = lw_buf_iov(&r->buf, iov, IOV_MAX_REQ);
     if (n < 0) {
@@ -73,7 +75,10 @@ void lw__conn_do_write(lw_conn *c) {
         lw__conn_watch(c, LW_EV_READ | LW_EV_WRITE);
         return;
       }
-      lw__conn_log(c, 1, "write failed: %s", strerror(errno));
+      if (c->tls && errno == EPROTO)
+        lw__conn_log(c, 3, "TLS: %s", lw_tls_error(c->tls));
+      else
+        lw__conn_log(c, 1, "write failed: %s", strerror(errno));
       lw__conn_fail(c, LW_ERR_DISCONNECTED);
       return;
     }
@@ -186,7 +191,10 @@ static void do_read(lw_conn *c) {
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         return;
-      lw__conn_log(c, 1, "read failed: %s", strerror(errno));
+      if (c->tls && errno == EPROTO)
+        lw__conn_log(c, 3, "TLS: %s", lw_tls_error(c->tls));
+      else
+        lw__conn_log(c, 1, "read failed: %s", strerror(errno));
       lw__conn_fail(c, LW_ERR_DISCONNECTED);
       return;
     }

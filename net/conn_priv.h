@@ -60,9 +60,11 @@ struct lw_conn {
   int16_t apiver_try;
   uint64_t rtt_us, rtt_avg_us;
   lw_tls *tls;
-  lw_auth *auth;
-  int busy;  /* nesting depth of callbacks running on this conn */
-  bool dead; /* freed while busy: release when busy returns to 0 */
+  lw_auth *auth;   /* kept while connected: it re-authenticates (KIP-368) */
+  lw_timer reauth; /* when to re-authenticate */
+  bool auth_hold;  /* re-authenticating: other requests wait, unwritten */
+  int busy;        /* nesting depth of callbacks running on this conn */
+  bool dead;       /* freed while busy: release when busy returns to 0 */
 };
 
 /* Bracket work started from the loop or by the owner (see conn.c). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "proto/compress.h"
 #include "proto/err.h"
@@ -100,6 +101,12 @@ static const opt opts[] = {
      "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"},
     {"sasl_username", K_STR, O(sasl_username), "", 0, 0, false, "SASL user name"},
     {"sasl_password", K_STR, O(sasl_password), "", 0, 0, true, "SASL password"},
+    {"sasl_password_file", K_STR, O(sasl_password_file), "", 0, 0, false,
+     "file holding the SASL password instead of sasl_password (read at each authentication; "
+     "one trailing newline ignored)"},
+    {"ssl_key_password_file", K_STR, O(ssl_key_password_file), "", 0, 0, false,
+     "file holding the client key's password instead of ssl_key_password (read when the TLS "
+     "context is made; one trailing newline ignored)"},
 };
 #define NOPTS (sizeof opts / sizeof *opts)
 
@@ -160,6 +167,11 @@ static const opt *find_opt(const char *key) {
     if (strcmp(norm, opts[i].name) == 0)
       return &opts[i];
   return NULL;
+}
+
+bool lw_producer_conf_secret_file(const char *key) {
+  const opt *o = find_opt(key);
+  return o && (o->off == O(sasl_password_file) || o->off == O(ssl_key_password_file));
 }
 
 bool lw_producer_conf_secret(const char *key) {
@@ -442,6 +454,58 @@ int lw_producer_conf_set(lw_producer_conf *c, const char *key, const char *value
   return set_opt(c, o, value, err, errlen);
 }
 
+static bool set_(const char *s) {
+  return s && s[0];
+}
+
+/* TLS, SASL and secret files: the combinations that cannot work. */
+static int check_security(const lw_producer_conf *c, char *key, size_t keylen, char *err,
+                          size_t errlen) {
+  static const struct {
+    const char *name, *file;
+    size_t v, f;
+  } pairs[] = {
+      {"sasl_password", "sasl_password_file", O(sasl_password), O(sasl_password_file)},
+      {"ssl_key_password", "ssl_key_password_file", O(ssl_key_password), O(ssl_key_password_file)}};
+  for (size_t i = 0; i < 2; i++) {
+    const char *v = *(char *const *)((const char *)c + pairs[i].v);
+    const char *f = *(char *const *)((const char *)c + pairs[i].f);
+    if (set_(v) && set_(f)) {
+      snprintf(key, keylen, "%s", pairs[i].file);
+      snprintf(err, errlen, "set either %s or %s, not both", pairs[i].name, pairs[i].file);
+      return LW_ERR_CONFIG;
+    }
+    if (set_(f) && access(f, R_OK) != 0) {
+      snprintf(key, keylen, "%s", pairs[i].file);
+      snprintf(err, errlen, "cannot read %s: %s", f, strerror(errno));
+      return LW_ERR_CONFIG;
+    }
+  }
+  if (set_(c->ssl_key_file) && !set_(c->ssl_cert_file)) {
+    snprintf(key, keylen, "ssl_key_file");
+    snprintf(err, errlen, "needs ssl_cert_file (the certificate of this key)");
+    return LW_ERR_CONFIG;
+  }
+  bool tls = c->security_protocol == LW_SEC_SSL || c->security_protocol == LW_SEC_SASL_SSL;
+  bool sasl =
+      c->security_protocol == LW_SEC_SASL_PLAINTEXT || c->security_protocol == LW_SEC_SASL_SSL;
+  (void)tls, (void)sasl;
+#if !LW_TLS
+  if (tls) {
+    snprintf(key, keylen, "security_protocol");
+    snprintf(err, errlen, "built without OpenSSL (make TLS=0): ssl and sasl_ssl are not available");
+    return LW_ERR_CONFIG;
+  }
+  if (sasl && c->sasl_mechanism && strncmp(c->sasl_mechanism, "SCRAM-", 6) == 0) {
+    snprintf(key, keylen, "sasl_mechanism");
+    snprintf(err, errlen, "built without OpenSSL (make TLS=0): %s needs OpenSSL's libcrypto",
+             c->sasl_mechanism);
+    return LW_ERR_CONFIG;
+  }
+#endif
+  return LW_OK;
+}
+
 int lw_producer_conf_check(const lw_producer_conf *c, char *key, size_t keylen, char *err,
                            size_t errlen) {
   if (!c->brokers || !c->brokers[0]) {
@@ -476,7 +540,7 @@ int lw_producer_conf_check(const lw_producer_conf *c, char *key, size_t keylen, 
     snprintf(err, errlen, "expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
     return LW_ERR_CONFIG;
   }
-  return LW_OK;
+  return check_security(c, key, keylen, err, errlen);
 }
 
 bool lw_producer_conf_key(int i, const char **name, const char **deflt, const char **doc) {

@@ -65,6 +65,7 @@ typedef struct lw_producer_conf {
   bool ssl_verify;      /* default true */
   char *sasl_mechanism; /* PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 */
   char *sasl_username, *sasl_password;
+  char *sasl_password_file, *ssl_key_password_file; /* read when needed (net/secret.h) */
 
   bool acks_set, idempotence_set; /* whether the user set them (for consistency checks) */
   bool delivery_timeout_set;      /* the agent waits forever unless this was set */
@@ -85,6 +86,8 @@ int lw_producer_conf_set(lw_producer_conf *c, const char *key, const char *value
  * with the key and the reason in err. */
 int lw_producer_conf_check(const lw_producer_conf *c, char *key, size_t keylen, char *err,
                            size_t errlen);
+/* True for keys whose values name a file holding a secret (sasl_password_file, ...). */
+bool lw_producer_conf_secret_file(const char *key);
 /* True for keys whose values are secrets (never logged or shown). */
 bool lw_producer_conf_secret(const char *key);
 

@@ -12,7 +12,7 @@ pkgs=(
   librdkafka-dev kcat                   # test oracle: mock Kafka cluster, independent client
   clang libclang-rt-14-dev              # fuzzing (libFuzzer) and sanitizers
   clang-format-14                       # make style-check
-  socat openssl                         # TLS terminator and throwaway CA for the TLS tests
+  socat openssl iproute2                # TLS terminator, throwaway CA, ss (TLS tests)
   procps psmisc                         # ps/pkill in tests
 )
 

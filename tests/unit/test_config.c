@@ -327,6 +327,65 @@ static char *write_tmp(const char *text, mode_t mode) {
   return path;
 }
 
+Test(config, a_readable_password_file_is_a_warning) {
+  char pw[64], path[64]; /* write_tmp's buffer is static: copies */
+  snprintf(pw, sizeof pw, "%s", write_tmp("hunter2\n", 0640));
+  char text[512];
+  snprintf(text, sizeof text,
+           KAFKA "security_protocol = sasl_ssl\nsasl_username = u\nsasl_password_file = %s\n"
+                 "[sys]\ntopic = m\n",
+           pw);
+  snprintf(path, sizeof path, "%s", write_tmp(text, 0600));
+  cr_assert_eq(lw_config_load(path, &cfg, &diag), LW_OK, "a warning is not an error");
+  dump();
+  cr_assert_eq(diag.warnings, 1);
+  char want[512];
+  snprintf(want, sizeof want,
+           "%s:5: sasl_password_file: warning: %s holds a secret and is readable by group or "
+           "others (mode 0640): chmod 600 it",
+           path, pw);
+  ASSERT_DIAG(want);
+  cr_assert_str_eq(cfg.kafka.sasl_password_file, pw);
+  cr_assert_null(cfg.kafka.sasl_password, "read when needed, not at load");
+
+  lw_config_free(&cfg);
+  lw_diag_free(&diag);
+  lw_diag_init(&diag);
+  cr_assert_eq(chmod(pw, 0600), 0);
+  cr_assert_eq(lw_config_load(path, &cfg, &diag), LW_OK);
+  cr_assert_eq(diag.warnings, 0, "owner-only password file");
+  unlink(path);
+
+  lw_config_free(&cfg);
+  lw_diag_free(&diag);
+  lw_diag_init(&diag);
+  snprintf(text, sizeof text,
+           KAFKA "security_protocol = sasl_ssl\nsasl_username = u\nsasl_password = x\n"
+                 "sasl_password_file = %s\n[sys]\ntopic = m\n",
+           pw);
+  snprintf(path, sizeof path, "%s", write_tmp(text, 0600));
+  cr_assert_eq(lw_config_load(path, &cfg, &diag), LW_ERR_CONFIG, "both set");
+  dump();
+  unlink(path);
+  unlink(pw);
+
+  lw_config_free(&cfg);
+  lw_diag_free(&diag);
+  lw_diag_init(&diag);
+  snprintf(text, sizeof text,
+           KAFKA "security_protocol = sasl_ssl\nsasl_username = u\nsasl_password_file = %s\n"
+                 "[sys]\ntopic = m\n",
+           pw);
+  snprintf(path, sizeof path, "%s", write_tmp(text, 0600));
+  cr_assert_eq(lw_config_load(path, &cfg, &diag), LW_ERR_CONFIG, "missing password file");
+  snprintf(want, sizeof want, "sasl_password_file: cannot read %s: No such file or directory", pw);
+  bool found = false;
+  for (size_t i = 0; i < diag.n; i++)
+    found |= strstr(diag.v[i].text, want) != NULL;
+  cr_assert(found, "the error names the file");
+  unlink(path);
+}
+
 Test(config, secret_in_a_readable_file_is_a_warning_unless_from_env) {
   setenv("LW_T_PW", "s3cret", 1);
   const char *literal = KAFKA "security_protocol = sasl_ssl\nsasl_username = u\n"
