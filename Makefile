@@ -32,10 +32,19 @@ endif
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fno-strict-aliasing $(WARN) \
               $(CFLAGS) $(SAN) -MMD -MP
-CPPFLAGS += -I. -DLW_TLS=$(TLS)
+# OpenSSL (TLS, SCRAM): loaded on first use by the normal build (net/ossl.h), so that plaintext
+# users never map it; linked in by `make static` (OPENSSL_DLOPEN=0).
+OPENSSL_DLOPEN ?= 1
+CPPFLAGS += -I. -DLW_TLS=$(TLS) -DLW_OSSL_DLOPEN=$(OPENSSL_DLOPEN)
 LDLIBS := -lz -llz4
+OPENSSL_LIBS :=
 ifeq ($(TLS),1)
-LDLIBS += -lssl -lcrypto
+OPENSSL_LIBS := -lssl -lcrypto
+ifeq ($(OPENSSL_DLOPEN),1)
+LDLIBS += -ldl
+else
+LDLIBS += $(OPENSSL_LIBS)
+endif
 endif
 LDFLAGS += $(SAN)
 
@@ -54,12 +63,19 @@ STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/u
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check test-run asan fuzz bench demo static install style-check format deps clean \
+.PHONY: FORCE all check test-run asan fuzz bench demo static install style-check format deps clean \
         tests tools
 
 all: $(BUILD)/logwire
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on the compile flags too: switching TLS, OPT or sanitizers in the same build
+# directory rebuilds them instead of linking stale ones. The file changes only when they do.
+FLAGS_SIG := $(CC) $(CPPFLAGS) $(ALL_CFLAGS)
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(FLAGS_SIG)' | cmp -s - $@ || echo '$(FLAGS_SIG)' >$@
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -79,7 +95,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogwire.a
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(BUILD)/liblogwire.a \
-	  -lrdkafka $(LDLIBS) -lpthread
+	  -lrdkafka $(LDLIBS) $(OPENSSL_LIBS) -lpthread
 
 # A tool too large for one file keeps the rest in tests/tools/NAME/.
 $(BUILD)/tools/fakebroker: $(wildcard tests/tools/fakebroker/*.[ch])
@@ -129,9 +145,9 @@ demo: deps
 
 static:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory BUILD=build-static all
+	@$(MAKE) --no-print-directory BUILD=build-static OPENSSL_DLOPEN=0 all
 	$(CC) -static -o $(BUILD)/logwire-static build-static/obj/agent/main.o \
-	  build-static/liblogwire.a $(LDLIBS) -lpthread -ldl
+	  build-static/liblogwire.a -lz -llz4 $(OPENSSL_LIBS) -lpthread -ldl
 	strip $(BUILD)/logwire-static
 	@ls -l $(BUILD)/logwire-static
 
@@ -148,6 +164,8 @@ style-check:
 
 format:
 	clang-format-14 -i $(STYLE_SRC)
+
+FORCE:
 
 clean:
 	rm -rf build build-asan build-static

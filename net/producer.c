@@ -11,7 +11,7 @@
 
 #define POOL_MAX  1 /* free batch buffers kept for reuse */
 #define BATCH_MIN (16 * 1024)
-#define PEND_MAX  (256 * 1024) /* bytes staged per topic before its metadata is known */
+#define PEND_MAX  (64 * 1024) /* bytes staged per topic before its metadata is known */
 
 static void on_prepare(lw_loop *l, void *ud);
 static void on_linger(lw_loop *l, lw_timer *t, void *ud);

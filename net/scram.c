@@ -8,10 +8,7 @@
 #include "proto/err.h"
 
 #if LW_TLS
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
+#include "net/ossl.h"
 #endif
 
 #define AM_MAX     8192 /* ceiling on the AuthMessage (and so on the server-first message) */
@@ -100,17 +97,24 @@ static bool nonce_ok(const char *s, size_t n) {
   return true;
 }
 
+/* Clear secrets through a volatile pointer so the stores are not optimised away (PLAIN uses
+ * this too, where OpenSSL may not be loaded). */
+static void wipe(void *p, size_t n) {
+  volatile uint8_t *v = p;
+  while (n--)
+    *v++ = 0;
+}
+
 /* ---- Crypto (OpenSSL) ---- */
 
 #if LW_TLS
 
-static void wipe(void *p, size_t n) {
-  OPENSSL_cleanse(p, n);
-}
-
 int lw_scram_init(lw_scram *s, const char *mechanism) {
   memset(s, 0, sizeof *s);
   lw_buf_init(&s->am, AM_MAX);
+  char why[256];
+  if (lw_ossl_load(why, sizeof why) != LW_OK)
+    return LW_ERR_UNSUPPORTED;
   if (!strcmp(mechanism, "SCRAM-SHA-256"))
     s->md = EVP_sha256();
   else if (!strcmp(mechanism, "SCRAM-SHA-512"))
@@ -163,12 +167,6 @@ static bool same(const uint8_t *a, const uint8_t *b, size_t n) {
 }
 
 #else /* built without OpenSSL */
-
-static void wipe(void *p, size_t n) {
-  volatile uint8_t *v = p;
-  while (n--)
-    *v++ = 0;
-}
 
 int lw_scram_init(lw_scram *s, const char *mechanism) {
   memset(s, 0, sizeof *s);

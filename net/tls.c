@@ -16,9 +16,7 @@ static const char insecure[] =
 #if LW_TLS
 
 #include <arpa/inet.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include "net/ossl.h"
 #include <stdlib.h>
 #include <time.h>
 
@@ -83,8 +81,11 @@ static void cert_names(X509 *cert, char *out, size_t n) {
   out[0] = 0;
   GENERAL_NAMES *gens = cert ? X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL) : NULL;
   size_t len = 0;
-  for (int i = 0; gens && i < sk_GENERAL_NAME_num(gens) && len + 64 < n; i++) {
-    const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+  /* OPENSSL_sk_* rather than the sk_GENERAL_NAME_* inline wrappers, which would call OpenSSL
+   * directly instead of through ossl.h. */
+  const OPENSSL_STACK *st = (const OPENSSL_STACK *)gens;
+  for (int i = 0; gens && i < OPENSSL_sk_num(st) && len + 64 < n; i++) {
+    const GENERAL_NAME *g = OPENSSL_sk_value(st, i);
     if (g->type == GEN_DNS) {
       len += (size_t)snprintf(out + len, n - len, "%sDNS:%.60s", len ? ", " : "",
                               (const char *)ASN1_STRING_get0_data(g->d.dNSName));
@@ -131,7 +132,9 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   tls_ctx *tc = calloc(1, sizeof *tc);
   if (!tc)
     return LW_ERR_NOMEM;
-  /* First use of OpenSSL in the process: nothing was initialised before this point. */
+  /* First use of OpenSSL in the process: nothing was loaded or initialised before this point. */
+  if (lw_ossl_load(err, errlen) != LW_OK)
+    goto fail;
   if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) !=
       1) {
     snprintf(err, errlen, "cannot initialise OpenSSL");
