@@ -5,8 +5,9 @@
 #   proto    CRC-32C GB/s (hardware and portable paths), RecordBatch encode/decode rates
 #   produce  2,000,000 lines of ~110 bytes, one-broker mock cluster, acks=all:
 #            `logwire produce -f FILE` against `kcat -P -l FILE`
-#   agent    the same file through `logwire run --once` against kcat (and Fluent Bit or
-#            rsyslog's omkafka when FLUENTBIT / RSYSLOGD point at them)
+#   agent    the same file through `logwire run --once` against kcat, and against rsyslog's
+#            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
+#            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
 #   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
 #   idle     1,000 watched quiet files: CPU over 30 s
 #
@@ -60,6 +61,44 @@ measure() {
     if [[ $code -ne 0 || ${got:-0} -ne $lines ]]; then
       say "  $name run $i: exit $code, $got of $lines lines acknowledged: $(tail -2 "$out/err")"
     fi
+    walls+=("$wall")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
+    rss+=("$maxrss")
+  done
+  W[$name]=$(median "${walls[@]}")
+  C[$name]=$(median "${cpus[@]}")
+  R[$name]=$(median "${rss[@]}")
+}
+
+# measure_daemon NAME TOPIC CMD...: like measure, for a program that does not exit by itself
+# (rsyslogd, Fluent Bit): it is stopped with SIGTERM once every line is acknowledged (the
+# topic's end offset reaches the line count), then measured like the others (wall time up to
+# that point, CPU and peak RSS of its whole process tree from wait4).
+measure_daemon() {
+  local name=$1 topic=$2
+  shift 2
+  local walls=() cpus=() rss=() i
+  for i in $(seq "$runs"); do
+    local t="$topic-$i-$RANDOM"
+    mock_cmd "create $t 1 1"
+    local cmd=("${@//@TOPIC@/$t}")
+    local t0
+    t0=$(date +%s%N)
+    "$LW_TOOLS/runstat" -o "$out/stat" -- "${cmd[@]}" >/dev/null 2>"$out/err" &
+    local pid=$!
+    local got=0 deadline=$((SECONDS + 600))
+    while ((SECONDS < deadline)); do
+      got=$(end_offset "$t")
+      [[ ${got:-0} -ge $lines ]] && break
+      kill -0 $pid 2>/dev/null || break
+      sleep 0.05
+    done
+    local wall
+    wall=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    pkill -TERM -P $pid 2>/dev/null
+    wait $pid
+    read -r _ user sys maxrss code <"$out/stat"
+    [[ ${got:-0} -ne $lines ]] && say "  $name run $i: $got of $lines lines acknowledged: $(tail -2 "$out/err")"
     walls+=("$wall")
     cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
     rss+=("$maxrss")
@@ -131,10 +170,57 @@ EOF
   local static=$root/$build/logwire-static
   [[ -x $static ]] && measure "logwire-static run --once" bench-runs "$out/agent/run.sh" \
     "$out/agent/run.conf.in" @TOPIC@ "$static"
-  if [[ -n ${FLUENTBIT:-} && -x ${FLUENTBIT:-} ]]; then
-    say "  (Fluent Bit at $FLUENTBIT: see docs/BENCHMARKS.md for how it is configured)"
+  if [[ -n ${RSYSLOGD:-} && -x ${RSYSLOGD:-} ]]; then
+    # rsyslog's imfile follows the file from its beginning; omkafka (librdkafka) ships each line
+    # as it is (the raw message, no syslog framing), acks=all.
+    cat >"$out/agent/rsyslog.conf.in" <<EOF
+global(workDirectory="$out/agent/rsyslog-@TOPIC@")
+module(load="imfile")
+module(load="omkafka")
+template(name="raw" type="string" string="%rawmsg%")
+input(type="imfile" File="$input" Tag="bench" freshStartTail="off" ruleset="ship")
+ruleset(name="ship") {
+  action(type="omkafka" broker=["$MOCK_BOOTSTRAP"] topic="@TOPIC@" template="raw"
+         confParam=["acks=all"])
+}
+EOF
+    cat >"$out/agent/rsyslog.sh" <<'EOF'
+#!/usr/bin/env bash
+# rsyslog.sh CONF_IN TOPIC RSYSLOGD: a fresh config and work directory, rsyslogd in the foreground.
+sed "s/@TOPIC@/$2/g" "$1" >"${1%.in}-$2"
+mkdir -p "$(dirname "$1")/rsyslog-$2"
+exec "$3" -n -f "${1%.in}-$2" -i "$(dirname "$1")/rsyslog-$2/pid"
+EOF
+    chmod +x "$out/agent/rsyslog.sh"
+    measure_daemon "rsyslogd imfile+omkafka" bench-rsyslog "$out/agent/rsyslog.sh" \
+      "$out/agent/rsyslog.conf.in" @TOPIC@ "$RSYSLOGD"
   fi
-  table "kcat -P -l" "logwire run --once" "logwire-static run --once"
+  if [[ -n ${FLUENTBIT:-} && -x ${FLUENTBIT:-} ]]; then
+    cat >"$out/agent/fluentbit.conf.in" <<EOF
+[INPUT]
+    Name tail
+    Path $input
+    Read_from_Head true
+[OUTPUT]
+    Name kafka
+    Match *
+    Brokers $MOCK_BOOTSTRAP
+    Topics @TOPIC@
+    Format raw
+    Raw_Log_Key log
+    rdkafka.acks all
+EOF
+    cat >"$out/agent/fluentbit.sh" <<'EOF'
+#!/usr/bin/env bash
+sed "s/@TOPIC@/$2/g" "$1" >"${1%.in}-$2"
+exec "$3" -c "${1%.in}-$2"
+EOF
+    chmod +x "$out/agent/fluentbit.sh"
+    measure_daemon "fluent-bit tail+kafka" bench-fluentbit "$out/agent/fluentbit.sh" \
+      "$out/agent/fluentbit.conf.in" @TOPIC@ "$FLUENTBIT"
+  fi
+  table "kcat -P -l" "logwire run --once" "logwire-static run --once" "rsyslogd imfile+omkafka" \
+    "fluent-bit tail+kafka"
 }
 
 section_latency() {
