@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "proto/api.h"
+#include "proto/metadata.h"
 
 /* A loaded fixture: the frame bytes (no Size prefix), a cursor positioned after the header, an
  * arena for the decoded arrays, and the header fields. */
@@ -199,5 +200,45 @@ static inline void assert_prefixes_fail(const uint8_t *p, size_t len, frame_deco
     free(q);
   }
 }
+
+/* Two decoded strings are the same (both null, or the same bytes). */
+static inline void assert_str_same(lw_str a, lw_str b) {
+  cr_assert_eq(a.len, b.len);
+  if (a.len > 0)
+    cr_assert_eq(memcmp(a.p, b.p, (size_t)a.len), 0);
+}
+
+/* Two broker lists (Metadata Brokers, Produce/Fetch NodeEndpoints) are the same. */
+static inline void assert_brokers_same(const lw_md_broker *a, int32_t na, const lw_md_broker *b,
+                                       int32_t nb) {
+  cr_assert_eq(na, nb);
+  for (int32_t i = 0; i < na; i++) {
+    cr_assert_eq(a[i].NodeId, b[i].NodeId);
+    assert_str_same(a[i].Host, b[i].Host);
+    cr_assert_eq(a[i].Port, b[i].Port);
+    assert_str_same(a[i].Rack, b[i].Rack);
+  }
+}
+
+/* Round trip of one message at version V: encode X with ENC, decode it with DEC (arrays in arena
+ * A) into a T, check it with CMP(&decoded, &X), encode the decoded copy again and require the
+ * same bytes. */
+#define LW_ROUND_TRIP(V, A, ENC, DEC, CMP, T, X)                                                   \
+  do {                                                                                             \
+    lw_buf rt_b, rt_b2;                                                                            \
+    lw_buf_init(&rt_b, 1 << 16);                                                                   \
+    lw_buf_init(&rt_b2, 1 << 16);                                                                  \
+    T rt_d;                                                                                        \
+    lw_cur rt_c;                                                                                   \
+    cr_assert_eq(ENC(&rt_b, (V), &(X)), LW_OK, "v%d", (V));                                        \
+    lw_cur_init(&rt_c, rt_b.data, rt_b.len);                                                       \
+    cr_assert_eq(DEC(&rt_c, (V), (A), &rt_d), LW_OK, "v%d", (V));                                  \
+    CMP(&rt_d, &(X));                                                                              \
+    cr_assert_eq(ENC(&rt_b2, (V), &rt_d), LW_OK, "v%d", (V));                                      \
+    cr_assert_eq(rt_b2.len, rt_b.len);                                                             \
+    cr_assert_arr_eq(rt_b2.data, rt_b.data, rt_b.len);                                             \
+    lw_buf_free(&rt_b);                                                                            \
+    lw_buf_free(&rt_b2);                                                                           \
+  } while (0)
 
 #endif

@@ -239,12 +239,6 @@ static lw_md_resp make_resp(int16_t v) {
   return r;
 }
 
-static void assert_str_same(lw_str a, lw_str b) {
-  cr_assert_eq(a.len, b.len);
-  if (a.len > 0)
-    cr_assert_eq(memcmp(a.p, b.p, (size_t)a.len), 0);
-}
-
 static void assert_i32s(const int32_t *a, int32_t na, const int32_t *b, int32_t nb) {
   cr_assert_eq(na, nb);
   for (int32_t i = 0; i < na; i++)
@@ -253,13 +247,7 @@ static void assert_i32s(const int32_t *a, int32_t na, const int32_t *b, int32_t 
 
 static void assert_resp_eq(const lw_md_resp *a, const lw_md_resp *b) {
   cr_assert_eq(a->ThrottleTimeMs, b->ThrottleTimeMs);
-  cr_assert_eq(a->BrokersCount, b->BrokersCount);
-  for (int32_t i = 0; i < a->BrokersCount; i++) {
-    cr_assert_eq(a->Brokers[i].NodeId, b->Brokers[i].NodeId);
-    assert_str_same(a->Brokers[i].Host, b->Brokers[i].Host);
-    cr_assert_eq(a->Brokers[i].Port, b->Brokers[i].Port);
-    assert_str_same(a->Brokers[i].Rack, b->Brokers[i].Rack);
-  }
+  assert_brokers_same(a->Brokers, a->BrokersCount, b->Brokers, b->BrokersCount);
   assert_str_same(a->ClusterId, b->ClusterId);
   cr_assert_eq(a->ControllerId, b->ControllerId);
   cr_assert_eq(a->TopicsCount, b->TopicsCount);
@@ -312,16 +300,8 @@ Test(metadata, round_trip_every_version) {
     cr_assert_eq(b2.len, b.len);
     cr_assert_arr_eq(b2.data, b.data, b.len);
 
-    lw_buf_reset(&b);
-    lw_buf_reset(&b2);
-    lw_md_resp r = make_resp(v), d;
-    cr_assert_eq(lw_md_resp_encode(&b, v, &r), LW_OK, "v%d", v);
-    lw_cur_init(&c, b.data, b.len);
-    cr_assert_eq(lw_md_resp_decode(&c, v, &a, &d), LW_OK, "v%d", v);
-    assert_resp_eq(&d, &r);
-    cr_assert_eq(lw_md_resp_encode(&b2, v, &d), LW_OK);
-    cr_assert_eq(b2.len, b.len);
-    cr_assert_arr_eq(b2.data, b.data, b.len);
+    lw_md_resp r = make_resp(v);
+    LW_ROUND_TRIP(v, &a, lw_md_resp_encode, lw_md_resp_decode, assert_resp_eq, lw_md_resp, r);
     lw_arena_free(&a);
     lw_buf_free(&b);
     lw_buf_free(&b2);

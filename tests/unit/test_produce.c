@@ -385,12 +385,6 @@ static lw_produce_resp make_resp(int16_t v) {
   return r;
 }
 
-static void assert_str_same(lw_str a, lw_str b) {
-  cr_assert_eq(a.len, b.len);
-  if (a.len > 0)
-    cr_assert_eq(memcmp(a.p, b.p, (size_t)a.len), 0);
-}
-
 static void assert_req_eq(const lw_produce_req *a, const lw_produce_req *b) {
   assert_str_same(a->TransactionalId, b->TransactionalId);
   cr_assert_eq(a->Acks, b->Acks);
@@ -437,45 +431,21 @@ static void assert_resp_eq(const lw_produce_resp *a, const lw_produce_resp *b) {
     }
   }
   cr_assert_eq(a->ThrottleTimeMs, b->ThrottleTimeMs);
-  cr_assert_eq(a->NodeEndpointsCount, b->NodeEndpointsCount);
-  for (int32_t i = 0; i < a->NodeEndpointsCount; i++) {
-    cr_assert_eq(a->NodeEndpoints[i].NodeId, b->NodeEndpoints[i].NodeId);
-    assert_str_same(a->NodeEndpoints[i].Host, b->NodeEndpoints[i].Host);
-    cr_assert_eq(a->NodeEndpoints[i].Port, b->NodeEndpoints[i].Port);
-    assert_str_same(a->NodeEndpoints[i].Rack, b->NodeEndpoints[i].Rack);
-  }
+  assert_brokers_same(a->NodeEndpoints, a->NodeEndpointsCount, b->NodeEndpoints,
+                      b->NodeEndpointsCount);
 }
 
 Test(produce, round_trip_every_version) {
   for (int16_t v = 0; v <= 13; v++) {
-    lw_buf b, b2;
-    lw_buf_init(&b, 1 << 16);
-    lw_buf_init(&b2, 1 << 16);
     lw_arena a;
     lw_arena_init(&a, 1 << 20);
-    lw_cur c;
-    lw_produce_req q = make_req(v), dq;
-    cr_assert_eq(lw_produce_req_encode(&b, v, &q), LW_OK, "v%d", v);
-    lw_cur_init(&c, b.data, b.len);
-    cr_assert_eq(lw_produce_req_decode(&c, v, &a, &dq), LW_OK, "v%d", v);
-    assert_req_eq(&dq, &q);
-    cr_assert_eq(lw_produce_req_encode(&b2, v, &dq), LW_OK);
-    cr_assert_eq(b2.len, b.len);
-    cr_assert_arr_eq(b2.data, b.data, b.len);
-
-    lw_buf_reset(&b);
-    lw_buf_reset(&b2);
-    lw_produce_resp r = make_resp(v), d;
-    cr_assert_eq(lw_produce_resp_encode(&b, v, &r), LW_OK, "v%d", v);
-    lw_cur_init(&c, b.data, b.len);
-    cr_assert_eq(lw_produce_resp_decode(&c, v, &a, &d), LW_OK, "v%d", v);
-    assert_resp_eq(&d, &r);
-    cr_assert_eq(lw_produce_resp_encode(&b2, v, &d), LW_OK);
-    cr_assert_eq(b2.len, b.len);
-    cr_assert_arr_eq(b2.data, b.data, b.len);
+    lw_produce_req q = make_req(v);
+    LW_ROUND_TRIP(v, &a, lw_produce_req_encode, lw_produce_req_decode, assert_req_eq,
+                  lw_produce_req, q);
+    lw_produce_resp r = make_resp(v);
+    LW_ROUND_TRIP(v, &a, lw_produce_resp_encode, lw_produce_resp_decode, assert_resp_eq,
+                  lw_produce_resp, r);
     lw_arena_free(&a);
-    lw_buf_free(&b);
-    lw_buf_free(&b2);
   }
 }
 
