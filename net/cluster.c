@@ -37,19 +37,6 @@ struct lw_cluster {
 
 static void md_send(lw_cluster *cl);
 
-static void cl_log(lw_cluster *cl, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cl_log(lw_cluster *cl, int level, const char *fmt, ...) {
-  if (!cl->ctx->log)
-    return;
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  cl->ctx->log(cl->ctx->log_ud, level, msg);
-}
-
 /* Split "host:port" / "[v6]:port" into host and port. Returns false when malformed. */
 static bool split_hostport(const char *s, size_t n, char *host, size_t hostsz, int *port) {
   const char *colon = NULL;
@@ -166,7 +153,7 @@ int lw_cluster_new(lw_cluster **out, lw_net_ctx *ctx, const lw_cluster_cbs *cbs,
     char host[256];
     int port;
     if (!split_hostport(s, n, host, sizeof host, &port)) {
-      cl_log(cl, 3, "bad bootstrap broker \"%.*s\": expected host:port", (int)n, s);
+      lw_net_logf(cl->ctx, 3, "bad bootstrap broker \"%.*s\": expected host:port", (int)n, s);
       rc = LW_ERR_CONFIG;
       goto fail;
     }
@@ -183,7 +170,7 @@ int lw_cluster_new(lw_cluster **out, lw_net_ctx *ctx, const lw_cluster_cbs *cbs,
     s += n;
   }
   if (cl->nboot == 0) {
-    cl_log(cl, 3, "no bootstrap broker configured");
+    lw_net_logf(cl->ctx, 3, "no bootstrap broker configured");
     rc = LW_ERR_CONFIG;
     goto fail;
   }
@@ -371,10 +358,10 @@ static void apply_topic(lw_cluster *cl, lw_topic_info *t, const lw_md_topic *mt,
       t->missing_since_us = now;
     if (now - t->missing_since_us >= wait && e != LW_KAFKA_LEADER_NOT_AVAILABLE) {
       if (t->err != LW_ERR_UNKNOWN_TOPIC)
-        cl_log(cl, 3,
-               "topic \"%s\" does not exist and was not auto-created (the broker has "
-               "auto.create.topics.enable=false or refused it)",
-               t->name);
+        lw_net_logf(cl->ctx, 3,
+                    "topic \"%s\" does not exist and was not auto-created (the broker has "
+                    "auto.create.topics.enable=false or refused it)",
+                    t->name);
       t->err = LW_ERR_UNKNOWN_TOPIC;
     }
     return;
@@ -382,7 +369,7 @@ static void apply_topic(lw_cluster *cl, lw_topic_info *t, const lw_md_topic *mt,
   t->missing_since_us = 0;
   if (e != 0) {
     if (t->err != e)
-      cl_log(cl, 3, "topic \"%s\": %s (%s)", t->name, lw_err_name(e), lw_err_str(e));
+      lw_net_logf(cl->ctx, 3, "topic \"%s\": %s (%s)", t->name, lw_err_name(e), lw_err_str(e));
     t->err = e;
     return;
   }
@@ -446,7 +433,7 @@ static void on_md(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud
   lw_md_resp r;
   int rc = lw_md_resp_decode(&cur, cl->md_version, &a, &r);
   if (rc != LW_OK) {
-    cl_log(cl, 3, "bad Metadata response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_logf(cl->ctx, 3, "bad Metadata response from %s: %s", lw_conn_name(c), lw_err_name(rc));
     lw_arena_free(&a);
     md_failed(cl, rc);
     return;
@@ -512,8 +499,9 @@ static void md_send(lw_cluster *cl) {
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(c, LW_API_METADATA, &lo, &hi);
     lw_client_range(LW_API_METADATA, &mylo, &myhi);
-    cl_log(cl, 3, "broker %s: no Metadata version both sides support (broker %d-%d, logwire %d-%d)",
-           lw_conn_name(c), lo, hi, mylo, myhi);
+    lw_net_logf(cl->ctx, 3,
+                "broker %s: no Metadata version both sides support (broker %d-%d, logwire %d-%d)",
+                lw_conn_name(c), lo, hi, mylo, myhi);
     md_failed(cl, LW_ERR_NO_VERSION);
     return;
   }

@@ -52,16 +52,26 @@ const char *lw_conn_state_name(int s) {
   return s >= 0 && s <= LW_CONN_READY ? n[s] : "?";
 }
 
+void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...) {
+  if (!ctx->log)
+    return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  ctx->log(ctx->log_ud, level, msg);
+}
+
 void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
   if (!c->ctx->log)
     return;
   char msg[512];
-  int n = snprintf(msg, sizeof msg, "broker %s (id %d): ", c->name, (int)c->node_id);
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  c->ctx->log(c->ctx->log_ud, level, msg);
+  lw_net_logf(c->ctx, level, "broker %s (id %d): %s", c->name, (int)c->node_id, msg);
 }
 
 static void set_state(lw_conn *c, int state, int err) {

@@ -53,6 +53,10 @@ typedef struct lw_net_ctx {
   uint64_t rng; /* backoff jitter state */
 } lw_net_ctx;
 
+/* Log through ctx->log (when set) with printf formatting; level as lw_log_fn. */
+void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Response callback. On success err == LW_OK and body/len is the response body (after the
  * response header), valid only during the call. For a request sent without expecting a
  * response (Produce with acks=0) the callback runs once the request is written, with

@@ -27,24 +27,11 @@ typedef struct preq {
   preq_ent e[];
 } preq;
 
-static void plog(lw_producer *p, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void plog(lw_producer *p, int level, const char *fmt, ...) {
-  if (!p->ctx->log)
-    return;
-  char msg[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  p->ctx->log(p->ctx->log_ud, level, msg);
-}
-
 /* ---- Idempotence: producer id ---- */
 
 static void idem_off(lw_producer *p, const char *why) {
   if (p->idem != 0)
-    plog(p, 2, "idempotent producer disabled: %s; retries may write duplicates", why);
+    lw_net_logf(p->ctx, 2, "idempotent producer disabled: %s; retries may write duplicates", why);
   p->idem = 0;
 }
 
@@ -75,7 +62,7 @@ static void on_pid(lw_conn *c, int err, const uint8_t *body, size_t len, void *u
   lw_initpid_resp r;
   int rc = lw_initpid_resp_decode(&cur, lw_conn_api_version(c, LW_API_INIT_PRODUCER_ID), &r);
   if (rc != LW_OK) {
-    plog(p, 3, "bad InitProducerId response: %s", lw_err_name(rc));
+    lw_net_logf(p->ctx, 3, "bad InitProducerId response: %s", lw_err_name(rc));
     p->pid_retry_at = now + (uint64_t)p->conf->retry_backoff_ms * 1000u;
     return;
   }
@@ -83,7 +70,8 @@ static void on_pid(lw_conn *c, int err, const uint8_t *body, size_t len, void *u
     p->pid = r.ProducerId;
     p->epoch = r.ProducerEpoch;
     pid_changed(p);
-    plog(p, 1, "idempotent producer: producer id %lld epoch %d", (long long)p->pid, p->epoch);
+    lw_net_logf(p->ctx, 1, "idempotent producer: producer id %lld epoch %d", (long long)p->pid,
+                p->epoch);
     return;
   }
   if (lw_err_retriable(r.ErrorCode) || r.ErrorCode == LW_KAFKA_CONCURRENT_TRANSACTIONS) {
@@ -352,8 +340,8 @@ static void batch_result(lw_producer *p, ppart *pp, batch *b, int err, int64_t b
        (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER && !pp->retrying))) {
     /* The broker lost this producer's state (or its sequence disagrees with ours while no
      * earlier batch is being retried): start over with a new producer id. */
-    plog(p, 2, "%s on %s[%d]: requesting a new producer id", lw_err_name(err), pp->topic->name,
-         pp->id);
+    lw_net_logf(p->ctx, 2, "%s on %s[%d]: requesting a new producer id", lw_err_name(err),
+                pp->topic->name, pp->id);
     p->pid = -1;
     p->epoch = -1;
     retry(p, pp, b, err);
@@ -371,8 +359,8 @@ static void batch_result(lw_producer *p, ppart *pp, batch *b, int err, int64_t b
     retry(p, pp, b, err);
     return;
   }
-  plog(p, 3, "%s[%d]: %d records failed: %s (%s)", pp->topic->name, pp->id, b->count,
-       lw_err_name(err), lw_err_str(err));
+  lw_net_logf(p->ctx, 3, "%s[%d]: %d records failed: %s (%s)", pp->topic->name, pp->id, b->count,
+              lw_err_name(err), lw_err_str(err));
   lw_prod_batch_done(p, pp, b, -1, err);
 }
 
@@ -400,7 +388,7 @@ static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, voi
   lw_produce_resp resp;
   int rc = lw_produce_resp_decode(&cur, r->version, &a, &resp);
   if (rc != LW_OK)
-    plog(p, 3, "bad Produce response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_logf(p->ctx, 3, "bad Produce response from %s: %s", lw_conn_name(c), lw_err_name(rc));
   for (int i = 0; i < r->n; i++) {
     ppart *pp = r->e[i].pp;
     const lw_produce_part_resp *pr = NULL;
@@ -419,8 +407,8 @@ static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, voi
       continue;
     }
     if (pr->ErrorCode && pr->ErrorMessage.len > 0)
-      plog(p, 1, "%s[%d]: %s: %.*s", pp->topic->name, pp->id, lw_err_name(pr->ErrorCode),
-           (int)pr->ErrorMessage.len, pr->ErrorMessage.p);
+      lw_net_logf(p->ctx, 1, "%s[%d]: %s: %.*s", pp->topic->name, pp->id,
+                  lw_err_name(pr->ErrorCode), (int)pr->ErrorMessage.len, pr->ErrorMessage.p);
     batch_result(p, pp, r->e[i].b, pr->ErrorCode, pr->BaseOffset);
   }
   lw_arena_free(&a);
@@ -458,8 +446,9 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(conn, LW_API_PRODUCE, &lo, &hi);
     lw_client_range(LW_API_PRODUCE, &mylo, &myhi);
-    plog(p, 3, "broker %s: no Produce version both sides support (broker %d-%d, logwire %d-%d)",
-         lw_conn_name(conn), lo, hi, mylo, myhi);
+    lw_net_logf(p->ctx, 3,
+                "broker %s: no Produce version both sides support (broker %d-%d, logwire %d-%d)",
+                lw_conn_name(conn), lo, hi, mylo, myhi);
     for (int i = 0; i < n; i++)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
@@ -480,8 +469,8 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
     batch *b = c[i].b;
     int rc = seal(p, c[i].pp, b, v);
     if (rc != LW_OK) {
-      plog(p, 3, "%s[%d]: cannot build the batch: %s", c[i].pp->topic->name, c[i].pp->id,
-           lw_err_name(rc));
+      lw_net_logf(p->ctx, 3, "%s[%d]: cannot build the batch: %s", c[i].pp->topic->name,
+                  c[i].pp->id, lw_err_name(rc));
       fail_unsendable(p, c[i].pp, b, rc);
       continue;
     }
