@@ -1,7 +1,6 @@
 /* cluster.c — bootstrap, brokers, metadata refresh and leader lookup (see cluster.h). */
 #include "net/cluster.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

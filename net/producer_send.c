@@ -1,7 +1,6 @@
 /* producer_send.c — the producer's write path to the brokers: which batches are ready, one
  * Produce request per broker, acknowledgements, retries in order, and the idempotent
  * producer's id and sequence numbers. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
