@@ -41,21 +41,11 @@ int lw_cmd_versions(int argc, char **argv) {
   int port = 0;
   const char *b = cli.conf.brokers;
   size_t n = strcspn(b, ", ");
-  const char *colon = NULL;
-  for (size_t i = 0; i < n; i++)
-    if (b[i] == ':')
-      colon = b + i;
-  if (!colon || (size_t)(colon - b) >= sizeof host) {
+  if (!lw_split_hostport(b, n, host, sizeof host, &port)) {
     fprintf(stderr, "logwire versions: bad broker address \"%.*s\"\n", (int)n, b);
     lw_cli_free(&cli);
     return LW_EXIT_USAGE;
   }
-  size_t hl = (size_t)(colon - b);
-  if (b[0] == '[' && hl > 2)
-    memcpy(host, b + 1, hl - 2), host[hl - 2] = 0;
-  else
-    memcpy(host, b, hl), host[hl] = 0;
-  port = atoi(colon + 1);
   ver_run r = {0};
   lw_conn *c;
   lw_conn_cbs cbs = {.on_state = on_state};

@@ -36,39 +36,6 @@ struct lw_cluster {
 
 static void md_send(lw_cluster *cl);
 
-/* Split "host:port" / "[v6]:port" into host and port. Returns false when malformed. */
-static bool split_hostport(const char *s, size_t n, char *host, size_t hostsz, int *port) {
-  const char *colon = NULL;
-  for (size_t i = 0; i < n; i++)
-    if (s[i] == ':')
-      colon = s + i;
-  if (!colon || colon == s)
-    return false;
-  const char *h = s;
-  size_t hl = (size_t)(colon - s);
-  if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']')
-    h++, hl -= 2;
-  if (hl == 0 || hl >= hostsz)
-    return false;
-  long p = 0;
-  const char *q = colon + 1;
-  if (q == s + n)
-    return false;
-  for (; q < s + n; q++) {
-    if (*q < '0' || *q > '9')
-      return false;
-    p = p * 10 + (*q - '0');
-    if (p > 65535)
-      return false;
-  }
-  if (p == 0)
-    return false;
-  memcpy(host, h, hl);
-  host[hl] = 0;
-  *port = (int)p;
-  return true;
-}
-
 /* Apply connect_to: the address to dial for an advertised host:port. */
 static void map_address(const lw_producer_conf *cf, const char *host, int port, char *out_host,
                         size_t outsz, int *out_port) {
@@ -76,8 +43,8 @@ static void map_address(const lw_producer_conf *cf, const char *host, int port, 
   snprintf(adv, sizeof adv, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
   for (int i = 0; i < cf->connect_to_count; i++) {
     if (strcmp(cf->connect_to[i].from, adv) == 0 &&
-        split_hostport(cf->connect_to[i].to, strlen(cf->connect_to[i].to), out_host, outsz,
-                       out_port))
+        lw_split_hostport(cf->connect_to[i].to, strlen(cf->connect_to[i].to), out_host, outsz,
+                          out_port))
       return;
   }
   snprintf(out_host, outsz, "%s", host);
@@ -151,7 +118,7 @@ int lw_cluster_new(lw_cluster **out, lw_net_ctx *ctx, const lw_cluster_cbs *cbs,
     size_t n = strcspn(s, ", ");
     char host[256];
     int port;
-    if (!split_hostport(s, n, host, sizeof host, &port)) {
+    if (!lw_split_hostport(s, n, host, sizeof host, &port)) {
       lw_net_logf(cl->ctx, 3, "bad bootstrap broker \"%.*s\": expected host:port", (int)n, s);
       rc = LW_ERR_CONFIG;
       goto fail;

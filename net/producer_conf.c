@@ -230,23 +230,43 @@ static void free_map(lw_producer_conf *c) {
   c->connect_to_count = 0;
 }
 
-/* "host:port" with a non-empty host and a port in 1..65535 ([v6]:port accepted). */
-static bool valid_hostport(const char *s, size_t n) {
+bool lw_split_hostport(const char *s, size_t n, char *host, size_t hostsz, int *port) {
   const char *colon = NULL;
   for (size_t i = 0; i < n; i++)
     if (s[i] == ':')
       colon = s + i;
-  if (!colon || colon == s || (size_t)(colon - s) + 1 >= n)
+  if (!colon || colon == s)
     return false;
-  long port = 0;
-  for (const char *p = colon + 1; p < s + n; p++) {
-    if (!isdigit((unsigned char)*p))
+  const char *h = s;
+  size_t hl = (size_t)(colon - s);
+  if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']')
+    h++, hl -= 2;
+  if (hl == 0 || hl >= hostsz)
+    return false;
+  long p = 0;
+  const char *q = colon + 1;
+  if (q == s + n)
+    return false;
+  for (; q < s + n; q++) {
+    if (*q < '0' || *q > '9')
       return false;
-    port = port * 10 + (*p - '0');
-    if (port > 65535)
+    p = p * 10 + (*q - '0');
+    if (p > 65535)
       return false;
   }
-  return port > 0;
+  if (p == 0)
+    return false;
+  memcpy(host, h, hl);
+  host[hl] = 0;
+  *port = (int)p;
+  return true;
+}
+
+/* A connect_to side: a valid host:port. */
+static bool valid_hostport(const char *s, size_t n) {
+  char host[256];
+  int port;
+  return lw_split_hostport(s, n, host, sizeof host, &port);
 }
 
 static int set_map(lw_producer_conf *c, const char *v, char *err, size_t errlen) {

@@ -88,6 +88,10 @@ int lw_producer_conf_check(const lw_producer_conf *c, char *key, size_t keylen, 
                            size_t errlen);
 /* True for keys whose values name a file holding a secret (sasl_password_file, ...). */
 bool lw_producer_conf_secret_file(const char *key);
+/* Split s[0..n) as "host:port" or "[v6addr]:port" into host (brackets removed, NUL-terminated,
+ * at most hostsz - 1 bytes) and port (1..65535). Returns false when malformed. */
+bool lw_split_hostport(const char *s, size_t n, char *host, size_t hostsz, int *port);
+
 /* True for keys whose values are secrets (never logged or shown). */
 bool lw_producer_conf_secret(const char *key);
 
