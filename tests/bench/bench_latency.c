@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/bench/bench_proc.h"
+
 typedef struct wr {
   uint64_t end; /* file offset just past the line */
   uint64_t us;  /* when write(2) was called */
@@ -42,23 +44,6 @@ static int cmp_u64(const void *a, const void *b) {
 
 static int cmp_ack(const void *a, const void *b) {
   return cmp_u64(a, b);
-}
-
-/* CPU seconds (user + system) of a process from /proc/PID/stat. */
-static double proc_cpu(pid_t pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return -1;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  unsigned long ut = 0, st = 0;
-  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-    return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 int main(int argc, char **argv) {
