@@ -331,7 +331,7 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag, bool fragmen
     if (!(c->agent.hostname = strdup(h)))
       return LW_ERR_NOMEM;
   }
-  if (c->ninputs == 0 && !c->sys.enabled && lw_ini_find(ini, "kafka"))
+  if (c->ninputs == 0 && !c->sys.enabled && !c->etcd_enabled && lw_ini_find(ini, "kafka"))
     lw_diag_add(diag, LW_DIAG_WARNING, ini->file, 0, NULL,
                 "no [input.NAME] or [sys] section: nothing to ship");
   return LW_OK;

@@ -148,14 +148,17 @@ static void cache_read(lw_fleet *f) {
     return;
   char line[600];
   long long rev = 0;
+  char hdr[64];
+  /* Line by line: fscanf's "\n" would also eat the start of a value. */
   if (!fgets(line, sizeof line, fp) || strcmp(line, CACHE_MAGIC) != 0 ||
-      fscanf(fp, "%lld\n", &rev) != 1)
+      !fgets(hdr, sizeof hdr, fp) || sscanf(hdr, "%lld", &rev) != 1)
     goto bad;
   while (fgets(line, sizeof line, fp)) {
     line[strcspn(line, "\n")] = 0;
     int set;
     size_t n;
-    if (fscanf(fp, "%d %zu\n", &set, &n) != 2 || n > LW_ETCD_MAX_BODY)
+    if (!fgets(hdr, sizeof hdr, fp) || sscanf(hdr, "%d %zu", &set, &n) != 2 ||
+        n > LW_ETCD_MAX_BODY)
       goto bad;
     fkey *k = NULL;
     for (int i = 0; i < f->nk; i++)

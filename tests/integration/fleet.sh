@@ -75,10 +75,13 @@ etcd_start main || exit 1
 
 # ---- the tutorial JSON layout, written with etcdctl ----
 if want tutorial; then
-  seq_lines 50 tut >"$T/tut.log"
+  : >"$T/tut.log"
   ectl put /logagent/tut-host/collect_config "[{\"path\":\"$T/tut.log\",\"topic\":\"fleet-tut\"}]" >/dev/null
   conf tut tut-host 'config_key = /logagent/{host}/collect_config'
   agent_start tut "$T/tut.conf"
+  # The JSON layout has no start option: a file seen for the first time is read from its end.
+  wait_until 30 logged tut 'msg="input started".*topic=fleet-tut' || notok "tutorial layout: input started"
+  seq_lines 50 tut >>"$T/tut.log"
   check "tutorial layout: the file listed in the JSON key ships" wait_until 30 count_ge fleet-tut 50
   kill "$AGENT_PID"
   wait_exit 20 "$AGENT_PID"
@@ -146,17 +149,18 @@ fi
 
 # ---- the agent restarted while etcd is down runs from its cache ----
 if want cache; then
-  input c fleet-c "$T/c.log" >"$T/cfg3.conf"
-  fleet put web-1 "$T/cfg3.conf" >/dev/null 2>&1
-  wait_until 30 logged web 'input=c' || true
+  input d fleet-d "$T/d.log" >"$T/cfg4.conf"
+  seq_lines 10 d >"$T/d.log"
+  fleet put web-1 "$T/cfg4.conf" >/dev/null 2>&1
+  wait_until 30 count_ge fleet-d 10 || notok "cache: the input shipped before the restart"
   kill "$WEB_PID"
   wait_exit 20 "$WEB_PID"
   etcd_stop
-  seq_lines 10 c2 >>"$T/c.log"
+  seq_lines 10 d2 >>"$T/d.log"
   agent_start web "$T/web.conf"
   WEB_PID=$AGENT_PID
   check "etcd down: the agent starts from its cache" wait_until 20 logged web 'taken from the cache'
-  check "etcd down: the cached input ships" wait_until 30 count_ge fleet-c 20
+  check "etcd down: the cached input ships" wait_until 30 count_ge fleet-d 20
   etcd_start main || exit 1
   check "etcd back: the status key appears again" wait_until 40 status_has web-1 '"config_revision"'
 fi
