@@ -59,8 +59,8 @@ static int call(fl *f, const char *path, const lw_buf *req, lw_etcd_resp *r, boo
     fprintf(stderr, "logwire fleet: %s\n", x.why);
     return x.err;
   }
-  if (lw_etcd_resp_parse(r, (const char *)f->body.data, f->body.len, f->toks,
-                         LW_ETCD_MAX_TOKENS) != LW_OK) {
+  if (lw_etcd_resp_parse(r, (const char *)f->body.data, f->body.len, f->toks, LW_ETCD_MAX_TOKENS) !=
+      LW_OK) {
     fprintf(stderr, "logwire fleet: etcd answered HTTP %d with something unreadable\n", x.status);
     return LW_ERR_MALFORMED;
   }
@@ -233,7 +233,8 @@ static int cmd_edit(fl *f, const char *host) {
   int fd = -1;
   if (get_kv(f, key, 0, &val, &mod, NULL, false) != LW_OK)
     goto out;
-  if ((fd = mkstemps(tmp, 5)) < 0 || (val.len && write(fd, val.data, val.len) != (ssize_t)val.len)) {
+  if ((fd = mkstemps(tmp, 5)) < 0 ||
+      (val.len && write(fd, val.data, val.len) != (ssize_t)val.len)) {
     fprintf(stderr, "logwire fleet: cannot write %s: %s\n", tmp, strerror(errno));
     goto out;
   }
@@ -341,7 +342,10 @@ static int cmd_ls(fl *f) {
     printf("%-32s %-7s %s\n", "HOST", "CONFIG", "AGENT");
     for (size_t o = 0; o < cfg.len; o += strlen((const char *)cfg.data + o) + 1) {
       const char *h = (const char *)cfg.data + o;
-      printf("%-32s %-7s %s\n", h, "yes", !strcmp(h, LW_FLEET_ALL) ? "-" : in_list(&live, h) ? "live" : "down");
+      printf("%-32s %-7s %s\n", h, "yes",
+             !strcmp(h, LW_FLEET_ALL) ? "-"
+             : in_list(&live, h)      ? "live"
+                                      : "down");
     }
     for (size_t o = 0; o < live.len; o += strlen((const char *)live.data + o) + 1) {
       const char *h = (const char *)live.data + o;
@@ -475,7 +479,8 @@ static int cmd_history(fl *f, const char *host) {
     size_t w = 0;
     while (w < val.len && s[w] != '\n' && w < 60)
       w++;
-    printf("%-10lld %8zu  %.*s%s\n", (long long)mod, val.len, (int)w, s, shown ? "" : "  (current)");
+    printf("%-10lld %8zu  %.*s%s\n", (long long)mod, val.len, (int)w, s,
+           shown ? "" : "  (current)");
     if (mod <= create)
       break;
     int64_t prev = mod - 1, c2;
@@ -584,8 +589,8 @@ int lw_cmd_fleet(int argc, char **argv) {
   static const struct {
     const char *name;
     int min, max;
-  } cmds[] = {{"ls", 0, 0},     {"get", 1, 1},    {"put", 2, 2},     {"edit", 1, 1},
-              {"rm", 1, 1},     {"status", 0, 1}, {"history", 1, 1}, {"rollback", 2, 2}};
+  } cmds[] = {{"ls", 0, 0}, {"get", 1, 1},    {"put", 2, 2},     {"edit", 1, 1},
+              {"rm", 1, 1}, {"status", 0, 1}, {"history", 1, 1}, {"rollback", 2, 2}};
   bool known = false;
   for (size_t k = 0; k < sizeof cmds / sizeof *cmds; k++)
     if (!strcmp(cmd, cmds[k].name)) {

@@ -294,8 +294,8 @@ static int build(lw_etcd_call *c) {
     lw_http_write_request(&c->out, "POST", "/v3/auth/authenticate", host, extra, ab.data, ab.len);
     lw_buf_free(&ab);
   } else {
-    lw_http_write_request(&c->out, "POST", c->path, host, extra, c->req.data ? c->req.data : (uint8_t *)"",
-                          c->req.len);
+    lw_http_write_request(&c->out, "POST", c->path, host, extra,
+                          c->req.data ? c->req.data : (uint8_t *)"", c->req.len);
   }
   return c->out.err;
 }
@@ -395,8 +395,11 @@ static void complete(lw_etcd_call *c) {
     auth_done(c);
     return;
   }
-  /* An expired or revoked token: authenticate again, once. */
-  if (e->user && c->head.status == 401 && !c->auth_retried) {
+  /* An expired or revoked token (etcd 3.4 answers 400 "etcdserver: invalid auth token"):
+   * authenticate again, once. */
+  if (e->user && !c->auth_retried && !c->stream &&
+      (c->head.status == 401 ||
+       (c->body.len && memmem(c->body.data, c->body.len, "invalid auth token", 18)))) {
     c->auth_retried = true;
     e->token[0] = 0;
     c->answered = false;

@@ -189,7 +189,11 @@ if want tls; then
     --cert-file "$d/server.pem" --key-file "$d/server.key" || exit 1
   export ETCDCTL_FLAGS="--cacert $d/ca.pem"
   ectl user add root:rootpw >/dev/null 2>&1
-  ectl auth enable >/dev/null 2>&1
+  ectl role add root >/dev/null 2>&1
+  ectl user grant-role root root >/dev/null 2>&1
+  ectl auth enable >/dev/null 2>&1 || notok "TLS + auth: etcd auth enabled"
+  out=$(etcdctl --endpoints "$ETCD_URL" --cacert "$d/ca.pem" get /x 2>&1)
+  check "TLS + auth: etcd refuses a client without a user" grep -q "user name is empty" <<<"$out"
   ETCDCTL_FLAGS="--cacert $d/ca.pem --user root:rootpw"
   FLEET_FLAGS="--ca-file $d/ca.pem --user root:rootpw"
   input s fleet-s "$T/s.log" >"$T/cfgs.conf"
