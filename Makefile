@@ -104,7 +104,17 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a $(LDLIBS)
 
-tests: $(UNIT_BIN)
+# Every fuzz target linked with tests/fuzz/replay.c instead of libFuzzer, by the ordinary
+# compiler: scripts/run-tests.sh replays each target's seeds once (fast), under the sanitizers
+# in `make asan`.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+	  tests/fuzz/replay.c $(PROTO_OBJ) $(LDLIBS)
+
+tests: $(UNIT_BIN) $(REPLAY_BIN)
 tools: $(TOOL_BIN)
 
 # Installs what is missing (Debian packages) before building; quick when nothing is.

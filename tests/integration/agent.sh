@@ -306,7 +306,7 @@ part_supervise() {
   local d=$T/sup wrap=()
   if [[ $(id -u) -eq 0 ]]; then
     if ! command -v setpriv >/dev/null; then
-      note "supervise: skipped (root without setpriv: file modes cannot be enforced)"
+      echo "skip - supervise: root without setpriv, file modes cannot be enforced"
       return
     fi
     wrap=(setpriv --bounding-set=-dac_override,-dac_read_search --inh-caps=-all)
