@@ -2,13 +2,17 @@
 # bench.sh BUILD — logwire's benchmarks, side by side with kcat in the same run. Timings are
 # reported, never asserted: medians of BENCH_RUNS (default 3) runs, with ratios against kcat.
 #
+#   instructions  valgrind callgrind: user-space instructions per line for logwire produce,
+#            the agent, kcat and a floor (read + memchr + CRC-32C), 500,000 fixed lines; the
+#            one measure here that does not move with the machine's load (scripts/bench_instr.sh)
 #   proto    CRC-32C GB/s (hardware and portable paths), RecordBatch encode/decode rates
 #   produce  2,000,000 lines of ~110 bytes, one-broker mock cluster, acks=all:
 #            `logwire produce -f FILE` against `kcat -P -l FILE`
 #   agent    the same file through `logwire run --once` against kcat, and against rsyslog's
 #            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
-#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
+#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack; then
+#            quiet logs, one line per write at 2, 10, 33 and 100 lines/s (LATENCY_RATES)
 #   idle     1,000 watched quiet files: CPU over 30 s
 #
 # BENCH_SECTIONS="proto produce" selects sections; BENCH_LINES changes the line count.
@@ -20,7 +24,7 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
 source "$root/tests/integration/lib.sh"
-sections=${BENCH_SECTIONS:-proto produce agent latency idle}
+sections=${BENCH_SECTIONS:-instructions proto produce agent latency idle}
 runs=${BENCH_RUNS:-3}
 lines=${BENCH_LINES:-2000000}
 out=$root/$build/bench
@@ -43,6 +47,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 
 # end_offset TOPIC: records appended to partition 0.
 end_offset() { kcat -Q -b "$MOCK_BOOTSTRAP" -t "$1:0:-1" 2>/dev/null | awk '{ print $NF }'; }
+
+source "$root/scripts/bench_instr.sh"
 
 declare -A W C R
 # measure NAME TOPIC CMD...: run CMD $runs times on fresh topics; keep medians in W/C/R.
@@ -230,6 +236,13 @@ section_latency() {
   }
   say "== latency: 10,000 lines/s for 30 s, linger_ms=1, write -> acknowledgement"
   "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
+  # Quiet logs: one line per write, a few to 100 lines a second (each line alone in its batch).
+  local r
+  for r in ${LATENCY_RATES:-2 10 33 100}; do
+    say "== latency: $r lines/s, one line per write, for 30 s, linger_ms=1"
+    "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" 30 |
+      tee -a "$report"
+  done
 }
 
 section_idle() {
