@@ -87,6 +87,7 @@ void lw_input_remove(lw_input *in);
 void lw_input_replace(lw_input *in, lw_input_conf *conf);
 /* Delivery report for a record that came from an input. */
 void lw_input_delivery(lw_agent *a, const lw_dr *dr);
+void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd);
 /* The producer has room again: resume the inputs it refused. */
 void lw_input_resume_all(lw_agent *a);
 /* Start a held or waiting input now (after the producer was replaced). */

@@ -236,7 +236,9 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, ui
       lw_prod_schedule(p, enq_us + (uint64_t)p->conf->linger_ms * 1000u);
   }
   int rc;
-  if (b->magic == 2)
+  if (b->magic == 2 && m->key_len < 0 && m->nheaders == 0) /* a plain log line */
+    rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
+  else if (b->magic == 2)
     rc = lw_batch_append(&b->bb, ts, key, val, m->headers, m->nheaders);
   else
     rc = lw_msgset_append(&b->mb, ts, key, val);
@@ -494,6 +496,19 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
   else
     lw_prod_count_fail(p, err, (uint64_t)b->count);
   lw_prod_release(p, b->bytes);
+  if (p->cbs.on_batch) { /* one report for the whole batch */
+    lw_batch_dr bd = {.err = err,
+                      .topic = pp->topic->name,
+                      .partition = pp->id,
+                      .base_offset = err == LW_OK && base >= 0 ? base : -1,
+                      .count = b->count,
+                      .recs = b->has_ops ? b->ops : NULL,
+                      .first_us = b->created_us,
+                      .done_us = now};
+    p->cbs.on_batch(p->ud, &bd);
+    lw_prod_batch_free(p, b);
+    return;
+  }
   for (int32_t i = 0; i < b->count; i++) {
     const rec_op *o = b->has_ops ? &b->ops[i] : NULL;
     uint64_t enq = b->created_us + (o ? o->enq_delta_us : 0);

@@ -39,6 +39,15 @@ static bool grow(lw_acks *a) {
 
 int lw_acks_add(lw_acks *a, uint64_t end) {
   lw_ack_grp *last = a->n ? at(a, a->n - 1) : NULL;
+  if (last && last->lines < LW_ACK_GROUP) { /* the common case: the last group has room */
+    a->undo_end = last->end;
+    last->end = end;
+    last->lines++;
+    last->pending++;
+    a->undo_new = false;
+    a->inflight++;
+    return LW_OK;
+  }
   bool open_new = !last || last->lines >= LW_ACK_GROUP;
   if (open_new && a->n == a->cap && !grow(a)) {
     if (!last)
@@ -75,7 +84,16 @@ void lw_acks_undo(lw_acks *a) {
 }
 
 int lw_acks_ack(lw_acks *a, uint64_t end) {
-  if (!a->n || end <= a->committed || end > at(a, a->n - 1)->end)
+  if (!a->n || end <= a->committed)
+    return LW_ERR_INVALID_ARG;
+  lw_ack_grp *g0 = &a->g[a->head];
+  if (end <= g0->end && g0->pending > 1) {
+    /* The common case: a line of the oldest group, which stays (not its last line acked). */
+    g0->pending--;
+    a->inflight--;
+    return LW_OK;
+  }
+  if (end > at(a, a->n - 1)->end)
     return LW_ERR_INVALID_ARG;
   /* First group whose end >= `end`: the line belongs to it (groups are contiguous). Most
    * acknowledgements are for the oldest group: look there before searching. */
