@@ -150,7 +150,8 @@ static int on_line(void *ud, const lw_line *l) {
                  .value_len = (int32_t)l->len,
                  .partition = c->partition,
                  .opaque = l->file,
-                 .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK)};
+                 .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK),
+                 .opaque32 = l->ack_group};
     int rc = lw_producer_send(a->prod, in->topic, &pm);
     if (rc == LW_OK) {
       in->inflight++;
@@ -164,7 +165,8 @@ static int on_line(void *ud, const lw_line *l) {
               .value_len = (int32_t)l->len,
               .partition = c->partition,
               .opaque = l->file,
-              .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK)};
+              .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK),
+              .opaque32 = l->ack_group};
   const char *key = NULL;
   switch (c->key) {
     case LW_KEY_PATH:
@@ -297,8 +299,9 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
 }
 
 /* A whole batch delivered: the same as lw_input_delivery for each of its lines, with the
- * per-line work cut to the tail's acknowledgement (the input is looked up once per run of
- * lines from one input, the latency histogram is fed once per batch with the mean). Failed
+ * per-line work cut down. Lines of one file that the tail put in one acknowledgement group
+ * (opaque32) and that follow each other in the batch are acknowledged with one call; the
+ * input is looked up once per such run; the latency histogram is fed once per batch. Failed
  * batches take the per-line path: they are rare and each line may need its own decision. */
 void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
   const lw_dr_rec *r = bd->recs;
@@ -310,42 +313,48 @@ void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
                   .offset = bd->base_offset >= 0 ? bd->base_offset + i : -1,
                   .opaque = r[i].opaque,
                   .opaque64 = r[i].opaque64,
+                  .opaque32 = r[i].opaque32,
                   .latency_us = bd->done_us - bd->first_us - r[i].enq_delta_us};
       if (r[i].opaque)
         lw_input_delivery(a, &dr);
     }
     return;
   }
-  lw_input *in = NULL;
-  unsigned cur = UINT_MAX; /* slot `in` was looked up for */
   uint64_t lines = 0, delta_sum = 0, first_delta = 0;
-  for (int32_t i = 0; i < bd->count; i++) {
-    if (!r[i].opaque)
-      continue; /* a Sys Agent sample: nothing to acknowledge */
-    unsigned slot = (unsigned)(r[i].opaque64 >> SLOT_SHIFT);
-    if (slot != cur) {
-      cur = slot;
-      in = slot < LW_MAX_INPUTS ? a->slots[slot] : NULL;
-    }
-    if (!in || !in->tail)
+  int32_t i = 0;
+  while (i < bd->count) {
+    if (!r[i].opaque) { /* a Sys Agent sample: nothing to acknowledge */
+      i++;
       continue;
-    uint64_t off = r[i].opaque64 & OFFSET_MASK;
-    in->inflight--;
-    in->acked++;
-    if (!lines++)
+    }
+    /* The run of lines from one file and one group starting at i. */
+    void *f = r[i].opaque;
+    uint32_t g = r[i].opaque32;
+    unsigned slot = (unsigned)(r[i].opaque64 >> SLOT_SHIFT);
+    int32_t j = i;
+    if (!lines)
       first_delta = r[i].enq_delta_us;
-    delta_sum += r[i].enq_delta_us;
-    lw_tail_ack(in->tail, r[i].opaque, off);
-    if (a->ack_log) { /* benchmark probe: INPUT OFFSET ACK_US SENT_US */
-      uint64_t now = lw_now_us();
-      fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in), (unsigned long long)off,
-              (unsigned long long)now,
-              (unsigned long long)(now - (bd->done_us - bd->first_us - r[i].enq_delta_us)));
+    do
+      delta_sum += r[j++].enq_delta_us;
+    while (j < bd->count && r[j].opaque == f && r[j].opaque32 == g &&
+           (unsigned)(r[j].opaque64 >> SLOT_SHIFT) == slot);
+    uint32_t n = (uint32_t)(j - i);
+    lw_input *in = slot < LW_MAX_INPUTS ? a->slots[slot] : NULL;
+    if (in && in->tail) {
+      lines += n;
+      in->inflight -= n;
+      in->acked += n;
+      lw_tail_ack_n(in->tail, f, g, n);
+      for (int32_t k = i; a->ack_log && k < j; k++) { /* benchmark probe */
+        uint64_t now = lw_now_us();
+        fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in),
+                (unsigned long long)(r[k].opaque64 & OFFSET_MASK), (unsigned long long)now,
+                (unsigned long long)(now - (bd->done_us - bd->first_us - r[k].enq_delta_us)));
+      }
+      if (in->state == IN_DRAINING && in->inflight == 0)
+        finish_drain(in); /* may free the input: the next run looks it up again */
     }
-    if (in->state == IN_DRAINING && in->inflight == 0) {
-      finish_drain(in); /* may free the input: look it up again */
-      cur = UINT_MAX;
-    }
+    i = j;
   }
   if (lines) {
     /* The oldest line exactly (the histogram's max stays true), the others at their mean (its

@@ -39,6 +39,7 @@ typedef struct lw_msg {
   int64_t timestamp; /* ms since the epoch; 0: now */
   void *opaque;      /* returned in the delivery report */
   uint64_t opaque64;
+  uint32_t opaque32;
 } lw_msg;
 
 /* A record's delivery report. */
@@ -49,6 +50,7 @@ typedef struct lw_dr {
   int64_t offset;    /* -1 when unknown (acks=0, a duplicate the broker dropped) */
   void *opaque;
   uint64_t opaque64;
+  uint32_t opaque32;
   uint64_t latency_us; /* from lw_producer_send to this report */
 } lw_dr;
 
@@ -57,6 +59,7 @@ typedef struct lw_dr_rec {
   void *opaque;
   uint64_t opaque64;
   uint32_t enq_delta_us; /* when lw_producer_send took it, after the batch's first_us */
+  uint32_t opaque32;
 } lw_dr_rec;
 
 /* A whole batch's delivery report (lw_producer_cbs.on_batch): its records in the order they

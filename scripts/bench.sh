@@ -22,7 +22,7 @@
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
+export LW_ROOT=$root LW_BIN=${LW_BIN:-$root/$build/logwire} LW_TOOLS=$root/$build/tools
 source "$root/tests/integration/lib.sh"
 sections=${BENCH_SECTIONS:-instructions proto produce agent latency idle}
 runs=${BENCH_RUNS:-3}

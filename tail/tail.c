@@ -321,6 +321,17 @@ bool lw_tail_paused(const lw_tail *t) {
   return t->paused;
 }
 
+int lw_tail_ack_n(lw_tail *t, lw_tail_file *f, uint32_t group, uint32_t n) {
+  uint64_t before = f->acks.committed;
+  int rc = lw_acks_ack_n(&f->acks, group, n);
+  if (rc != LW_OK)
+    return rc;
+  if (f->acks.committed != before)
+    lw__tail_dirty(t);
+  lw__file_release(f);
+  return LW_OK;
+}
+
 int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset) {
   uint64_t before = f->acks.committed;
   int rc = lw_acks_ack(&f->acks, end_offset);
