@@ -39,15 +39,6 @@ static bool grow(lw_acks *a) {
 
 int lw_acks_add(lw_acks *a, uint64_t end) {
   lw_ack_grp *last = a->n ? at(a, a->n - 1) : NULL;
-  if (last && last->lines < LW_ACK_GROUP) { /* the common case: the last group has room */
-    a->undo_end = last->end;
-    last->end = end;
-    last->lines++;
-    last->pending++;
-    a->undo_new = false;
-    a->inflight++;
-    return LW_OK;
-  }
   bool open_new = !last || last->lines >= LW_ACK_GROUP;
   if (open_new && a->n == a->cap && !grow(a)) {
     if (!last)

@@ -41,6 +41,22 @@ void lw_acks_free(lw_acks *a);
  * grow (ceiling or memory) the line joins the last group. Returns LW_OK, or LW_ERR_NOMEM only
  * when there is no group at all and none could be allocated. */
 int lw_acks_add(lw_acks *a, uint64_t end);
+/* lw_acks_add with its common case inline (the last group has room): for the per-line path. */
+static inline int lw_acks_push(lw_acks *a, uint64_t end) {
+  if (a->n) {
+    lw_ack_grp *last = &a->g[(a->head + a->n - 1) & (a->cap - 1)];
+    if (last->lines < LW_ACK_GROUP) {
+      a->undo_end = last->end;
+      last->end = end;
+      last->lines++;
+      last->pending++;
+      a->undo_new = false;
+      a->inflight++;
+      return 0;
+    }
+  }
+  return lw_acks_add(a, end);
+}
 /* Take back the line just added (the callback refused it). Only valid right after
  * lw_acks_add, before any ack of that line. */
 void lw_acks_undo(lw_acks *a);
