@@ -3,8 +3,9 @@
  * callback and is told, out of order, which of them are safely stored (lw_tail_ack).
  *
  * One lw_tail is one configured input: a set of globs, the files they match, and one
- * checkpoint file. Everything runs in the loop's thread; no call blocks except the checkpoint
- * write (write + fsync of a small file, at most every checkpoint_ms).
+ * checkpoint file. Everything runs in the loop's thread but the periodic checkpoint write
+ * (write + fsync of a small file, at most every checkpoint_ms), which a writer thread does
+ * (ckwriter.h); the first one and the last one (lw_tail_checkpoint, lw_tail_free) block.
  *
  * Delivery contract (at-least-once, nothing lost, nothing reordered within a file):
  *  - Every line is offered to the callback exactly once while the process runs, in file order
