@@ -75,7 +75,8 @@ struct lw_agent {
   uint64_t started_us;
   uint64_t reloads, reload_errors;
   lw_buf value;  /* scratch for JSON records */
-  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET ACK_US SENT_US" per acknowledged line (benchmarks) */
+  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET ACK_US SENT_US" per acknowledged line
+                    (benchmarks) */
   char hostname[256];
 };
 

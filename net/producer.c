@@ -469,11 +469,11 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   if (*rc != LW_OK)
     return true;
   if (op)
-    b->ops[b->count] = (rec_op){
-        .opaque = m->opaque,
-        .opaque64 = m->opaque64,
-        .opaque32 = m->opaque32,
-        .enq_delta_us = (uint32_t)(lw_loop_now_us(p->ctx->loop) - b->created_us)};
+    b->ops[b->count] =
+        (rec_op){.opaque = m->opaque,
+                 .opaque64 = m->opaque64,
+                 .opaque32 = m->opaque32,
+                 .enq_delta_us = (uint32_t)(lw_loop_now_us(p->ctx->loop) - b->created_us)};
   b->count++;
   b->bytes += bytes;
   p->buffered += bytes;

@@ -187,8 +187,8 @@ int lw_batch_append_value(lw_batch_builder *bb, int64_t timestamp, const void *v
    * bytes, so Length takes at most 2. Anything else (or an error state) is the general path's. */
   if (value_len < 0 || value_len >= 4096 || ztd >= 0x4000 || zod >= 0x4000 || out->err ||
       bb->finished)
-    return lw_batch_append(bb, timestamp, (lw_bytes){NULL, -1}, (lw_bytes){value, value_len},
-                           NULL, 0);
+    return lw_batch_append(bb, timestamp, (lw_bytes){NULL, -1}, (lw_bytes){value, value_len}, NULL,
+                           0);
   uint32_t zvl = (uint32_t)value_len << 1;
   size_t body = 1 + (ztd < 0x80 ? 1 : 2) + (zod < 0x80 ? 1 : 2) + 1 + (zvl < 0x80 ? 1 : 2) +
                 (size_t)value_len + 1;

@@ -24,7 +24,7 @@ struct lw_ckwriter {
   pthread_mutex_t mu;
   pthread_cond_t cv; /* work queued, or the thread went idle */
   /* under mu: */
-  uint8_t *next;    /* waiting snapshot (owned) */
+  uint8_t *next; /* waiting snapshot (owned) */
   size_t next_len, next_cap;
   bool has_next, next_keep_prev;
   bool busy, quit;
