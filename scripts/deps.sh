@@ -14,6 +14,7 @@ pkgs=(
   clang-format-14                       # make style-check
   socat openssl iproute2                # TLS terminator, throwaway CA, ss (TLS tests)
   procps psmisc                         # ps/pkill in tests
+  valgrind                              # make bench: instructions per line (callgrind)
 )
 
 missing=()
