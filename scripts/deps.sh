@@ -15,6 +15,7 @@ pkgs=(
   socat openssl iproute2                # TLS terminator, throwaway CA, ss (TLS tests)
   procps psmisc                         # ps/pkill in tests
   etcd-server etcd-client curl          # fleet tests: a throwaway etcd 3.4, fixture capture
+  valgrind                              # make bench: instructions per line (callgrind)
 )
 
 missing=()
