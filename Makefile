@@ -1,5 +1,5 @@
-# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in proto/, net/,
-# tail/ or agent/ is part of the product; tests/unit/test_*.c are Criterion test programs;
+# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in base/, proto/,
+# net/, tail/, agent/ or fleet/ is part of the product; tests/unit/test_*.c are Criterion test programs;
 # tests/fuzz/fuzz_*.c are libFuzzer targets; tests/tools/*.c are test-only helpers (they may
 # link librdkafka; the product never does), with more sources in tests/tools/NAME/ if needed.
 #
@@ -48,7 +48,7 @@ endif
 endif
 LDFLAGS += $(SAN)
 
-LIB_SRC := $(wildcard proto/*.c net/*.c tail/*.c agent/*.c)
+LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c)
 LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/agent/main.o
@@ -58,7 +58,8 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
-STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/unit/*.[ch] \
+BASE_SRC := $(wildcard base/*.c)
+STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] tests/unit/*.[ch] \
                tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -123,13 +124,13 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests.sh build-asan
 
-# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the proto/ sources only.
+# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the base/ and proto/ sources.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(wildcard proto/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(BASE_SRC) $(wildcard proto/*.h base/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) -lz -llz4
+	clang $(FUZZ_CFLAGS) -o $@ $< $(BASE_SRC) $(PROTO_SRC) -lz -llz4
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)

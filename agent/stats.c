@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 
 #include "agent/agent.h"
-#include "agent/json.h"
+#include "base/json.h"
 #include "agent/log.h"
 #include "proto/err.h"
 #include "proto/version.h"
