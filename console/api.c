@@ -31,6 +31,18 @@ static void reply_buf(lw_con_conn *c, int status, lw_buf *b, const char *extra) 
                  b->len);
 }
 
+/* {"line": N, "message": "KEY: PROBLEM"}: the message without its "FILE:LINE: " (the page
+ * shows the line its own way). */
+static void diag_item(lw_json *j, const lw_diag_msg *m) {
+  const char *t = m->text, *sep = strstr(t, ": ");
+  lw_json_obj_begin(j);
+  lw_json_key(j, "line");
+  lw_json_int(j, m->line);
+  lw_json_key(j, "message");
+  lw_json_str(j, sep ? sep + 2 : t);
+  lw_json_obj_end(j);
+}
+
 static void reply_diag(lw_con_conn *c, int status, const lw_diag *d, const char *error) {
   lw_buf b;
   lw_buf_init(&b, 1u << 20);
@@ -48,12 +60,7 @@ static void reply_diag(lw_con_conn *c, int status, const lw_diag *d, const char 
   for (size_t i = 0; i < d->n; i++) {
     if (d->v[i].sev != LW_DIAG_ERROR)
       continue;
-    lw_json_obj_begin(&j);
-    lw_json_key(&j, "line");
-    lw_json_int(&j, d->v[i].line);
-    lw_json_key(&j, "message");
-    lw_json_str(&j, d->v[i].text);
-    lw_json_obj_end(&j);
+    diag_item(&j, &d->v[i]);
   }
   lw_json_arr_end(&j);
   lw_json_key(&j, "warnings");
@@ -61,12 +68,7 @@ static void reply_diag(lw_con_conn *c, int status, const lw_diag *d, const char 
   for (size_t i = 0; i < d->n; i++) {
     if (d->v[i].sev != LW_DIAG_WARNING)
       continue;
-    lw_json_obj_begin(&j);
-    lw_json_key(&j, "line");
-    lw_json_int(&j, d->v[i].line);
-    lw_json_key(&j, "message");
-    lw_json_str(&j, d->v[i].text);
-    lw_json_obj_end(&j);
+    diag_item(&j, &d->v[i]);
   }
   lw_json_arr_end(&j);
   lw_json_obj_end(&j);
@@ -328,7 +330,6 @@ static void check_then_write(op *o, const char *text, size_t len) {
     return;
   }
   lw_con_check(o->con, o->host, text, len, &d);
-  lw_diag_sort(&d);
   if (d.errors > 0 || o->kind == OP_CHECK) {
     reply_diag(o->c, d.errors ? (o->kind == OP_CHECK ? 200 : 422) : 200, &d,
                d.errors ? "the configuration has problems" : NULL);
