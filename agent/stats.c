@@ -296,6 +296,13 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
   return body->err ? 500 : 200;
 }
 
+int lw_agent_stats_json(lw_agent *a, lw_buf *body) {
+  const char *ct;
+  lw_http_req req = {.method = "GET", .path = "/stats", .query = ""};
+  get_stats(a, &req, body, &ct);
+  return body->err;
+}
+
 int lw_agent_http_start(lw_agent *a) {
   const char *addr = a->cfg.agent.http;
   if (!addr || !*addr)

@@ -4,14 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/base64.h"
+#include "net/scram.h" /* base64 */
 #include "proto/err.h"
 
 /* ---- Writing ---- */
 
 static void put_b64(lw_json *j, const void *p, size_t n) {
   lw_json_raw(j, "\"", 1); /* the writer places the comma or colon; base64 needs no escaping */
-  lw_base64_encode(j->b, p, n);
+  lw_base64_encode(j->b, (const uint8_t *)p, n);
   lw_buf_put_u8(j->b, '"');
 }
 
@@ -259,10 +259,16 @@ int lw_etcd_kv_decode(const lw_jdoc *d, int kv, lw_etcd_kv *out) {
     if (t < 0)
       continue; /* an empty value is left out */
     lw_buf_reset(&raw);
-    if ((rc = lw_jdoc_str(d, t, &raw)) == LW_OK)
-      rc = lw_base64_decode(dst[i], raw.data ? (const char *)raw.data : "", raw.len);
-    if (rc != LW_OK)
-      rc = rc == LW_ERR_NOMEM ? rc : LW_ERR_MALFORMED;
+    if ((rc = lw_jdoc_str(d, t, &raw)) != LW_OK || !raw.len)
+      continue;
+    if ((rc = lw_buf_reserve(dst[i], raw.len / 4 * 3)) != LW_OK)
+      break;
+    long got = lw_base64_decode((const char *)raw.data, raw.len, lw_buf_tail(dst[i]),
+                                dst[i]->cap - dst[i]->len);
+    if (got < 0)
+      rc = LW_ERR_MALFORMED;
+    else
+      lw_buf_commit(dst[i], (size_t)got);
   }
   lw_buf_free(&raw);
   out->create_revision = get_i64(d, kv, "create_revision");
