@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "base/base64.h"
 #include "net/ossl.h"
+#include "net/scram.h" /* base64 */
 #include "proto/buf.h"
 #include "proto/err.h"
 
@@ -266,18 +266,14 @@ bool lw_con_verify_password(const char *hash, const char *pw) {
   const char *d = strchr(salt64, '$');
   if (!d)
     return false;
-  uint8_t got[HASH_LEN];
-  lw_buf salt, want;
-  lw_buf_init(&salt, 64);
-  lw_buf_init(&want, 64);
-  bool ok = lw_base64_decode(&salt, salt64, (size_t)(d - salt64)) == LW_OK && salt.len > 0 &&
-            lw_base64_decode(&want, d + 1, strlen(d + 1)) == LW_OK && want.len == HASH_LEN &&
-            PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt.data, (int)salt.len, (int)iter,
-                              EVP_sha256(), sizeof got, got) == 1 &&
-            CRYPTO_memcmp(got, want.data, HASH_LEN) == 0;
+  uint8_t salt[64], want[64], got[HASH_LEN];
+  long sl = lw_base64_decode(salt64, (size_t)(d - salt64), salt, sizeof salt);
+  long wl = lw_base64_decode(d + 1, strlen(d + 1), want, sizeof want);
+  bool ok = sl > 0 && wl == HASH_LEN &&
+            PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, (int)sl, (int)iter, EVP_sha256(),
+                              sizeof got, got) == 1 &&
+            CRYPTO_memcmp(got, want, HASH_LEN) == 0;
   memset(got, 0, sizeof got);
-  lw_buf_free(&salt);
-  lw_buf_free(&want);
   return ok;
 #else
   (void)hash, (void)pw;

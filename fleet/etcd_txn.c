@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/base64.h"
 #include "base/json.h"
+#include "net/scram.h" /* base64 */
 #include "proto/err.h"
 
 static void b64(lw_json *j, const void *p, size_t n) {
   lw_json_raw(j, "\"", 1);
-  lw_base64_encode(j->b, p, n);
+  lw_base64_encode(j->b, (const uint8_t *)p, n);
   lw_buf_put_u8(j->b, '"');
 }
 

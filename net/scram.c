@@ -19,7 +19,7 @@
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int lw_scram_base64_encode(lw_buf *out, const uint8_t *p, size_t n) {
+int lw_base64_encode(lw_buf *out, const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i += 3) {
     uint32_t v = (uint32_t)p[i] << 16;
     if (i + 1 < n)
@@ -38,7 +38,7 @@ static int b64_val(char c) {
   return p ? (int)(p - b64) : -1;
 }
 
-long lw_scram_base64_decode(const char *s, size_t n, uint8_t *out, size_t outcap) {
+long lw_base64_decode(const char *s, size_t n, uint8_t *out, size_t outcap) {
   if (n % 4)
     return -1;
   size_t o = 0;
@@ -135,7 +135,7 @@ static bool random_nonce(char *out, size_t outcap) {
     return false;
   lw_buf b;
   lw_buf_init(&b, outcap - 1);
-  lw_scram_base64_encode(&b, r, sizeof r);
+  lw_base64_encode(&b, r, sizeof r);
   bool ok = b.err == LW_OK;
   if (ok) {
     memcpy(out, b.data, b.len);
@@ -303,7 +303,7 @@ int lw_scram_client_final(lw_scram *s, const char *password, const uint8_t *msg,
     snprintf(err, errlen, "the server's SCRAM nonce does not extend the client's");
     goto out;
   }
-  long slen = lw_scram_base64_decode(rsalt, sn, salt, sizeof salt);
+  long slen = lw_base64_decode(rsalt, sn, salt, sizeof salt);
   if (slen <= 0) {
     snprintf(err, errlen, "malformed SCRAM salt");
     goto out;
@@ -354,7 +354,7 @@ int lw_scram_client_final(lw_scram *s, const char *password, const uint8_t *msg,
   lw_buf_append(out, "c=biws,r=", 9);
   lw_buf_append(out, rnonce, nn);
   lw_buf_append(out, ",p=", 3);
-  lw_scram_base64_encode(out, ckey, h);
+  lw_base64_encode(out, ckey, h);
   rc = out->err;
   if (rc == LW_OK)
     s->step = 2;
@@ -386,7 +386,7 @@ int lw_scram_server_final(lw_scram *s, const uint8_t *msg, size_t len, char *err
     return LW_ERR_AUTH;
   }
   uint8_t sig[LW_SCRAM_MAX_HASH + 3];
-  long n = lw_scram_base64_decode(v, vn, sig, sizeof sig);
+  long n = lw_base64_decode(v, vn, sig, sizeof sig);
   if (n != (long)s->hlen || !same(sig, s->server_sig, s->hlen)) {
     snprintf(err, errlen,
              "wrong SCRAM server signature: the broker did not prove it knows the password");

@@ -65,10 +65,9 @@ int lw_scram_saslname(lw_buf *out, const char *user);
 /* Append PLAIN's message: authzid (empty) NUL user NUL password. Returns out->err. */
 int lw_sasl_plain(lw_buf *out, const char *user, const char *password);
 
-/* Base64 (RFC 4648, with padding), strict as SCRAM wants it (base/base64.h is the general one).
- * Encode appends to out and returns out->err; decode writes at most outcap bytes and returns their
- * count, or -1 for bad input or too small a buffer. */
-int lw_scram_base64_encode(lw_buf *out, const uint8_t *p, size_t n);
-long lw_scram_base64_decode(const char *s, size_t n, uint8_t *out, size_t outcap);
+/* Base64 (RFC 4648, with padding). Encode appends to out and returns out->err; decode writes
+ * at most outcap bytes and returns their count, or -1 for bad input or too small a buffer. */
+int lw_base64_encode(lw_buf *out, const uint8_t *p, size_t n);
+long lw_base64_decode(const char *s, size_t n, uint8_t *out, size_t outcap);
 
 #endif
