@@ -14,6 +14,7 @@
 #include "console/assets.h"
 #include "console/console.h"
 #include "console/text.h"
+#include "fleet/layout.h"
 #include "proto/err.h"
 
 #define COOKIE      "lw_session"
@@ -351,7 +352,7 @@ static void kv_json(lw_json *j, const char *host, const lw_con_kv *kv) {
   lw_json_key(j, "value");
   lw_json_strn(j, red.data ? (const char *)red.data : "", red.err ? 0 : red.len);
   lw_json_key(j, "format");
-  lw_json_str(j, lw_con_is_json_layout(kv->value, kv->value_len) ? "json" : "ini");
+  lw_json_str(j, lw_fleet_is_json(kv->value, kv->value_len) ? "json" : "ini");
   lw_json_key(j, "mod_revision");
   lw_json_int(j, kv->mod_revision);
   lw_json_key(j, "create_revision");
@@ -412,9 +413,10 @@ static void on_read(void *ud, int rc, const char *err, int64_t rev, const lw_con
       return;
     case OP_CONVERT: {
       char why[256];
-      if (!kv || !lw_con_is_json_layout(kv->value, kv->value_len)) {
+      if (!kv || !lw_fleet_is_json(kv->value, kv->value_len)) {
         lw_con_reply_error(o->c, 404, "no JSON-layout value for this host");
-      } else if (lw_con_json_to_ini(&o->out, kv->value, kv->value_len, why, sizeof why) != LW_OK) {
+      } else if (lw_fleet_json_to_ini(kv->value, kv->value_len, &o->out, why, sizeof why) !=
+                 LW_OK) {
         lw_con_reply_error(o->c, 422, why);
       } else {
         lw_buf b;

@@ -1,24 +1,16 @@
-/* text.c — host names, secret hiding and the JSON-layout conversion (see text.h). */
+/* text.c — host names and secret hiding (see text.h). */
 #include "console/text.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "base/json.h"
+#include "fleet/layout.h"
 #include "proto/err.h"
 
 bool lw_con_host_ok(const char *h) {
-  size_t n = strlen(h);
-  if (n == 0 || n > 253 || !strcmp(h, ".") || !strcmp(h, ".."))
-    return false;
-  for (size_t i = 0; i < n; i++) {
-    char c = h[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-          c == '_' || c == '-'))
-      return false;
-  }
-  return true;
+  /* "." and ".." are fine etcd keys but not URL path segments: browsers fold them away. */
+  return !strcmp(h, LW_FLEET_ALL) || (lw_fleet_valid_host(h) && strcmp(h, ".") && strcmp(h, ".."));
 }
 
 static bool has(const char *k, size_t n, const char *w) {
@@ -142,50 +134,6 @@ int lw_con_unredact(lw_buf *out, const char *edited, size_t elen, const char *st
       lw_buf_append(out, l.p, (size_t)(l.next - l.p));
     }
     p = l.next;
-  }
-  return out->err;
-}
-
-/* "[" then "{" or "]": an INI section header ("[input.a]") never starts that way. */
-bool lw_con_is_json_layout(const char *text, size_t len) {
-  int seen = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n')
-      continue;
-    if (seen == 0 && text[i] == '[')
-      seen = 1;
-    else
-      return seen == 1 && (text[i] == '{' || text[i] == ']');
-  }
-  return false;
-}
-
-int lw_con_json_to_ini(lw_buf *out, const char *json, size_t len, char *err, size_t errlen) {
-  lw_jtok toks[1024];
-  lw_jdoc d;
-  if (lw_json_parse(&d, json, len, toks, sizeof toks / sizeof toks[0], 8) != LW_OK ||
-      d.t[0].type != LW_JARR) {
-    snprintf(err, errlen, "not a JSON array of {\"path\", \"topic\"} objects");
-    return LW_ERR_MALFORMED;
-  }
-  lw_buf_append(out, "; converted from the JSON layout\n", 33);
-  uint32_t i = 1;
-  for (uint32_t n = 0; n < d.t[0].n; n++, i = d.t[i].next) {
-    char path[4096], topic[256];
-    int ip = lw_jdoc_get(&d, (int)i, "path"), it = lw_jdoc_get(&d, (int)i, "topic");
-    if (d.t[i].type != LW_JOBJ || lw_jdoc_strz(&d, ip, path, sizeof path) != LW_OK ||
-        lw_jdoc_strz(&d, it, topic, sizeof topic) != LW_OK || strchr(path, '\n') ||
-        strchr(topic, '\n')) {
-      snprintf(err, errlen, "element %u is not an object with string \"path\" and \"topic\"", n);
-      return LW_ERR_MALFORMED;
-    }
-    char head[64];
-    int hl = snprintf(head, sizeof head, "%s[input.json%u]\npaths = ", n ? "\n" : "", n + 1);
-    lw_buf_append(out, head, (size_t)hl);
-    lw_buf_append(out, path, strlen(path));
-    lw_buf_append(out, "\ntopic = ", 9);
-    lw_buf_append(out, topic, strlen(topic));
-    lw_buf_append(out, "\n", 1);
   }
   return out->err;
 }

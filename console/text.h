@@ -1,6 +1,6 @@
 /* text.h — what the console does to configuration text, without I/O: host name checks, hiding
- * secrets before text goes to the browser and putting them back when it returns, and turning
- * the Go log-agent tutorials' JSON layout into logwire's INI inputs. */
+ * secrets before text goes to the browser and putting them back when it returns. (The tutorial
+ * JSON layout is fleet/layout.h's.) */
 #ifndef LW_CON_TEXT_H
 #define LW_CON_TEXT_H
 
@@ -12,8 +12,8 @@
 /* What a hidden value shows as in the browser. */
 #define LW_CON_SECRET_MASK "********"
 
-/* A host name the console accepts in a key: 1..253 of [A-Za-z0-9._-], not "." or "..";
- * "_all" included. */
+/* A host name the console accepts in a key: the fleet's (fleet/layout.h) but "." and "..",
+ * or "_all". */
 bool lw_con_host_ok(const char *h);
 
 /* True for a key whose value is a secret (its name holds password, secret, token or
@@ -27,13 +27,5 @@ int lw_con_redact(lw_buf *out, const char *text, size_t len);
  * same [section] key has in `stored` (the text the mask came from). A mask with no such key
  * stays as typed (and the checker sees it). Returns out->err. */
 int lw_con_unredact(lw_buf *out, const char *edited, size_t elen, const char *stored, size_t slen);
-
-/* True when the value looks like the tutorial JSON layout: '[' then '{' or ']' (blanks aside). */
-bool lw_con_is_json_layout(const char *text, size_t len);
-
-/* Append the INI equivalent of a tutorial JSON value (an array of {"path", "topic"} objects):
- * one [input.N] section per object. Returns LW_OK, LW_ERR_MALFORMED (err says why) or out's
- * error. */
-int lw_con_json_to_ini(lw_buf *out, const char *json, size_t len, char *err, size_t errlen);
 
 #endif

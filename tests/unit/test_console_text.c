@@ -1,4 +1,4 @@
-/* test_console_text.c — host names, secret masking and unmasking, the JSON-layout conversion. */
+/* test_console_text.c — host names, secret masking and unmasking. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +22,7 @@ Test(console_text, host_names) {
   cr_assert(!lw_con_host_ok("a/b"));
   cr_assert(!lw_con_host_ok("a b"));
   cr_assert(!lw_con_host_ok("a%2f"));
+  cr_assert(!lw_con_host_ok("_al"));
 }
 
 Test(console_text, secrets_masked_and_restored) {
@@ -51,27 +52,4 @@ Test(console_text, secrets_masked_and_restored) {
   lw_buf_free(&b);
   lw_buf_free(&e);
   lw_buf_free(&f);
-}
-
-Test(console_text, json_layout_to_ini) {
-  const char *j = " [{\"path\": \"/var/log/nginx/access.log\", \"topic\": \"web_log\"},"
-                  " {\"topic\": \"sys\", \"path\": \"/var/log/syslog\"}]";
-  cr_assert(lw_con_is_json_layout(j, strlen(j)));
-  cr_assert(!lw_con_is_json_layout("[input.a]\n", 10));
-  cr_assert(lw_con_is_json_layout("[]", 2));
-  lw_buf b;
-  lw_buf_init(&b, 4096);
-  char err[128];
-  cr_assert_eq(lw_con_json_to_ini(&b, j, strlen(j), err, sizeof err), LW_OK);
-  cr_assert_str_eq(str(&b), "; converted from the JSON layout\n"
-                            "[input.json1]\npaths = /var/log/nginx/access.log\ntopic = web_log\n"
-                            "\n[input.json2]\npaths = /var/log/syslog\ntopic = sys\n");
-  lw_buf_reset(&b);
-  const char *bad = "[{\"path\": 1}]";
-  cr_assert_eq(lw_con_json_to_ini(&b, bad, strlen(bad), err, sizeof err), LW_ERR_MALFORMED);
-  cr_assert_str_eq(err, "element 0 is not an object with string \"path\" and \"topic\"");
-  const char *nl = "[{\"path\": \"/a\\n[input.x]\", \"topic\": \"t\"}]";
-  cr_assert_eq(lw_con_json_to_ini(&b, nl, strlen(nl), err, sizeof err), LW_ERR_MALFORMED,
-               "a newline cannot smuggle a section in");
-  lw_buf_free(&b);
 }
