@@ -273,7 +273,13 @@ int lw_con_sse_send(lw_con_conn *c, const char *event, const char *data, size_t 
     lw_buf_append(&c->out, "event: ", 7);
     lw_buf_append(&c->out, event, strlen(event));
     lw_buf_append(&c->out, "\ndata: ", 7);
+    /* A line break would end the data field: JSON may be indented, and raw line breaks in JSON
+     * are whitespace (inside strings they are escaped), so they become spaces. */
+    size_t at = c->out.len;
     lw_buf_append(&c->out, data, len);
+    for (size_t i = at; c->out.err == LW_OK && i < c->out.len; i++)
+      if (c->out.data[i] == '\n' || c->out.data[i] == '\r')
+        c->out.data[i] = ' ';
     lw_buf_append(&c->out, "\n\n", 2);
   } else {
     lw_buf_append(&c->out, ":\n\n", 3);

@@ -63,7 +63,8 @@ void lw_con_reply_error(lw_con_conn *c, int status, const char *msg);
 /* Turn the connection into an event stream (200, text/event-stream). closed is called when it
  * ends. Returns LW_OK or LW_ERR_IO/NOMEM (the connection is closed then, closed not called). */
 int lw_con_sse_start(lw_con_conn *c, lw_con_closed_cb closed, void *ud);
-/* Queue one event ("event: NAME\ndata: ...\n\n"; data must hold no newline) or, with event
+/* Queue one event ("event: NAME\ndata: ...\n\n"; line breaks in data become spaces, which
+ * keeps JSON valid) or, with event
  * NULL, a comment line keeping the stream alive. A client too slow to take 1 MiB of backlog is
  * disconnected (closed called). Returns LW_OK or an error (the stream is gone). */
 int lw_con_sse_send(lw_con_conn *c, const char *event, const char *data, size_t len);

@@ -9,7 +9,7 @@ const el = (tag, props, ...kids) => {
   return e;
 };
 const S = { user: null, role: null, csrf: null, agents: new Map(), configs: new Map(), host: null,
-  cur: null, picked: null, stream: null, rates: new Map() };
+  cur: null, picked: null, stream: null };
 
 function flash(msg, bad) {
   const f = $('#flash');
@@ -91,7 +91,6 @@ function startStream() {
   es.addEventListener('agent', (m) => {
     const a = JSON.parse(m.data);
     const old = S.agents.get(a.host);
-    if (old && a.status && old.status) rate(a, old);
     if (!a.live && old) a.status = old.status; // keep what it last said, greyed out
     S.agents.set(a.host, a);
     renderAgents();
@@ -107,19 +106,18 @@ function startStream() {
 }
 
 function num(v) { return typeof v === 'number' && isFinite(v) ? v : 0; }
+// The agent's status key: {version, uptime_s, lines_per_s, config_revision, config_error,
+// stats: {inputs: [{lag_bytes, lines_failed, read_errors, ...}], producer, brokers: [{state}]}}.
 function totals(st) {
-  let lines = 0, lag = 0, errors = 0;
-  for (const i of st.inputs || []) {
-    lines += num(i.lines); lag += num(i.lag_bytes !== undefined ? i.lag_bytes : i.lag);
-    if (i.last_error || i.error) errors++;
+  const s = st.stats || {};
+  let lag = 0, errors = 0;
+  for (const i of s.inputs || []) {
+    lag += num(i.lag_bytes);
+    errors += num(i.lines_failed) + num(i.read_errors) + num(i.checkpoint_errors);
   }
-  if (st.error || st.config_error) errors++;
-  return { lines, lag, errors };
-}
-function rate(a, old) {
-  const t1 = totals(a.status), t0 = totals(old.status);
-  const dt = (num(a.status.time_ms || a.status.now_ms) - num(old.status.time_ms || old.status.now_ms)) / 1000;
-  if (dt > 0) S.rates.set(a.host, Math.max(0, (t1.lines - t0.lines) / dt));
+  errors += num((s.producer || {}).records_failed);
+  if (st.config_error) errors++;
+  return { lag, errors };
 }
 function dur(s) {
   if (!(s >= 0)) return '';
@@ -130,10 +128,10 @@ function bytes(n) {
   return n < 1024 ? n + ' B' : n < 1048576 ? (n / 1024).toFixed(1) + ' KiB' : (n / 1048576).toFixed(1) + ' MiB';
 }
 function brokers(st) {
-  const b = st.brokers || [];
+  const b = (st.stats || {}).brokers || [];
   if (!b.length) return '';
-  const up = b.filter((x) => /up|connected|ready/i.test(x.state || '')).length;
-  return `${up}/${b.length} up`;
+  const up = b.filter((x) => x.state === 'READY').length;
+  return `${up}/${b.length} ready`;
 }
 function renderAgents() {
   const tb = $('#agents-table tbody');
@@ -146,19 +144,18 @@ function renderAgents() {
     if (a.live) live++;
     const t = totals(st);
     const want = Math.max(latest, num(S.configs.get(h)));
-    const applied = num(st.config_revision !== undefined ? st.config_revision : st.revision);
+    const applied = num(st.config_revision);
     const cfg = el('span', { className: applied >= want ? 'ok' : 'stale',
       textContent: applied ? `rev ${applied} ${applied >= want ? '(latest)' : '(behind: ' + want + ')'}` : '' });
-    const up = st.started_ms ? (Date.now() - st.started_ms) / 1000 : num(st.uptime_s) || undefined;
-    const r = S.rates.get(h);
+    const err = st.config_error ? `config revision ${st.config_error.revision} refused: ${st.config_error.message}` : '';
     const tr = el('tr', { className: a.live ? 'live' : 'gone' },
       el('th', { scope: 'row', textContent: h }),
       el('td', { textContent: a.live ? 'live' : 'gone' }),
       el('td', { textContent: st.version || '' }),
-      el('td', { textContent: a.live ? dur(up) : '' }),
-      el('td', { textContent: r !== undefined ? r.toFixed(1) : '' }),
+      el('td', { textContent: a.live ? dur(num(st.uptime_s)) : '' }),
+      el('td', { textContent: a.live ? num(st.lines_per_s).toFixed(1) : '' }),
       el('td', { textContent: bytes(t.lag) }),
-      el('td', { textContent: String(t.errors), title: st.config_error || st.error || '' }),
+      el('td', { textContent: String(t.errors), title: err }),
       el('td', { textContent: brokers(st) }),
       el('td', {}, cfg));
     tr.dataset.host = h;
@@ -257,9 +254,8 @@ $('#save').addEventListener('click', async () => {
   const r = await api('PUT', '/api/config/' + encodeURIComponent(S.host),
     { value: $('#editor').value, mod_revision: S.cur.mod_revision });
   if (r.status === 200) {
-    problems([]);
-    flash(`Saved ${S.host} at revision ${r.data.mod_revision}.`);
     await openHost(S.host);
+    flash(`Saved ${S.host} at revision ${r.data.mod_revision}.`);
   } else if (r.status === 409) {
     flash(`Not saved: ${S.host} was changed by someone else (now revision ${r.data.current_revision}). ` +
       'Your text is kept in the editor; reload the host to see theirs.', true);
@@ -272,7 +268,7 @@ $('#save').addEventListener('click', async () => {
 $('#delete').addEventListener('click', async () => {
   if (!confirm(`Delete the configuration of ${S.host}?`)) return;
   const r = await api('DELETE', `/api/config/${encodeURIComponent(S.host)}?mod_revision=${S.cur.mod_revision}`);
-  if (r.status === 200) { flash(`Deleted ${S.host}.`); S.host = null; loadConfigs(); openHost('_all'); }
+  if (r.status === 200) { const h = S.host; await openHost('_all'); flash(`Deleted ${h}.`); }
   else flash('Not deleted: ' + (r.data.error || r.status), true);
 });
 
@@ -341,7 +337,11 @@ async function pick(rev) {
 $('#rollback').addEventListener('click', async () => {
   const r = await api('POST', '/api/rollback/' + encodeURIComponent(S.host),
     { revision: S.picked, mod_revision: S.cur.mod_revision });
-  if (r.status === 200) { flash(`Rolled ${S.host} back to revision ${S.picked} (now revision ${r.data.mod_revision}).`); openHost(S.host); }
+  if (r.status === 200) {
+    const from = S.picked;
+    await openHost(S.host);
+    flash(`Rolled ${S.host} back to revision ${from} (now revision ${r.data.mod_revision}).`);
+  }
   else if (r.status === 409) flash(`Not rolled back: ${S.host} changed meanwhile (now revision ${r.data.current_revision}).`, true);
   else if (r.status === 422) { problems(r.data.errors); flash('Not rolled back: that revision no longer passes the check.', true); }
   else flash('Not rolled back: ' + (r.data.error || r.status), true);

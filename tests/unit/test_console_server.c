@@ -180,9 +180,9 @@ Test(console_server, event_streams, .init = setup, .fini = teardown) {
   char *r = exchange_fd(fd, q, strlen(q), "data: {\"a\":1}\n\n", 5000);
   cr_assert(strstr(r, "Content-Type: text/event-stream"), "%s", r);
   cr_assert(strstr(r, "event: hello\ndata: {\"a\":1}\n\n"), "%s", r);
-  cr_assert_eq(lw_con_sse_send(stream, "agent", "{\"b\":2}", 7), LW_OK);
-  r = exchange_fd(fd, "", 0, "data: {\"b\":2}\n\n", 5000);
-  cr_assert(strstr(r, "event: agent\ndata: {\"b\":2}\n\n"), "%s", r);
+  cr_assert_eq(lw_con_sse_send(stream, "agent", "{\n  \"b\":2\r\n}", 12), LW_OK);
+  r = exchange_fd(fd, "", 0, "\"b\":2  }\n\n", 5000);
+  cr_assert(strstr(r, "event: agent\ndata: {   \"b\":2  }\n\n"), "line breaks in data: %s", r);
   close(fd);
   for (int i = 0; i < 20 && stream; i++)
     lw_loop_run_once(loop, 5);
