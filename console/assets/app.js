@@ -72,7 +72,7 @@ $('#logout').addEventListener('click', async () => {
   showLogin();
 });
 for (const b of document.querySelectorAll('nav button'))
-  b.addEventListener('click', () => show(b.dataset.view));
+  b.addEventListener('click', () => { flash(''); show(b.dataset.view); });
 
 // ---- Agents (Server-Sent Events; no polling) ----
 function startStream() {

@@ -274,6 +274,14 @@ async function a11y(page, name) {
     await ro.close();
   });
 
+  await check('an agent that dies is greyed out once its lease expires', async () => {
+    await page.click('nav button[data-view=agents]');
+    process.kill(Number(E.HOST2_PID), 'SIGKILL');
+    await page.waitForSelector(`#agents-table tr.gone[data-host="${E.HOST2}"]`, { timeout: 60000 });
+    assert(await page.isVisible(`#agents-table tr.live[data-host="${E.HOST1}"]`), 'the other agent went too');
+    await shot(page, 'console-agents-gone');
+  });
+
   await browser.close();
   process.exit(failed);
 })().catch((e) => { console.log('not ok - browser test aborted: ' + String(e.message || e).split('\n')[0]); process.exit(1); });

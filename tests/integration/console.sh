@@ -68,6 +68,7 @@ host = $h
 allowed_paths = $T/logs/**
 EOF
   agent_start "$h" "$T/$h.conf"
+  declare "PID_${h//-/_}=$AGENT_PID"
 done
 
 # ---- the console ----
@@ -189,7 +190,7 @@ if [[ ! -d $LW_ROOT/tests/browser/node_modules/playwright-core ]]; then
 else
   CONSOLE_URL=$U/ SHOT_DIR=$SHOT_DIR ADMIN_USER=admin ADMIN_PASS=$ADMIN_PASS VIEWER_USER=viewer \
     VIEWER_PASS=$VIEWER_PASS HOST1=web-01 HOST2=web-02 NEW_LOG=$NEW_LOG NEW_TOPIC=console-new \
-    MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP NODE_PATH=$LW_ROOT/tests/browser/node_modules \
+    MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP HOST2_PID=$PID_web_02 NODE_PATH=$LW_ROOT/tests/browser/node_modules \
     timeout 300 node "$LW_ROOT/tests/browser/console.test.js"
   rc=$?
   if [[ $rc -eq 77 ]]; then
