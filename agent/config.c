@@ -274,12 +274,12 @@ static int do_etcd(ctx *x, const lw_ini_section *s) {
   for (size_t i = 0; rc == LW_OK && i < c->etcd.endpoints.n; i++)
     if (lw_http_parse_url(c->etcd.endpoints.v[i], &u) != LW_OK)
       err_at(x, line_of(s, "endpoints"), "endpoints",
-             "\"%.200s\" is not http://host:port or https://host:port",
-             c->etcd.endpoints.v[i]);
+             "\"%.200s\" is not http://host:port or https://host:port", c->etcd.endpoints.v[i]);
   if (rc == LW_OK && c->etcd.endpoints.n > 16)
     err_at(x, line_of(s, "endpoints"), "endpoints", "at most 16 endpoints");
   if (rc == LW_OK && c->etcd.password && c->etcd.password_file)
-    err_at(x, line_of(s, "password_file"), "password_file", "set password or password_file, not both");
+    err_at(x, line_of(s, "password_file"), "password_file",
+           "set password or password_file, not both");
   if (rc == LW_OK && c->etcd.prefix && c->etcd.prefix[0] != '/')
     err_at(x, line_of(s, "prefix"), "prefix", "must start with /");
   return rc;
@@ -331,7 +331,7 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag, bool fragmen
     if (!(c->agent.hostname = strdup(h)))
       return LW_ERR_NOMEM;
   }
-  if (c->ninputs == 0 && !c->sys.enabled && lw_ini_find(ini, "kafka"))
+  if (c->ninputs == 0 && !c->sys.enabled && !c->etcd_enabled && lw_ini_find(ini, "kafka"))
     lw_diag_add(diag, LW_DIAG_WARNING, ini->file, 0, NULL,
                 "no [input.NAME] or [sys] section: nothing to ship");
   return LW_OK;

@@ -67,7 +67,7 @@ typedef struct lw_input_conf {
   char *multiline_start; /* POSIX ERE source (validated with regcomp), NULL when unset */
   int multiline_flush_ms;
   int poll_ms;
-  bool poll; /* stat polling only (no inotify) */
+  bool poll;    /* stat polling only (no inotify) */
   char *origin; /* where it was defined when not in the local file ("etcd KEY@REV"), owned */
 } lw_input_conf;
 

@@ -31,11 +31,11 @@
 #include "proto/err.h"
 #include "proto/version.h"
 
-#define LEASE_TTL_S      15
-#define STATUS_EVERY_US  5000000u
-#define BACKOFF_MIN_MS   500u
-#define BACKOFF_MAX_MS   30000u
-#define CACHE_MAGIC      "logwire-etcd-cache 1\n"
+#define LEASE_TTL_S     15
+#define STATUS_EVERY_US 5000000u
+#define BACKOFF_MIN_MS  500u
+#define BACKOFF_MAX_MS  30000u
+#define CACHE_MAGIC     "logwire-etcd-cache 1\n"
 
 typedef struct fkey {
   char key[512];
@@ -117,8 +117,9 @@ static void cache_write(lw_fleet *f) {
   snprintf(tmp, sizeof tmp, "%s.tmp", f->cache_path);
   FILE *fp = fopen(tmp, "w");
   if (!fp) {
-    lw_log(LW_LOG_WARN, "cannot write the etcd cache: an agent started while etcd is down will "
-                        "run without the inputs from etcd",
+    lw_log(LW_LOG_WARN,
+           "cannot write the etcd cache: an agent started while etcd is down will "
+           "run without the inputs from etcd",
            LW_S("path", tmp), LW_S("reason", strerror(errno)));
     return;
   }
@@ -148,14 +149,16 @@ static void cache_read(lw_fleet *f) {
     return;
   char line[600];
   long long rev = 0;
+  char hdr[64];
+  /* Line by line: fscanf's "\n" would also eat the start of a value. */
   if (!fgets(line, sizeof line, fp) || strcmp(line, CACHE_MAGIC) != 0 ||
-      fscanf(fp, "%lld\n", &rev) != 1)
+      !fgets(hdr, sizeof hdr, fp) || sscanf(hdr, "%lld", &rev) != 1)
     goto bad;
   while (fgets(line, sizeof line, fp)) {
     line[strcspn(line, "\n")] = 0;
     int set;
     size_t n;
-    if (fscanf(fp, "%d %zu\n", &set, &n) != 2 || n > LW_ETCD_MAX_BODY)
+    if (!fgets(hdr, sizeof hdr, fp) || sscanf(hdr, "%d %zu", &set, &n) != 2 || n > LW_ETCD_MAX_BODY)
       goto bad;
     fkey *k = NULL;
     for (int i = 0; i < f->nk; i++)
@@ -365,7 +368,8 @@ static void on_watch_line(void *ud, const uint8_t *line, size_t len) {
     lw_etcd_cancel(f->watch);
     f->watch = NULL;
     if (w.compact_revision > 0) {
-      lw_log(LW_LOG_INFO, "etcd compacted past the watched revision: reading the configuration again",
+      lw_log(LW_LOG_INFO,
+             "etcd compacted past the watched revision: reading the configuration again",
              LW_I("compact_revision", w.compact_revision), LW_I("from", f->last_rev + 1));
       f->have_read = false;
       start_read(f);
@@ -608,7 +612,8 @@ int lw_fleet_start(lw_agent *a) {
            LW_S("host", host));
     goto fail;
   }
-  if (ec->username && lw_secret_get(ec->password, ec->password_file, &password, err, sizeof err) != LW_OK) {
+  if (ec->username &&
+      lw_secret_get(ec->password, ec->password_file, &password, err, sizeof err) != LW_OK) {
     lw_log(LW_LOG_ERROR, "[etcd] password", LW_S("reason", err));
     goto fail;
   }

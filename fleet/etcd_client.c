@@ -189,16 +189,29 @@ void lw_etcd_cancel(lw_etcd_call *c) {
 
 /* ---- Ending a call ---- */
 
-/* Run the final callback and free the call. */
+/* Run the final callback and free the call. Everything that touches the client or the loop is
+ * released first: the callback may free the client. */
 static void finish(lw_etcd_call *c, int err, const char *why) {
+  lw_etcd *e = c->e;
   int status = err == LW_OK ? c->head.status : 0;
-  const uint8_t *b = c->body.data;
-  size_t n = c->body.len;
-  if (c->cb && !c->canceled) {
-    c->dispatching = true;
-    c->cb(c->ud, err, status, b, n, why ? why : "");
-  }
-  call_free(c);
+  lw_buf body = c->body; /* kept through call_close */
+  lw_buf_init(&c->body, 0);
+  call_close(c);
+  lw_timer_stop(e->loop, &c->timer);
+  if (c->prev)
+    c->prev->next = c->next;
+  else if (e->calls == c)
+    e->calls = c->next;
+  if (c->next)
+    c->next->prev = c->prev;
+  if (c->cb && !c->canceled)
+    c->cb(c->ud, err, status, body.data, body.len, why ? why : "");
+  lw_buf_free(&body);
+  lw_buf_free(&c->req);
+  lw_buf_free(&c->out);
+  lw_buf_free(&c->in);
+  lw_buf_free(&c->body);
+  free(c);
 }
 
 /* A failure: before etcd answered, the next endpoint is tried; after, the call ends. */
@@ -294,8 +307,8 @@ static int build(lw_etcd_call *c) {
     lw_http_write_request(&c->out, "POST", "/v3/auth/authenticate", host, extra, ab.data, ab.len);
     lw_buf_free(&ab);
   } else {
-    lw_http_write_request(&c->out, "POST", c->path, host, extra, c->req.data ? c->req.data : (uint8_t *)"",
-                          c->req.len);
+    lw_http_write_request(&c->out, "POST", c->path, host, extra,
+                          c->req.data ? c->req.data : (uint8_t *)"", c->req.len);
   }
   return c->out.err;
 }
@@ -395,8 +408,11 @@ static void complete(lw_etcd_call *c) {
     auth_done(c);
     return;
   }
-  /* An expired or revoked token: authenticate again, once. */
-  if (e->user && c->head.status == 401 && !c->auth_retried) {
+  /* An expired or revoked token (etcd 3.4 answers 400 "etcdserver: invalid auth token"):
+   * authenticate again, once. */
+  if (e->user && !c->auth_retried && !c->stream &&
+      (c->head.status == 401 ||
+       (c->body.len && memmem(c->body.data, c->body.len, "invalid auth token", 18)))) {
     c->auth_retried = true;
     e->token[0] = 0;
     c->answered = false;

@@ -94,7 +94,10 @@ int lw_fleet_json_to_ini(const char *json, size_t len, lw_buf *out, char *err, s
     char path[4096], topic[256];
     if (lw_jdoc_strz(&d, lw_jdoc_get(&d, o, "path"), path, sizeof path) != LW_OK || !path[0] ||
         !clean(path)) {
-      snprintf(err, errlen, "element %u: \"path\" missing, empty, or holding a comma, ';', '#' or a control byte", i + 1);
+      snprintf(
+          err, errlen,
+          "element %u: \"path\" missing, empty, or holding a comma, ';', '#' or a control byte",
+          i + 1);
       goto fail;
     }
     if (lw_jdoc_strz(&d, lw_jdoc_get(&d, o, "topic"), topic, sizeof topic) != LW_OK || !topic[0] ||

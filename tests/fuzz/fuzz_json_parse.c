@@ -1,7 +1,7 @@
 /* fuzz_json_parse.c — the JSON parser on arbitrary bytes: no crash, tokens inside the input,
  * subtrees well nested; an accepted document's strings decode, and writing it back with the
  * writer and parsing that gives the same token shape.
- * seeds: tests/fixtures/etcd-3.4/[a-z]*.json */
+ * seeds: tests/fixtures/etcd-3.4/[a-z]*.http */
 #include <stdlib.h>
 #include <string.h>
 
