@@ -186,7 +186,7 @@ fi
 
 # ---- the browser ----
 if [[ ! -d $LW_ROOT/tests/browser/node_modules/playwright-core ]]; then
-  note "browser tests skipped: playwright-core is not installed (scripts/deps.sh runs npm ci)"
+  echo "skip - browser tests: playwright-core is not installed (scripts/deps.sh runs npm ci in tests/browser)"
 else
   CONSOLE_URL=$U/ SHOT_DIR=$SHOT_DIR ADMIN_USER=admin ADMIN_PASS=$ADMIN_PASS VIEWER_USER=viewer \
     VIEWER_PASS=$VIEWER_PASS HOST1=web-01 HOST2=web-02 NEW_LOG=$NEW_LOG NEW_TOPIC=console-new \
@@ -194,7 +194,7 @@ else
     timeout 300 node "$LW_ROOT/tests/browser/console.test.js"
   rc=$?
   if [[ $rc -eq 77 ]]; then
-    note "browser tests skipped: Chromium cannot start"
+    echo "skip - browser tests: Chromium cannot start (see the line above)"
   elif [[ $rc -ne 0 ]]; then
     FAILED=1
     echo "---- console stderr ----"
