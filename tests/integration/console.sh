@@ -161,6 +161,20 @@ check "a read-only user reads" bash -c "curl -s -b '$VJ' '$U/api/config/web-01' 
 r=$(curl -s -w ' %{http_code}' -b "$VJ" -X DELETE -H "X-CSRF-Token: $VCSRF" "$U/api/config/web-01?mod_revision=$rev")
 check "a read-only user cannot write: 403" grep -q 'read-only.* 403$' <<<"$r"
 
+# ---- console.conf ----
+printf '[console]\nlisten = 127.0.0.1:0\nusers_file = %s\nbogus = 1\n[etcd]\nendpoints = %s\n' \
+  "$T/users" "$ETCD_URL" >"$T/bad.conf"
+out=$("$LW_BIN" console -c "$T/bad.conf" 2>&1)
+rc=$?
+check "console.conf: an unknown key is refused at its line (exit 2)" \
+  bash -c "[[ $rc -eq 2 && '$out' == *'bad.conf:4: bogus: unknown key in [console]'* ]]"
+printf '[console]\nlisten = 127.0.0.1:0\nusers_file = %s\n[etcd]\nendpoints = %s\n' \
+  "$T/users" "$ETCD_URL" >"$T/good.conf"
+"$LW_BIN" console -c "$T/good.conf" >"$T/conf.out" 2>&1 &
+LW_BG_PIDS+=($!)
+check "console.conf: [console] and [etcd] are enough to start" wait_until 20 grep -q "listening on" "$T/conf.out"
+kill $! 2>/dev/null
+
 # ---- TLS: a certificate makes it serve HTTPS with a Secure cookie ----
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 \
   -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
