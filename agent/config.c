@@ -546,6 +546,10 @@ bool lw_config_input_equal(const lw_input_conf *a, const lw_input_conf *b) {
   return strcmp(a->name, b->name) == 0 && lw_csec_equal(LW_CSEC_INPUT, a, b);
 }
 
+bool lw_config_etcd_equal(const lw_config *a, const lw_config *b) {
+  return a->etcd_enabled == b->etcd_enabled && lw_csec_equal(LW_CSEC_ETCD, &a->etcd, &b->etcd);
+}
+
 bool lw_config_sys_equal(const lw_sys_conf *a, const lw_sys_conf *b) {
   return a->enabled == b->enabled && lw_csec_equal(LW_CSEC_SYS, a, b);
 }

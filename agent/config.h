@@ -139,6 +139,8 @@ const lw_input_conf *lw_config_input(const lw_config *c, const char *name);
 bool lw_config_input_equal(const lw_input_conf *a, const lw_input_conf *b);
 /* True when the producer options are identical (no producer restart needed). */
 bool lw_config_kafka_equal(const lw_producer_conf *a, const lw_producer_conf *b);
+/* True when the [etcd] sections are identical (both absent included). */
+bool lw_config_etcd_equal(const lw_config *a, const lw_config *b);
 /* True when the [sys] settings are identical. */
 bool lw_config_sys_equal(const lw_sys_conf *a, const lw_sys_conf *b);
 

@@ -502,8 +502,11 @@ static void put_done(void *ud, int err, int status, const uint8_t *body, size_t 
     return;
   }
   if (lw_etcd_resp_parse(&r, (const char *)body, len, toks, 64) == LW_OK && r.code) {
-    if (r.code == LW_ETCD_CODE_NOT_FOUND)
-      f->lease = 0; /* the lease expired meanwhile: a new one next time */
+    if (r.code == LW_ETCD_CODE_NOT_FOUND) {
+      f->lease = 0; /* the lease expired meanwhile (etcd away longer than its TTL): a new one */
+      lw_timer_start(f->a->loop, &f->status, 0);
+      return;
+    }
     note_failure(f, "status", r.message);
     return;
   }

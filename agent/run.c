@@ -151,6 +151,8 @@ int lw_agent_reload(lw_agent *a, const char *why, char *err, size_t errlen) {
   }
   a->reloads++;
   lw_log(LW_LOG_INFO, "configuration reloaded", LW_S("file", a->cfg.path), LW_S("trigger", why));
+  if (!lw_config_etcd_equal(&a->cfg, &nc))
+    lw_log(LW_LOG_WARN, "[etcd] changed: it takes effect at the next start (restart logwire)");
   lw_log_set_level(nc.agent.log_level);
   bool kafka = !lw_config_kafka_equal(&a->cfg.kafka, &nc.kafka);
   bool sys = !lw_config_sys_equal(&a->cfg.sys, &nc.sys);

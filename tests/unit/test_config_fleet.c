@@ -2,6 +2,7 @@
  * and [sys] accepted, a name defined twice reported with both places, allowed_paths enforced
  * ("." and ".." included), the fleet put check with HOST:LINE: KEY: PROBLEM. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/config.h"
@@ -73,6 +74,24 @@ Test(config_fleet, check_fragment_like_run_check) {
   lw_diag_init(&d);
   const char *ok = "[input.a]\npaths = /etc/anything\ntopic = a\n"; /* allowed_paths: agent's */
   cr_assert_eq(lw_config_check_fragment("web-1", ok, strlen(ok), &d), LW_OK);
+  lw_diag_free(&d);
+}
+
+Test(config_fleet, etcd_sections_compared) {
+  lw_config a, b, none;
+  lw_diag d;
+  load(&a, &d);
+  load(&b, &d);
+  cr_assert(lw_config_etcd_equal(&a, &b));
+  free(b.etcd.prefix);
+  b.etcd.prefix = strdup("/other");
+  cr_assert_not(lw_config_etcd_equal(&a, &b));
+  const char *t = "[kafka]\nbrokers = k:9092\n";
+  cr_assert_eq(lw_config_parse("f", t, strlen(t), &none, &d), LW_OK);
+  cr_assert_not(lw_config_etcd_equal(&a, &none));
+  lw_config_free(&a);
+  lw_config_free(&b);
+  lw_config_free(&none);
   lw_diag_free(&d);
 }
 
