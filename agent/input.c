@@ -149,7 +149,8 @@ static bool recut(lw_input *in) {
   size_t max = line_limit(in->a, in->conf, lw_producer_topic_limit(in->a->prod, in->topic));
   if (max >= in->line_max)
     return false;
-  lw_log(LW_LOG_WARN, "a line is larger than the topic takes: re-reading from the checkpoint, "
+  lw_log(LW_LOG_WARN,
+         "a line is larger than the topic takes: re-reading from the checkpoint, "
          "cutting lines into pieces that fit",
          LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_U("piece_bytes", max),
          LW_U("topic_max_bytes", lw_producer_topic_limit(in->a->prod, in->topic)));
@@ -287,8 +288,10 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
-    /* Not delivered for now: read it again later from the checkpoint. */
-    in->failures++;
+    /* Not delivered for now: read it again later from the checkpoint. A missing topic was
+     * already waited for (topic_wait_ms, in the producer): start again at once. */
+    if (dr->err != LW_ERR_UNKNOWN_TOPIC)
+      in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
            LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;

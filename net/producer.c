@@ -443,11 +443,17 @@ static int pend_push(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint3
 /* Route or fail the records waiting for topic t's metadata. */
 static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
   int err = t->info->err;
-  bool known = t->info->partitions > 0 && err == LW_OK;
+  /* Known: partitions and leaders, and the size limit asked (producer_limits.c). */
+  bool known = t->info->partitions > 0 && err == LW_OK && t->dc_state == 2;
   if (!known && !err)
     return;
+  /* A topic still missing after topic_wait_ms fails its records once each has waited that
+   * long: one that is created later takes the records sent since (the cluster keeps asking). */
+  uint64_t wait = (uint64_t)p->conf->topic_wait_ms * 1000u;
   while (t->pend) {
     pending *pe = t->pend;
+    if (err == LW_ERR_UNKNOWN_TOPIC && now - pe->enq_us < wait)
+      break;
     int rc = known ? route(p, t, &pe->m, pe->bytes, pe->enq_us) : err;
     if (rc != LW_OK)
       report_pending(p, t, pe, rc, now);
@@ -455,7 +461,8 @@ static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
     t->pend_bytes -= pe->bytes;
     free(pe);
   }
-  t->pend_tail = NULL;
+  if (!t->pend)
+    t->pend_tail = NULL;
 }
 
 /* ---- Public API ---- */
@@ -501,7 +508,7 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   }
   /* Before its metadata arrives a topic's records are copied one by one: stage only a little
    * (the source waits; a file or a pipe holds the rest). */
-  bool ready = t->info->partitions > 0 && t->info->err == LW_OK && !t->pend;
+  bool ready = t->info->partitions > 0 && t->info->err == LW_OK && !t->pend && t->dc_state == 2;
   if (!ready && t->pend_bytes + bytes > PEND_MAX && t->pend) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;

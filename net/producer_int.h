@@ -105,7 +105,6 @@ struct lw_producer {
   bool bump; /* a new epoch (or id) is needed: sending waits for every answer, then asks */
   uint64_t pid_retry_at;
   bool dc_inflight; /* a DescribeConfigs request is out */
-  uint64_t dc_retry_at;
   uint64_t note_us[LW_NOTE_N], note_skipped[LW_NOTE_N];
   uint64_t rng;
   lw_producer_stats st;

@@ -29,7 +29,7 @@ static void on_describe(lw_conn *c, int err, const uint8_t *body, size_t len, vo
   for (struct lw_ptopic *t = p->topics; t; t = t->next) {
     if (t->dc_state != 1)
       continue;
-    t->dc_state = err == LW_OK ? 2 : 0; /* a failed request is asked again */
+    t->dc_state = 2; /* answered; after a failure the limit is learned from the errors */
     for (int32_t i = 0; err == LW_OK && i < r.ResultsCount; i++) {
       const lw_dc_result *res = &r.Results[i];
       if (!lw_str_eq(res->ResourceName, t->name))
@@ -41,7 +41,7 @@ static void on_describe(lw_conn *c, int err, const uint8_t *body, size_t len, vo
                     "be learned from the broker's errors",
                     t->name, lw_err_name(res->ErrorCode));
       } else if (lw_dc_result_int(res, "max.message.bytes", &v) == LW_OK && v > 0) {
-        lw_prod_learn_limit(p, t, v < (int64_t)SIZE_MAX / 2 ? (size_t)v : SIZE_MAX / 2, true);
+        lw_prod_learn_limit(p, t, (uint64_t)v < SIZE_MAX / 2 ? (size_t)v : SIZE_MAX / 2, true);
         if (t->batch_max < p->batch_max)
           lw_net_logf(p->ctx, 1,
                       "topic \"%s\": max.message.bytes is %lld: batches are built below it",
@@ -50,12 +50,15 @@ static void on_describe(lw_conn *c, int err, const uint8_t *body, size_t len, vo
     }
   }
   if (err != LW_OK)
-    p->dc_retry_at = lw_now_us() + (uint64_t)p->conf->retry_backoff_ms * 1000u;
+    lw_net_logf(p->ctx, 1,
+                "DescribeConfigs failed (%s): topic size limits will be learned from "
+                "the broker's errors",
+                lw_err_name(err));
   lw_arena_free(&a);
 }
 
 void lw_prod_describe(lw_producer *p) {
-  if (p->dc_inflight || lw_now_us() < p->dc_retry_at)
+  if (p->dc_inflight)
     return;
   int n = 0;
   for (struct lw_ptopic *t = p->topics; t; t = t->next)
@@ -83,7 +86,7 @@ void lw_prod_describe(lw_producer *p) {
                                       .ConfigurationKeysCount = 1};
   lw_buf *b = lw_conn_request_begin(c, LW_API_DESCRIBE_CONFIGS, v);
   if (!b)
-    return;
+    return; /* asked again on the next pass */
   lw_dc_req q = {.Resources = res, .ResourcesCount = n};
   if (lw_dc_req_encode(b, v, &q) != LW_OK) {
     lw_conn_request_abort(c, b);

@@ -665,6 +665,7 @@ void lw_prod_drain(lw_producer *p) {
   if (p->closing || !p->cl)
     return;
   uint64_t now = lw_now_us();
+  lw_prod_describe(p);
   if (!idem_decided(p))
     return;
   if (p->idem == 1 && (p->pid < 0 || p->bump)) {
@@ -674,7 +675,6 @@ void lw_prod_drain(lw_producer *p) {
       lw_prod_init_pid(p);
     return;
   }
-  lw_prod_describe(p);
   /* Candidates: at most one batch per partition, grouped by leader. */
   cand stack[64], *c = stack;
   int n = 0, cap = 64;

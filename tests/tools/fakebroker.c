@@ -12,8 +12,10 @@
  * connection, as a broker that does not know the API); -m caps the stored bytes (default: no
  * cap); -N: no ApiVersions (the connection is closed on an ApiVersions request, as brokers
  * before 0.10 do). Defaults: Produce 0-12, Fetch 4-12, ListOffsets 1-5, Metadata 0-12,
- * ApiVersions 0-3, InitProducerId 0-4. Fetch and ListOffsets cannot go lower than logwire's
- * codecs (v4, v1): posing as an old broker limits what clients may write, not how they read.
+ * ApiVersions 0-3, InitProducerId 0-4; DescribeConfigs (key 32, a topic's max.message.bytes)
+ * only when set with -a 32:0:4 or "apiversion 32 0 4". Fetch and ListOffsets cannot go lower than
+ * logwire's codecs (v4, v1): posing as an old broker limits what clients may write, not how they
+ * read.
  *
  * Prints "bootstrap=127.0.0.1:PORT[,127.0.0.1:PORT...]", then reads one command per line and
  * answers "ok[ ...]" or "error: ..." (the interface is stable: scripts rely on it).
@@ -98,6 +100,7 @@
 
 #include "net/loop.h"
 #include "proto/api_versions.h"
+#include "proto/describe_configs.h"
 #include "proto/fetch.h"
 #include "proto/init_producer_id.h"
 #include "proto/list_offsets.h"
@@ -464,6 +467,53 @@ static int h_init_pid(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
   return lw_initpid_resp_encode(out, v, &r);
 }
 
+/* DescribeConfigs for topics: max.message.bytes (the topic's, else the broker's
+ * message.max.bytes), whichever keys were asked. Other resources: INVALID_REQUEST. */
+static int h_describe_configs(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
+  lw_dc_req q;
+  if (lw_dc_req_decode(c, v, &f->arena, &q) != LW_OK)
+    return LW_ERR_MALFORMED;
+  lw_dc_resp r = {.ResultsCount = q.ResourcesCount};
+  bool ok = true;
+  r.Results = arr(f, q.ResourcesCount, sizeof *r.Results, &ok);
+  for (int32_t i = 0; ok && i < q.ResourcesCount; i++) {
+    const lw_dc_req_resource *qr = &q.Resources[i];
+    lw_dc_result *res = &r.Results[i];
+    *res = (lw_dc_result){.ErrorMessage = LW_STR_NULL,
+                          .ResourceType = qr->ResourceType,
+                          .ResourceName = qr->ResourceName};
+    fb_topic *t = qr->ResourceType == LW_RESOURCE_TOPIC
+                      ? fb_topic_find(&f->g, qr->ResourceName.p, (size_t)qr->ResourceName.len)
+                      : NULL;
+    res->ErrorCode = inj                                     ? inj
+                     : qr->ResourceType != LW_RESOURCE_TOPIC ? 42 /* INVALID_REQUEST */
+                     : !t                                    ? LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
+                                                             : 0;
+    if (res->ErrorCode)
+      continue;
+    bool want = qr->ConfigurationKeysCount < 0;
+    for (int32_t k = 0; k < qr->ConfigurationKeysCount; k++)
+      want |= lw_str_eq(qr->ConfigurationKeys[k], "max.message.bytes");
+    if (!want)
+      continue;
+    char *val = lw_arena_alloc(&f->arena, 24);
+    lw_dc_config *cfg = arr(f, 1, sizeof *cfg, &ok);
+    if (!val || !cfg)
+      return LW_ERR_NOMEM;
+    bool own = t->max_message_bytes >= 0;
+    snprintf(val, 24, "%lld", (long long)(own ? t->max_message_bytes : f->conf.message_max_bytes));
+    *cfg = (lw_dc_config){.Name = lw_str_c("max.message.bytes"),
+                          .Value = lw_str_c(val),
+                          .ConfigSource = own ? 1 : 5, /* DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG */
+                          .IsDefault = !own,
+                          .ConfigType = 3, /* INT */
+                          .Documentation = LW_STR_NULL};
+    res->Configs = cfg;
+    res->ConfigsCount = 1;
+  }
+  return ok ? lw_dc_resp_encode(out, v, &r) : LW_ERR_NOMEM;
+}
+
 /* One request frame p[0..n) (after Size). Returns LW_OK, PARK, or an error (close). */
 static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
   lw_cur c;
@@ -510,6 +560,9 @@ static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
       break;
     case LW_API_INIT_PRODUCER_ID:
       rc = h_init_pid(f, &c, v, inj, &cn->out);
+      break;
+    case LW_API_DESCRIBE_CONFIGS:
+      rc = h_describe_configs(f, &c, v, inj, &cn->out);
       break;
     default:
       rc = LW_ERR_UNSUPPORTED;
