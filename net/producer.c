@@ -82,7 +82,15 @@ void lw_producer_set_limit(lw_producer *p, size_t bytes) {
   if (p->batch_max > p->limit / 2)
     p->batch_max = p->limit / 2 > BATCH_MIN ? p->limit / 2 : BATCH_MIN;
   for (struct lw_ptopic *t = p->topics; t; t = t->next)
-    t->batch_max = t->max_bytes && t->max_bytes < p->batch_max ? t->max_bytes : p->batch_max;
+    lw_prod_topic_limits(p, t);
+}
+
+void lw_prod_topic_limits(lw_producer *p, struct lw_ptopic *t) {
+  t->batch_max = t->max_bytes && t->max_bytes < p->batch_max ? t->max_bytes : p->batch_max;
+  size_t max = p->conf->message_max_bytes;
+  if (t->max_bytes && t->max_bytes - LW_BATCH_HEADER_SIZE < max)
+    max = t->max_bytes > LW_BATCH_HEADER_SIZE ? t->max_bytes - LW_BATCH_HEADER_SIZE : 0;
+  t->rec_max = t->dc_state == 2 ? max : 0; /* 0: every record takes the slow path */
 }
 
 void lw_prod_learn_limit(lw_producer *p, struct lw_ptopic *t, size_t bytes, bool described) {
@@ -92,7 +100,7 @@ void lw_prod_learn_limit(lw_producer *p, struct lw_ptopic *t, size_t bytes, bool
     t->max_bytes = bytes;
     t->max_described = described;
   }
-  t->batch_max = t->max_bytes < p->batch_max ? t->max_bytes : p->batch_max;
+  lw_prod_topic_limits(p, t);
 }
 
 size_t lw_producer_topic_limit(const lw_producer *p, const lw_ptopic *t) {
@@ -262,9 +270,10 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, ui
   lw_bytes key = {m->key, m->key_len};
   lw_bytes val = {m->value, m->value_len};
   batch *b = pp->open;
-  /* bytes is at least the record's encoded size: the batch never outgrows batch_max. A batch
-   * sealed for a request it did not fit in is never appended to. */
-  if (b && ((b->count > 0 && b->buf.len + bytes > pp->topic->batch_max) || b->sealed)) {
+  /* bytes is at least the record's encoded size: the batch never outgrows batch_max (the
+   * topic's, below its max.message.bytes). The open batch is never sealed: sealing moves it to
+   * the queue (producer_send.c), so nothing is appended to a sealed batch. */
+  if (b && b->count > 0 && b->buf.len + bytes > pp->topic->batch_max) {
     close_open(pp);
     b = NULL;
     if (pp->topic->sticky == pp->id)
@@ -482,7 +491,7 @@ lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
     return NULL;
   }
   t->sticky = -1;
-  t->batch_max = p->batch_max;
+  lw_prod_topic_limits(p, t);
   t->info->user = t;
   t->next = p->topics;
   p->topics = t;
@@ -493,14 +502,18 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   if (p->closing)
     return LW_ERR_SHUTDOWN;
   size_t bytes = record_bytes(m);
-  if (bytes > p->conf->message_max_bytes)
-    return LW_ERR_TOO_LARGE;
-  if (t->max_bytes && bytes + LW_BATCH_HEADER_SIZE > t->max_bytes) {
-    /* Maybe over the topic's limit: measure the record exactly, alone in a batch. */
-    lw_bytes key = {m->key, m->key_len}, val = {m->value, m->value_len};
-    if (LW_BATCH_HEADER_SIZE + lw_batch_record_size(0, 0, key, val, m->headers, m->nheaders) >
-        t->max_bytes)
+  bool hold = false;
+  if (bytes > t->rec_max) { /* one compare on the hot path for the rare cases below */
+    if (bytes > p->conf->message_max_bytes)
       return LW_ERR_TOO_LARGE;
+    if (t->max_bytes && bytes + LW_BATCH_HEADER_SIZE > t->max_bytes) {
+      /* Maybe over the topic's limit: measure the record exactly, alone in a batch. */
+      lw_bytes key = {m->key, m->key_len}, val = {m->value, m->value_len};
+      if (LW_BATCH_HEADER_SIZE + lw_batch_record_size(0, 0, key, val, m->headers, m->nheaders) >
+          t->max_bytes)
+        return LW_ERR_TOO_LARGE;
+    }
+    hold = t->dc_state != 2; /* its size limit is being asked: wait with the pending records */
   }
   if (p->buffered + bytes > p->limit && p->buffered > 0) {
     p->want_space = true;
@@ -508,7 +521,7 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   }
   /* Before its metadata arrives a topic's records are copied one by one: stage only a little
    * (the source waits; a file or a pipe holds the rest). */
-  bool ready = t->info->partitions > 0 && t->info->err == LW_OK && !t->pend && t->dc_state == 2;
+  bool ready = !hold && t->info->partitions > 0 && t->info->err == LW_OK && !t->pend;
   if (!ready && t->pend_bytes + bytes > PEND_MAX && t->pend) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;

@@ -71,6 +71,7 @@ struct lw_ptopic {
   bool max_described; /* max_bytes came from DescribeConfigs */
   int dc_state;       /* DescribeConfigs: 0 to ask, 1 asked, 2 answered or not supported */
   size_t batch_max;   /* the producer's batch_max, lowered to max_bytes */
+  size_t rec_max;     /* records larger take lw_producer_send's slow path (0 until dc_state 2) */
   struct lw_ptopic *next;
 };
 
@@ -126,6 +127,8 @@ void lw_prod_on_metadata(lw_producer *p);
  * the batches numbered after b stay valid. Returns LW_OK, LW_ERR_INVALID_ARG (fewer than 2
  * records), LW_ERR_NOMEM or a decoding error; on error b is unchanged. */
 int lw_prod_split(lw_producer *p, batch *b, batch **second);
+/* Recompute topic t's batch_max and rec_max (after max_bytes, dc_state or batch_max changed). */
+void lw_prod_topic_limits(lw_producer *p, struct lw_ptopic *t);
 /* Lower topic t's batch size bound to `bytes` (described: from DescribeConfigs). */
 void lw_prod_learn_limit(lw_producer *p, struct lw_ptopic *t, size_t bytes, bool described);
 /* Log a recovery of kind `note` at warn level, at most once a second per kind. */

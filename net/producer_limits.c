@@ -30,6 +30,7 @@ static void on_describe(lw_conn *c, int err, const uint8_t *body, size_t len, vo
     if (t->dc_state != 1)
       continue;
     t->dc_state = 2; /* answered; after a failure the limit is learned from the errors */
+    lw_prod_topic_limits(p, t);
     for (int32_t i = 0; err == LW_OK && i < r.ResultsCount; i++) {
       const lw_dc_result *res = &r.Results[i];
       if (!lw_str_eq(res->ResourceName, t->name))
@@ -71,8 +72,10 @@ void lw_prod_describe(lw_producer *p) {
   int16_t v = lw_conn_api_version(c, LW_API_DESCRIBE_CONFIGS);
   if (v < 0) { /* not supported: learn from the errors */
     for (struct lw_ptopic *t = p->topics; t; t = t->next)
-      if (t->dc_state == 0)
+      if (t->dc_state == 0) {
         t->dc_state = 2;
+        lw_prod_topic_limits(p, t);
+      }
     return;
   }
   lw_dc_req_resource res[DC_MAX_TOPICS];
