@@ -6,7 +6,7 @@
 # max.message.bytes / message.max.bytes is MESSAGE_TOO_LARGE, auto-creation can be off, a
 # broker going down moves its leaders (epoch bumped), a Produce to a former leader is answered
 # NOT_LEADER_OR_FOLLOWER with the new leader and its endpoint (KIP-951), acks=0 is never
-# answered.
+# answered, a lagging broker's Metadata keeps the old leader and epoch, topic ids can be off.
 source "$(dirname "$0")/lib.sh"
 
 fakebroker_start -n 3 || exit 1
@@ -78,6 +78,24 @@ check "leader moved: NOT_LEADER_OR_FOLLOWER answered" eval '[[ $(model_stat not_
 check "leader moved: the answer carries CurrentLeader 3 and its endpoint (KIP-951)" \
   eval 'grep -A3 "CurrentLeader" "$T/hint.log" | grep -q "LeaderId .* 3$" &&
         grep -q "NodeEndpoints .* 1 element" "$T/hint.log"'
+
+# A lagging broker answers Metadata with the leader and epoch it knew; the others are current.
+mock_cmd "create lag 1 3" && mock_cmd "stale 2 on" && mock_cmd "leader lag 0 3"
+"$LW_BIN" metadata --trace -b "$(cut -d, -f2 <<<"$MOCK_BOOTSTRAP")" -t lag >"$T/lag2.txt" 2>&1
+"$LW_BIN" metadata --trace -b "$MOCK_FIRST" -t lag >"$T/lag1.txt" 2>&1
+check "stale broker 2: still names leader 1, epoch 0" \
+  eval 'grep -q "partition 0, leader 1," "$T/lag2.txt" && grep -q "LeaderEpoch .* 0$" "$T/lag2.txt"'
+check "current broker 1: leader 3, epoch 1" \
+  eval 'grep -q "partition 0, leader 3," "$T/lag1.txt" && grep -q "LeaderEpoch .* 1$" "$T/lag1.txt"'
+mock_cmd "stale 2 off"
+
+# Metadata without topic ids (brokers before 2.8), then with.
+mock_cmd "set model.topic.ids false"
+"$LW_BIN" metadata --trace -b "$MOCK_FIRST" -t lag 2>&1 | grep "TopicId" >"$T/ids.txt"
+mock_cmd "set model.topic.ids true"
+"$LW_BIN" metadata --trace -b "$MOCK_FIRST" -t lag 2>&1 | grep "TopicId" >>"$T/ids.txt"
+check "model.topic.ids: a zero TopicId, then a real one" \
+  eval '[[ $(grep -c " 0\{32\}$" "$T/ids.txt") -ge 1 && $(grep -vc " 0\{32\}$" "$T/ids.txt") -ge 1 ]]'
 
 # acks=0: stored, never answered.
 mock_cmd reset

@@ -12,8 +12,10 @@
  * connection, as a broker that does not know the API); -m caps the stored bytes (default: no
  * cap); -N: no ApiVersions (the connection is closed on an ApiVersions request, as brokers
  * before 0.10 do). Defaults: Produce 0-12, Fetch 4-12, ListOffsets 1-5, Metadata 0-12,
- * ApiVersions 0-3, InitProducerId 0-4. Fetch and ListOffsets cannot go lower than logwire's
- * codecs (v4, v1): posing as an old broker limits what clients may write, not how they read.
+ * ApiVersions 0-3, InitProducerId 0-4, DescribeConfigs 0-4 (tests/tools/fakebroker/
+ * fb_configs.c: the configs below, topic ones falling back to the broker's). Fetch and ListOffsets
+ * cannot go lower than logwire's codecs (v4, v1): posing as an old broker limits what clients may
+ * write, not how they read.
  *
  * Prints "bootstrap=127.0.0.1:PORT[,127.0.0.1:PORT...]", then reads one command per line and
  * answers "ok[ ...]" or "error: ..." (the interface is stable: scripts rely on it).
@@ -36,6 +38,8 @@
  *                                     id/epoch (v3+): a new id, epoch 0 (what Kafka's
  *                                     coordinator does without TransactionalId, default), or
  *                                     that id with epoch + 1 (KIP-360's transactional path)
+ *                                   model.topic.ids true|false  Metadata gives topic ids
+ *                                     (default) or none, as brokers before 2.8
  *   topic TOPIC KEY VALUE         a topic config: max.message.bytes, segment.bytes,
  *                                 min.insync.replicas (-1: back to the broker's)
  *   leader TOPIC PARTITION ID     move the leader to broker ID (leader epoch + 1)
@@ -43,6 +47,8 @@
  *                                 it led move to another in-sync replica, leader epoch + 1)
  *                                 / start it again on the same port
  *   isr TOPIC PARTITION ID[,ID...]|all   the in-sync replicas (the others taken out)
+ *   stale ID on|off               broker ID keeps answering Metadata with the leaders and
+ *                                 epochs it knows now (a lagging broker) / catches up
  * Producers:
  *   expire [PID]                  forget producer PID (every producer) on every partition, as
  *                                 producer state expiry does; "ok N": states dropped
@@ -151,11 +157,14 @@ static int32_t up_brokers(fb *f, lw_md_broker *out) {
 }
 
 /* One partition as Metadata describes it: leader, epoch, replicas, ISR, offline replicas. */
-static bool md_partition(fb *f, const fb_part *pp, int32_t j, lw_md_partition *mp) {
+static bool md_partition(fb *f, const fb_node *node, const fb_part *pp, int32_t j,
+                         lw_md_partition *mp) {
   bool ok = true;
-  *mp = (lw_md_partition){
-      .PartitionIndex = j, .LeaderId = pp->leader, .LeaderEpoch = pp->leader_epoch};
-  mp->ErrorCode = pp->leader < 0 ? LW_KAFKA_LEADER_NOT_AVAILABLE : 0;
+  bool stale = node->stale && (pp->stale_set & (1u << node->id));
+  *mp = (lw_md_partition){.PartitionIndex = j,
+                          .LeaderId = stale ? pp->stale_leader[node->id] : pp->leader,
+                          .LeaderEpoch = stale ? pp->stale_epoch[node->id] : pp->leader_epoch};
+  mp->ErrorCode = mp->LeaderId < 0 ? LW_KAFKA_LEADER_NOT_AVAILABLE : 0;
   mp->ReplicaNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
   mp->IsrNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
   mp->OfflineReplicas = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
@@ -170,7 +179,7 @@ static bool md_partition(fb *f, const fb_part *pp, int32_t j, lw_md_partition *m
   return true;
 }
 
-static int h_metadata(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
+static int h_metadata(fb *f, const fb_node *node, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
   lw_md_req q;
   if (lw_md_req_decode(c, v, &f->arena, &q) != LW_OK)
     return LW_ERR_MALFORMED;
@@ -206,11 +215,11 @@ static int h_metadata(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
     if (!t || mt->ErrorCode)
       continue;
     mt->Name = lw_str_c(t->name);
-    mt->TopicId = t->id;
+    mt->TopicId = f->conf.topic_ids ? t->id : (lw_uuid){{0}};
     mt->PartitionsCount = t->nparts;
     mt->Partitions = arr(f, t->nparts, sizeof *mt->Partitions, &ok);
     for (int32_t j = 0; ok && j < t->nparts; j++)
-      ok = md_partition(f, &t->parts[j], j, &mt->Partitions[j]);
+      ok = md_partition(f, node, &t->parts[j], j, &mt->Partitions[j]);
   }
   return ok ? lw_md_resp_encode(out, v, &r) : LW_ERR_NOMEM;
 }
@@ -497,7 +506,7 @@ static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
       rc = h_apiversions(f, &c, v, inj, &cn->out);
       break;
     case LW_API_METADATA:
-      rc = h_metadata(f, &c, v, inj, &cn->out);
+      rc = h_metadata(f, cn->node, &c, v, inj, &cn->out);
       break;
     case LW_API_PRODUCE:
       rc = h_produce(f, cn, &c, v, inj, &cn->out);
@@ -510,6 +519,9 @@ static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
       break;
     case LW_API_INIT_PRODUCER_ID:
       rc = h_init_pid(f, &c, v, inj, &cn->out);
+      break;
+    case LW_API_DESCRIBE_CONFIGS:
+      rc = fb_h_describe_configs(f, &c, v, inj, &cn->out);
       break;
     default:
       rc = LW_ERR_UNSUPPORTED;
@@ -812,6 +824,20 @@ int fb_node_up(fb *f, int32_t id) {
   return LW_OK;
 }
 
+int fb_node_stale(fb *f, int32_t id, bool on) {
+  if (id < 1 || id > f->nnodes)
+    return LW_ERR_INVALID_ARG;
+  f->nodes[id - 1].stale = on;
+  for (int i = 0; on && i < f->g.ntopics; i++)
+    for (int32_t j = 0; j < f->g.topics[i]->nparts; j++) {
+      fb_part *pp = &f->g.topics[i]->parts[j];
+      pp->stale_set |= 1u << id;
+      pp->stale_leader[id] = pp->leader;
+      pp->stale_epoch[id] = pp->leader_epoch;
+    }
+  return LW_OK;
+}
+
 /* ---- Setup ---- */
 
 int main(int argc, char **argv) {
@@ -826,7 +852,8 @@ int main(int argc, char **argv) {
                      .num_partitions = 1,
                      .min_isr = 1,
                      .segment_bytes = 1073741824,
-                     .reject_unknown_pid = true};
+                     .reject_unknown_pid = true,
+                     .topic_ids = true};
   fb_log_init(&f.g, SIZE_MAX);
   f.next_pid = 1000;
   for (int k = 0; k < FB_MAX_API; k++)
@@ -837,6 +864,7 @@ int main(int argc, char **argv) {
   fb_set_range(&f, LW_API_METADATA, 0, 12);
   fb_set_range(&f, LW_API_API_VERSIONS, 0, 3);
   fb_set_range(&f, LW_API_INIT_PRODUCER_ID, 0, 4);
+  fb_set_range(&f, LW_API_DESCRIBE_CONFIGS, 0, 4);
   lw_arena_init(&f.arena, 64u << 20);
   lw_prepare_init(&f.prep, on_prepare, &f);
   signal(SIGPIPE, SIG_IGN);

@@ -16,6 +16,7 @@ typedef struct fb_node { /* one broker of the cluster */
   int32_t id; /* node id, 1..nnodes */
   int lfd;    /* listening socket, -1 while down */
   int port;   /* kept while down: it comes back on the same port */
+  bool stale; /* answers Metadata with the leaders it knew when made stale (a lagging broker) */
 } fb_node;
 
 typedef struct fb_conn {
@@ -44,6 +45,7 @@ typedef struct fb_conf {
   int64_t segment_bytes;            /* log.segment.bytes, default 1073741824 */
   bool reject_unknown_pid;          /* model.unknown.producer reject|accept */
   bool initpid_bump;                /* model.initpid bump|new */
+  bool topic_ids;                   /* model.topic.ids true|false: Metadata gives topic ids */
 } fb_conf;
 
 struct fb {
@@ -95,6 +97,13 @@ bool fb_node_is_up(const fb *f, int32_t id);
 int32_t fb_isr(const fb *f, const fb_part *pp, int32_t *out);
 /* Set an advertised range (lo < 0: not advertised). False on a bad key or range. */
 bool fb_set_range(fb *f, int k, int lo, int hi);
+
+/* Make broker `id` answer Metadata from the leaders and epochs it knows now (on) or from the
+ * current ones again (off), as a broker whose metadata lags. Returns LW_OK or an error. */
+int fb_node_stale(fb *f, int32_t id, bool on);
+
+/* DescribeConfigs (fb_configs.c): decode the request body at c, encode the answer into out. */
+int fb_h_describe_configs(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
 
 /* Handle one command line; answers on stdout. Returns true on quit. */
 bool fb_command(fb *f, const char *line);
