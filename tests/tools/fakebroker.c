@@ -104,23 +104,17 @@
 
 #include "net/loop.h"
 #include "proto/api_versions.h"
-#include "proto/fetch.h"
-#include "proto/init_producer_id.h"
-#include "proto/list_offsets.h"
 #include "proto/produce.h"
 #include "tests/tools/fakebroker/fb.h"
 
 #define MAX_OUT  (256u << 20) /* unsent responses of one connection */
-#define PARK     1            /* a Fetch waits for data */
 #define NO_REPLY 2            /* Produce with Acks 0 */
 
 typedef fb_conn conn;
 
 /* ---- Request handlers: decode `c` (after the header), encode the body into `out` ---- */
 
-/* n zeroed elements from the request's arena. Sets *ok false when they cannot be had (the
- * caller then gives up on the request); NULL without error for n <= 0. */
-static void *arr(fb *f, int32_t n, size_t size, bool *ok) {
+void *fb_arr(fb *f, int32_t n, size_t size, bool *ok) {
   void *p = n > 0 ? lw_arena_alloc(&f->arena, (size_t)n * size) : NULL;
   *ok &= n <= 0 || p;
   return p;
@@ -165,9 +159,9 @@ static bool md_partition(fb *f, const fb_node *node, const fb_part *pp, int32_t 
                           .LeaderId = stale ? pp->stale_leader[node->id] : pp->leader,
                           .LeaderEpoch = stale ? pp->stale_epoch[node->id] : pp->leader_epoch};
   mp->ErrorCode = mp->LeaderId < 0 ? LW_KAFKA_LEADER_NOT_AVAILABLE : 0;
-  mp->ReplicaNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
-  mp->IsrNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
-  mp->OfflineReplicas = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  mp->ReplicaNodes = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  mp->IsrNodes = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  mp->OfflineReplicas = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
   if (!ok)
     return false;
   mp->ReplicaNodesCount = pp->nreplicas;
@@ -192,7 +186,7 @@ static int h_metadata(fb *f, const fb_node *node, lw_cur *c, int16_t v, int16_t 
   bool all = q.TopicsCount < 0 || (v == 0 && q.TopicsCount == 0);
   r.TopicsCount = all ? f->g.ntopics : q.TopicsCount;
   bool ok = true;
-  r.Topics = arr(f, r.TopicsCount, sizeof *r.Topics, &ok);
+  r.Topics = fb_arr(f, r.TopicsCount, sizeof *r.Topics, &ok);
   for (int32_t i = 0; ok && i < r.TopicsCount; i++) {
     lw_md_topic *mt = &r.Topics[i];
     fb_topic *t = all ? f->g.topics[i] : NULL;
@@ -217,7 +211,7 @@ static int h_metadata(fb *f, const fb_node *node, lw_cur *c, int16_t v, int16_t 
     mt->Name = lw_str_c(t->name);
     mt->TopicId = f->conf.topic_ids ? t->id : (lw_uuid){{0}};
     mt->PartitionsCount = t->nparts;
-    mt->Partitions = arr(f, t->nparts, sizeof *mt->Partitions, &ok);
+    mt->Partitions = fb_arr(f, t->nparts, sizeof *mt->Partitions, &ok);
     for (int32_t j = 0; ok && j < t->nparts; j++)
       ok = md_partition(f, node, &t->parts[j], j, &mt->Partitions[j]);
   }
@@ -290,7 +284,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
   lw_produce_resp r = {.ResponsesCount = q.TopicDataCount};
   lw_md_broker ends[FB_MAX_NODES];
   bool ok = true, hint[FB_MAX_NODES + 1] = {false};
-  r.Responses = arr(f, q.TopicDataCount, sizeof *r.Responses, &ok);
+  r.Responses = fb_arr(f, q.TopicDataCount, sizeof *r.Responses, &ok);
   for (int32_t i = 0; ok && i < q.TopicDataCount; i++) {
     const lw_produce_topic *qt = &q.TopicData[i];
     lw_produce_topic_resp *rt = &r.Responses[i];
@@ -299,7 +293,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
     rt->Name = qt->Name;
     rt->TopicId = qt->TopicId;
     rt->PartitionResponsesCount = qt->PartitionDataCount;
-    rt->PartitionResponses = arr(f, qt->PartitionDataCount, sizeof *rt->PartitionResponses, &ok);
+    rt->PartitionResponses = fb_arr(f, qt->PartitionDataCount, sizeof *rt->PartitionResponses, &ok);
     for (int32_t j = 0; ok && j < qt->PartitionDataCount; j++) {
       lw_produce_part_resp *rp = &rt->PartitionResponses[j];
       *rp = (lw_produce_part_resp){.Index = qt->PartitionData[j].Index,
@@ -313,7 +307,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
       rp->ErrorCode = produce_part(f, cn->node, t, &q, &qt->PartitionData[j], v, inj, rp);
       f->wake |= rp->ErrorCode == 0;
       if (rp->ErrorCode && f->g.msg[0]) {
-        char *m = arr(f, (int32_t)strlen(f->g.msg) + 1, 1, &ok);
+        char *m = fb_arr(f, (int32_t)strlen(f->g.msg) + 1, 1, &ok);
         if (m)
           rp->ErrorMessage = lw_str_c(strcpy(m, f->g.msg));
       }
@@ -340,137 +334,6 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
   r.NodeEndpoints = ends;
   int rc = ok ? lw_produce_resp_encode(out, v, &r) : LW_ERR_NOMEM;
   return rc == LW_OK && q.Acks == 0 ? NO_REPLY : rc;
-}
-
-static int h_fetch(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_fetch_req q;
-  if (lw_fetch_req_decode(c, v, &f->arena, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_fetch_resp r = {.ResponsesCount = q.TopicsCount};
-  bool ok = true;
-  r.Responses = arr(f, q.TopicsCount, sizeof *r.Responses, &ok);
-  size_t budget = q.MaxBytes > 0 ? (size_t)q.MaxBytes : INT32_MAX, total = 0;
-  bool errors = false;
-  for (int32_t i = 0; ok && i < q.TopicsCount; i++) {
-    const lw_fetch_req_topic *qt = &q.Topics[i];
-    lw_fetch_resp_topic *rt = &r.Responses[i];
-    fb_topic *t = v >= 13 ? fb_topic_find_id(&f->g, &qt->TopicId)
-                          : fb_topic_find(&f->g, qt->Topic.p, (size_t)qt->Topic.len);
-    rt->Topic = qt->Topic;
-    rt->TopicId = qt->TopicId;
-    rt->PartitionsCount = qt->PartitionsCount;
-    rt->Partitions = arr(f, qt->PartitionsCount, sizeof *rt->Partitions, &ok);
-    for (int32_t j = 0; ok && j < qt->PartitionsCount; j++) {
-      const lw_fetch_req_part *qp = &qt->Partitions[j];
-      lw_fetch_resp_part *rp = &rt->Partitions[j];
-      fb_part *pp = fb_part_get(t, qp->Partition);
-      *rp = (lw_fetch_resp_part){.PartitionIndex = qp->Partition,
-                                 .HighWatermark = -1,
-                                 .LastStableOffset = -1,
-                                 .LogStartOffset = -1,
-                                 .DivergingEpoch = {-1, -1},
-                                 .CurrentLeader = {-1, -1},
-                                 .SnapshotId = {-1, -1},
-                                 .AbortedTransactionsCount = -1,
-                                 .PreferredReadReplica = -1};
-      rp->ErrorCode = inj   ? inj
-                      : !pp ? LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
-                      : qp->FetchOffset < 0 || qp->FetchOffset > pp->next
-                          ? LW_KAFKA_OFFSET_OUT_OF_RANGE
-                          : 0;
-      errors |= rp->ErrorCode != 0;
-      if (rp->ErrorCode)
-        continue;
-      rp->HighWatermark = rp->LastStableOffset = pp->next;
-      rp->LogStartOffset = 0;
-      size_t k = fb_first_entry(pp, qp->FetchOffset), from = k < pp->nents ? pp->ents[k].pos : 0;
-      size_t to = from, limit = qp->PartitionMaxBytes > 0 ? (size_t)qp->PartitionMaxBytes : 0;
-      if (limit > (total < budget ? budget - total : 0))
-        limit = total < budget ? budget - total : 0;
-      /* Whole entries up to the limits; the first entry of the response even when larger
-       * (KIP-74), so that a consumer always progresses. */
-      for (; k < pp->nents; k++) {
-        if (to - from + pp->ents[k].len > limit && (to > from || total > 0))
-          break;
-        to += pp->ents[k].len;
-      }
-      rp->Records = (lw_bytes){pp->log.data + from, (int32_t)(to - from)};
-      total += to - from;
-    }
-  }
-  if (!ok)
-    return LW_ERR_NOMEM;
-  if (total == 0 && !errors && q.MaxWaitMs > 0) {
-    if (!cn->parked)
-      cn->park_until = lw_now_us() + (uint64_t)q.MaxWaitMs * 1000u;
-    if (lw_now_us() < cn->park_until)
-      return PARK;
-  }
-  return lw_fetch_resp_encode(out, v, &r);
-}
-
-static int h_list_offsets(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_lo_req q;
-  if (lw_lo_req_decode(c, v, &f->arena, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_lo_resp r = {.TopicsCount = q.TopicsCount};
-  bool ok = true;
-  r.Topics = arr(f, q.TopicsCount, sizeof *r.Topics, &ok);
-  for (int32_t i = 0; ok && i < q.TopicsCount; i++) {
-    fb_topic *t = fb_topic_find(&f->g, q.Topics[i].Name.p, (size_t)q.Topics[i].Name.len);
-    lw_lo_resp_topic *rt = &r.Topics[i];
-    rt->Name = q.Topics[i].Name;
-    rt->PartitionsCount = q.Topics[i].PartitionsCount;
-    rt->Partitions = arr(f, rt->PartitionsCount, sizeof *rt->Partitions, &ok);
-    for (int32_t j = 0; ok && j < rt->PartitionsCount; j++) {
-      const lw_lo_req_part *qp = &q.Topics[i].Partitions[j];
-      lw_lo_resp_part *rp = &rt->Partitions[j];
-      fb_part *pp = fb_part_get(t, qp->PartitionIndex);
-      *rp = (lw_lo_resp_part){
-          .PartitionIndex = qp->PartitionIndex, .Timestamp = -1, .Offset = -1, .LeaderEpoch = 0};
-      rp->ErrorCode = inj ? inj : pp ? 0 : LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-      if (rp->ErrorCode)
-        continue;
-      if (qp->Timestamp == LW_LO_EARLIEST)
-        rp->Offset = 0;
-      else if (qp->Timestamp == LW_LO_LATEST)
-        rp->Offset = pp->next;
-      for (size_t k = 0; qp->Timestamp >= 0 && k < pp->nents && rp->Offset < 0; k++)
-        if (pp->ents[k].max_ts >= qp->Timestamp)
-          rp->Offset = pp->ents[k].base, rp->Timestamp = pp->ents[k].max_ts;
-    }
-  }
-  return ok ? lw_lo_resp_encode(out, v, &r) : LW_ERR_NOMEM;
-}
-
-/* TransactionCoordinator.handleInitProducerId without a TransactionalId: always a new id with
- * epoch 0. With model.initpid bump, the KIP-360 path for the current id/epoch (v3+): that id
- * with epoch + 1, INVALID_PRODUCER_EPOCH for a stale epoch, a new id past the last epoch. */
-static int h_init_pid(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_initpid_req q;
-  if (lw_initpid_req_decode(c, v, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_initpid_resp r = {.ErrorCode = inj, .ProducerId = -1, .ProducerEpoch = -1};
-  int64_t i = q.ProducerId - 1000;
-  bool known = i >= 0 && (uint64_t)i < f->npids;
-  if (inj) {
-    f->st.injected++;
-  } else if (f->conf.initpid_bump && q.ProducerId >= 0 && q.ProducerEpoch >= 0 &&
-             (!known || f->pid_epoch[i] != q.ProducerEpoch)) {
-    r.ErrorCode = LW_KAFKA_INVALID_PRODUCER_EPOCH;
-  } else if (f->conf.initpid_bump && q.ProducerId >= 0 && q.ProducerEpoch >= 0 &&
-             q.ProducerEpoch < INT16_MAX - 1) {
-    r.ProducerId = q.ProducerId, r.ProducerEpoch = ++f->pid_epoch[i];
-  } else {
-    int16_t *pe = realloc(f->pid_epoch, (f->npids + 1) * sizeof *pe);
-    if (!pe)
-      return LW_ERR_NOMEM;
-    f->pid_epoch = pe;
-    f->pid_epoch[f->npids++] = 0;
-    r.ProducerId = f->next_pid++, r.ProducerEpoch = 0;
-  }
-  f->st.initpid += r.ProducerId >= 0;
-  return lw_initpid_resp_encode(out, v, &r);
 }
 
 /* One request frame p[0..n) (after Size). Returns LW_OK, PARK, or an error (close). */
@@ -512,13 +375,13 @@ static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
       rc = h_produce(f, cn, &c, v, inj, &cn->out);
       break;
     case LW_API_FETCH:
-      rc = h_fetch(f, cn, &c, v, inj, &cn->out);
+      rc = fb_h_fetch(f, cn, &c, v, inj, &cn->out);
       break;
     case LW_API_LIST_OFFSETS:
-      rc = h_list_offsets(f, &c, v, inj, &cn->out);
+      rc = fb_h_list_offsets(f, &c, v, inj, &cn->out);
       break;
     case LW_API_INIT_PRODUCER_ID:
-      rc = h_init_pid(f, &c, v, inj, &cn->out);
+      rc = fb_h_init_pid(f, &c, v, inj, &cn->out);
       break;
     case LW_API_DESCRIBE_CONFIGS:
       rc = fb_h_describe_configs(f, &c, v, inj, &cn->out);

@@ -2,15 +2,17 @@
  * batches: sizes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), CRCs, formats per Produce
  * version, idempotence (duplicates answered with their original offsets, gaps, epochs, expired
  * and fenced producers, the INT32_MAX wrap), the record dump, and DescribeConfigs answering the
- * limits those checks use. The integration tests trust
- * these answers, so each rule is checked here against what Kafka's broker answers. */
+ * limits those checks use, and InitProducerId (a new id, or KIP-360's epoch bump). The integration
+ * tests trust these answers, so each rule is checked here against what Kafka's broker answers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "proto/describe_configs.h"
+#include "proto/init_producer_id.h"
 #include "proto/msgset.h"
 #include "tests/tools/fakebroker/fb_configs.c"
+#include "tests/tools/fakebroker/fb_coord.c"
 #include "tests/tools/fakebroker/fb_dump.c"
 #include "tests/tools/fakebroker/fb_log.c"
 
@@ -325,4 +327,46 @@ Test(configs, describe_configs_answers_the_limits_in_force) {
   fb_log_free(&f.g);
   lw_arena_free(&f.arena);
   lw_arena_free(&a);
+}
+
+/* InitProducerId through the model's handler. */
+static lw_initpid_resp init_pid(fb *f, int16_t v, int64_t pid, int16_t epoch) {
+  lw_initpid_req q = {.TransactionalId = LW_STR_NULL,
+                      .TransactionTimeoutMs = 60000,
+                      .ProducerId = pid,
+                      .ProducerEpoch = epoch};
+  lw_buf req, resp;
+  lw_buf_init(&req, 1 << 12);
+  lw_buf_init(&resp, 1 << 12);
+  cr_assert_eq(lw_initpid_req_encode(&req, v, &q), LW_OK);
+  lw_cur c;
+  lw_cur_init(&c, req.data, req.len);
+  cr_assert_eq(fb_h_init_pid(f, &c, v, 0, &resp), LW_OK);
+  lw_initpid_resp r;
+  lw_cur_init(&c, resp.data, resp.len);
+  cr_assert_eq(lw_initpid_resp_decode(&c, v, &r), LW_OK);
+  lw_buf_free(&req);
+  lw_buf_free(&resp);
+  return r;
+}
+
+Test(coord, init_producer_id_new_ids_or_kip360_bump) {
+  static fb f;
+  memset(&f, 0, sizeof f);
+  f.next_pid = 1000;
+  lw_initpid_resp r = init_pid(&f, 4, -1, -1);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1000 && r.ProducerEpoch == 0);
+  /* Without a TransactionalId Kafka gives a new id even when v3+ names the current one. */
+  r = init_pid(&f, 4, 1000, 0);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1001 && r.ProducerEpoch == 0);
+  f.conf.initpid_bump = true;
+  r = init_pid(&f, 3, 1001, 0);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1001 && r.ProducerEpoch == 1, "bumped");
+  r = init_pid(&f, 3, 1001, 0);
+  cr_assert_eq(r.ErrorCode, LW_KAFKA_INVALID_PRODUCER_EPOCH, "a stale epoch");
+  r = init_pid(&f, 3, 4242, 0);
+  cr_assert_eq(r.ErrorCode, LW_KAFKA_INVALID_PRODUCER_EPOCH, "an id never given");
+  r = init_pid(&f, 2, -1, -1);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1002 && r.ProducerEpoch == 0, "v2: a new id");
+  free(f.pid_epoch);
 }

@@ -8,6 +8,7 @@
 
 #define FB_MAX_API   64
 #define FB_MAX_CONNS 256
+#define PARK         1 /* a handler's answer: the Fetch waits for data */
 
 typedef struct fb fb;
 
@@ -104,6 +105,18 @@ int fb_node_stale(fb *f, int32_t id, bool on);
 
 /* DescribeConfigs (fb_configs.c): decode the request body at c, encode the answer into out. */
 int fb_h_describe_configs(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+
+/* n zeroed elements from the request's arena. Sets *ok false when they cannot be had (the
+ * caller then gives up on the request); NULL without error for n <= 0. */
+void *fb_arr(fb *f, int32_t n, size_t size, bool *ok);
+
+/* Fetch and ListOffsets (fb_read.c): decode the request body at c, encode the answer into out;
+ * Fetch returns PARK when it waits for data (cn->park_until set). */
+int fb_h_fetch(fb *f, fb_conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+int fb_h_list_offsets(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+
+/* InitProducerId (fb_coord.c): decode the request body at c, encode the answer into out. */
+int fb_h_init_pid(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
 
 /* Handle one command line; answers on stdout. Returns true on quit. */
 bool fb_command(fb *f, const char *line);
