@@ -190,19 +190,23 @@ static int h_metadata(fb *f, const fb_node *node, lw_cur *c, int16_t v, int16_t 
   for (int32_t i = 0; ok && i < r.TopicsCount; i++) {
     lw_md_topic *mt = &r.Topics[i];
     fb_topic *t = all ? f->g.topics[i] : NULL;
+    bool created = false;
     if (!all && q.Topics[i].Name.len >= 0) {
       mt->Name = q.Topics[i].Name;
       t = fb_topic_find(&f->g, mt->Name.p, (size_t)mt->Name.len);
       /* KafkaApis.handleTopicMetadataRequest: auto-created when the broker allows it and
-       * (v4+) the request does. */
+       * (v4+) the request does; the answer that creates it says LEADER_NOT_AVAILABLE without
+       * partitions (AutoTopicCreationManager), the client asks again. */
       if (!t && f->conf.auto_create && (v < 4 || q.AllowAutoTopicCreation))
-        t = fb_create(f, mt->Name.p, (size_t)mt->Name.len, f->conf.num_partitions, 0);
+        created =
+            (t = fb_create(f, mt->Name.p, (size_t)mt->Name.len, f->conf.num_partitions, 0)) != NULL;
     } else if (!all) {
       mt->TopicId = q.Topics[i].TopicId;
       t = fb_topic_find_id(&f->g, &mt->TopicId);
     }
     mt->TopicAuthorizedOperations = INT32_MIN;
     mt->ErrorCode = inj                 ? inj
+                    : created           ? LW_KAFKA_LEADER_NOT_AVAILABLE
                     : t                 ? 0
                     : mt->Name.len >= 0 ? LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
                                         : LW_KAFKA_UNKNOWN_TOPIC_ID;
