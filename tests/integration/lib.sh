@@ -129,6 +129,25 @@ mock_stop() {
   rm -f "$T/mock.in" "$T/mock.out"
 }
 
+# topic_partitions TOPIC: how many partitions the broker reports for TOPIC (kcat -L).
+topic_partitions() {
+  kcat -L -b "$MOCK_BOOTSTRAP" -t "$1" 2>/dev/null |
+    sed -n "s/^ *topic \"$1\" with \([0-9]*\) partitions.*/\1/p" | head -1
+}
+
+# mock_topic TOPIC PARTITIONS [RF]: create TOPIC (a broker that already has it may refuse);
+# succeeds only when the broker then reports TOPIC with exactly PARTITIONS partitions, so a
+# test never runs on a layout it did not ask for. Says why when it fails.
+mock_topic() {
+  mock_cmd "create $1 $2${3:+ $3}" 2>/dev/null
+  local n
+  n=$(topic_partitions "$1")
+  [[ $n == "$2" ]] || {
+    echo "topic $1: wanted $2 partitions, the broker reports ${n:-none}" >&2
+    return 1
+  }
+}
+
 # kcat_read TOPIC [FORMAT]: every record of TOPIC through kcat with CRC checks on.
 kcat_read() {
   kcat -C -b "$MOCK_BOOTSTRAP" -t "$1" -o beginning -e -q -X check.crcs=true \
