@@ -14,6 +14,9 @@
 source "$(dirname "$0")/lib.sh"
 
 fakebroker_start -n 3 || exit 1
+# Without DescribeConfigs the producer learns a topic's limit from MESSAGE_TOO_LARGE: the
+# scenarios below start that way; one turns it on.
+mock_cmd "apiversion 32 -1 -1"
 
 # report TOPIC N [PREFIX]: read TOPIC back from the model's dump; sets SEQ_* (seq_report) and
 # DISORDER (first deliveries out of order within a partition).
@@ -207,6 +210,42 @@ note "leader moved: $(cat "$T/report"), $DISORDER out of order (produce exit $RC
 check "leader moved mid-stream: every record delivered once, in order" all_delivered
 check "leader moved: the broker's KIP-951 hint was followed" \
   grep -q "the broker names [1-3] (leader epoch [0-9]*) as leader" "$T/move.log"
+
+# Moved while the broker the producer asks for metadata lags (it keeps naming the old leaders
+# with their old epochs): the leader epochs (KIP-320) keep the newer leader, learned from the
+# old leader's hint.
+mock_cmd "create lag 3 3"
+seq_lines 30000 >"$T/in.txt"
+rm -f "$T/pipe" && mkfifo "$T/pipe"
+"$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t lag -f "$T/pipe" -X metadata_refresh_ms=1000 \
+  2>"$T/lag.log" &
+pid=$!
+exec {W}>"$T/pipe"
+head -n 15000 "$T/in.txt" >&$W
+wait_until 20 eval '(($(model_count lag) >= 5000))'
+for b in 1 2 3; do mock_cmd "stale $b on"; done
+for p in 0 1 2; do mock_cmd "leader lag $p $(((p + 1) % 3 + 1))"; done
+tail -n +15001 "$T/in.txt" >&$W
+exec {W}>&-
+wait_exit 60 $pid
+RC=$EXIT_RC
+for b in 1 2 3; do mock_cmd "stale $b off"; done
+report lag 30000
+note "leader moved, metadata lagging: $(cat "$T/report"), $DISORDER out of order (produce exit $RC)"
+check "leader moved while Metadata lags: every record delivered once, in order" all_delivered
+
+# Metadata without topic ids (brokers before 2.8) and a broker that speaks Produce v13: v13
+# names topics by id, so the producer stays at v12.
+mock_cmd "set model.topic.ids false"
+mock_cmd "apiversion 0 0 13"
+mock_cmd "create noids 2 1"
+produce "no topic ids, Produce v13 offered" noids 5000
+USED=$(mock_ask "used 0")
+note "Produce versions used: $USED"
+check "no topic ids: every record delivered once, in order, with Produce v12 (not v13)" \
+  eval 'all_delivered && [[ $USED == *12* && $USED != *13* ]]'
+mock_cmd "apiversion 0 0 12"
+mock_cmd "set model.topic.ids true"
 
 # ---- 6. The agent ----
 
