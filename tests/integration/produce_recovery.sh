@@ -92,7 +92,8 @@ rm -f "$T/pipe" && mkfifo "$T/pipe"
 pid=$!
 exec {W}>"$T/pipe"
 head -n 15000 "$T/in.txt" >&$W
-wait_until 20 eval '(($(model_count expire) >= 15000))'
+wait_until 60 eval '(($(model_count expire) >= 15000))' ||
+  notok "state expired: the first half never arrived"
 stat_mark
 note "producer states expired: $(mock_ask expire)"
 tail -n +15001 "$T/in.txt" >&$W
@@ -180,7 +181,8 @@ rm -f "$T/pipe" && mkfifo "$T/pipe"
 pid=$!
 exec {W}>"$T/pipe"
 head -n 30000 "$T/in.txt" >&$W
-wait_until 20 eval '(($(model_count kill) >= 10000))'
+wait_until 60 eval '(($(model_count kill) >= 10000))' ||
+  notok "leader killed: the first lines never arrived"
 mock_cmd "down 1"
 tail -n +30001 "$T/in.txt" >&$W
 exec {W}>&-
@@ -199,7 +201,8 @@ rm -f "$T/pipe" && mkfifo "$T/pipe"
 pid=$!
 exec {W}>"$T/pipe"
 head -n 30000 "$T/in.txt" >&$W
-wait_until 20 eval '(($(model_count move) >= 10000))'
+wait_until 60 eval '(($(model_count move) >= 10000))' ||
+  notok "leader moved: the first lines never arrived"
 for p in 0 1 2; do mock_cmd "leader move $p $(((p + 1) % 3 + 1))"; done
 tail -n +30001 "$T/in.txt" >&$W
 exec {W}>&-
@@ -222,7 +225,8 @@ rm -f "$T/pipe" && mkfifo "$T/pipe"
 pid=$!
 exec {W}>"$T/pipe"
 head -n 15000 "$T/in.txt" >&$W
-wait_until 20 eval '(($(model_count lag) >= 5000))'
+wait_until 60 eval '(($(model_count lag) >= 5000))' ||
+  notok "metadata lagging: the first lines never arrived"
 for b in 1 2 3; do mock_cmd "stale $b on"; done
 for p in 0 1 2; do mock_cmd "leader lag $p $(((p + 1) % 3 + 1))"; done
 tail -n +15001 "$T/in.txt" >&$W
@@ -249,8 +253,8 @@ mock_cmd "set model.topic.ids true"
 
 # ---- 6. The agent ----
 
-# agent_conf DIR TOPIC: a configuration reading DIR/app.log into TOPIC (1 MiB of read-ahead,
-# the default).
+# agent_conf DIR TOPIC [KAFKA_KEY...]: a configuration reading DIR/app.log into TOPIC (1 MiB of
+# read-ahead, the default).
 agent_conf() {
   mkdir -p "$1/state"
   cat >"$1/lw.conf" <<CONF
@@ -258,6 +262,7 @@ agent_conf() {
 brokers = $MOCK_BOOTSTRAP
 linger_ms = 5
 reconnect_backoff_max_ms = 500
+${3:-}
 
 [agent]
 state_dir = $1/state
@@ -301,10 +306,10 @@ check "agent: the two 250,000-byte lines arrive cut into pieces, none skipped" \
   eval '((LONG_BYTES >= 2 * 250005)) && ! grep -q "skipped" "$T/agbig.log"'
 check "agent: the cut is logged" grep -q "cutting lines into pieces that fit" "$T/agbig.log"
 
-# A topic created 10 s after the agent started (auto-creation off): it gets every line, and
-# soon after its creation.
+# A topic created 10 s after the agent started (auto-creation off), 7 s after its records
+# first failed (topic_wait_ms 3000): it gets every line, soon after its creation.
 d=$T/late
-agent_conf "$d" late
+agent_conf "$d" late "topic_wait_ms = 3000"
 mock_cmd "set auto.create.topics.enable false"
 seq_lines 2000 >"$d/app.log"
 agent_start late "$d/lw.conf"
@@ -315,7 +320,7 @@ wait_until 20 eval '(($(model_count late) >= 2000))'
 ms=$((($(date +%s%N) - t0) / 1000000))
 report late 2000
 note "topic created 10 s late: $(cat "$T/report"), all there ${ms} ms after its creation"
-check "a topic created 10 s after the agent started gets every line" \
+check "a topic created 10 s after the agent started (past topic_wait_ms) gets every line" \
   eval '[[ $SEQ_MISSING -eq 0 && $DISORDER -eq 0 ]]'
 kill "$AGENT_PID" 2>/dev/null
 wait_exit 10 "$AGENT_PID"
