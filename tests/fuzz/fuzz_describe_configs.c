@@ -2,7 +2,9 @@
  * input is one frame (no Size prefix), read as a request and as a response of every version;
  * whatever decodes must re-encode to stable bytes (see fuzz_util.h). Traced for some inputs.
  */
-// seeds: tests/fixtures/*/*DescribeConfigs*.bin
+// seeds: tests/fixtures/*/*DescribeConfigs*.bin tests/fuzz/describe-configs-seeds/*.bin
+// (no captured DescribeConfigs frame yet: the seeds are the unit test's hand-written v0 request
+// and v4 response bodies behind a request / response header)
 #include "proto/describe_configs.h"
 #include "tests/fuzz/fuzz_util.h"
 

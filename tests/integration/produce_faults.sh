@@ -28,7 +28,7 @@ peer_up() {
 scenario() {
   local name=$1 topic=$PEER-$2 fault=$3
   shift 3
-  mock_cmd "create $topic 3 3"
+  mock_topic "$topic" 3 3 || notok "$PEER: $name: topic layout"
   seq_lines $N >"$T/in.txt"
   rm -f "$T/pipe" && mkfifo "$T/pipe"
   "$LW_BIN" produce -d -b "$MOCK_BOOTSTRAP" -t "$topic" "$@" <"$T/pipe" >/dev/null \
@@ -78,9 +78,16 @@ second_half_bg() {
 }
 writer_done() { ! kill -0 "$WRITER" 2>/dev/null; }
 
+# Every partition's leader moves to another broker (the mock places leaders at random: read
+# them first, so that each one really moves).
 leader_move() {
-  local p
-  for p in 0 1 2; do mock_cmd "leader $1 $p $(((p + 1) % 3 + 1))"; done
+  local p l
+  kcat -L -b "$MOCK_BOOTSTRAP" -t "$1" >"$T/leaders.txt" 2>/dev/null
+  for p in 0 1 2; do
+    l=$(sed -n "s/^ *partition $p, leader \([0-9]*\),.*/\1/p" "$T/leaders.txt")
+    [[ -n $l ]] || notok "$PEER: no leader known for $1[$p]"
+    mock_cmd "leader $1 $p $((${l:-0} % 3 + 1))"
+  done
 }
 
 broker_bounce() {
