@@ -41,6 +41,8 @@ typedef struct lw_input {
   bool replaced_conf; /* conf belongs to a newer config to use at restart */
   uint64_t inflight;  /* lines handed to the producer, not yet reported */
   int failures;       /* consecutive start failures / rewinds (backoff) */
+  size_t line_max;    /* the tail's max_line_bytes: pieces of longer lines */
+  bool recut;         /* restarting to cut lines shorter for the topic (no backoff) */
   lw_timer retry;
   char state_path[4096];
   /* statistics beyond what the tail counts */

@@ -3,8 +3,12 @@
  * Kafka has it, so the checkpoint never passes an undelivered line.
  *
  * What happens to a line Kafka refused:
- *   - a record-level error (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD): it can
- *     never be delivered; it is counted, logged and skipped, so one bad line cannot stop a file;
+ *   - larger than the topic takes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, or refused by the
+ *     producer against the topic's max.message.bytes): while a smaller piece would fit, the input
+ *     re-reads from its checkpoint and cuts lines into pieces that fit, as it cuts long lines;
+ *   - another record-level error (INVALID_RECORD, INVALID_TIMESTAMP), or a line too large even
+ *     cut: it can never be delivered; it is counted, logged and skipped, so one bad line cannot
+ *     stop a file;
  *   - anything else (timeouts, a missing topic, authorisation, authentication): the input
  *     stops reading, waits for its other lines in flight, and starts again from its
  *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
@@ -101,7 +105,7 @@ static bool skip_log_due(lw_input *in) {
  * path counts as PATH_MAX), and for a broker whose message.max.bytes (1 MiB + 12 by
  * default) bounds the whole record batch around them. A JSON record whose message needs many
  * escapes can still exceed the limit: it is counted as failed. */
-static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
+static size_t line_limit(const lw_agent *a, const lw_input_conf *c, size_t topic_max) {
   const size_t frame = 128; /* batch header (61) + record framing and length varints */
   size_t host = strlen(a->hostname), name = strlen(c->name), over = frame;
   switch (c->key) {
@@ -131,11 +135,34 @@ static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
   if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
     over += 128 + 6 * host + 6 * PATH_MAX;
   size_t max = a->cfg.kafka.message_max_bytes;
+  if (topic_max && topic_max < max) /* the topic's max.message.bytes, as the producer learned it */
+    max = topic_max;
   size_t room = max > over + 1024 ? max - over : 1024;
   return c->max_line_bytes < room ? c->max_line_bytes : room;
 }
 
 static int sent_failed(lw_input *in, const lw_line *l, int rc);
+
+/* A line did not fit the topic: when the producer now knows a limit that gives shorter pieces
+ * than the tail cuts, re-read from the checkpoint with those (true); else false: skip it. */
+static bool recut(lw_input *in) {
+  if (!in->conf || !in->topic || in->state != IN_RUNNING || in->a->stopping)
+    return false;
+  size_t max = line_limit(in->a, in->conf, lw_producer_topic_limit(in->a->prod, in->topic));
+  if (max >= in->line_max)
+    return false;
+  lw_log(LW_LOG_WARN,
+         "a line is larger than the topic takes: re-reading from the checkpoint, "
+         "cutting lines into pieces that fit",
+         LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_U("piece_bytes", max),
+         LW_U("topic_max_bytes", lw_producer_topic_limit(in->a->prod, in->topic)));
+  in->restart = true;
+  in->recut = true;
+  in->state = IN_DRAINING;
+  if (in->inflight == 0) /* not from inside the tail's callback: once the loop turns */
+    lw_timer_start(in->a->loop, &in->retry, 0);
+  return true;
+}
 
 static int on_line(void *ud, const lw_line *l) {
   lw_input *in = ud;
@@ -232,6 +259,8 @@ static int sent_failed(lw_input *in, const lw_line *l, int rc) {
     in->paused = true;
     return LW_ERR_QUEUE_FULL;
   }
+  if (rc == LW_ERR_TOO_LARGE && recut(in))
+    return LW_ERR_QUEUE_FULL; /* not taken: read again, cut shorter */
   if (rc != LW_OK) {
     /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
     if (rc != LW_ERR_SHUTDOWN) {
@@ -278,6 +307,9 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
       fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in), (unsigned long long)off,
               (unsigned long long)now, (unsigned long long)(now - dr->latency_us));
     }
+  } else if ((dr->err == LW_KAFKA_MESSAGE_TOO_LARGE || dr->err == LW_KAFKA_RECORD_LIST_TOO_LARGE) &&
+             (in->recut || recut(in))) {
+    /* read again from the checkpoint, cut shorter (lines after it may be sent twice) */
   } else if (record_level_error(dr->err)) {
     if (skip_log_due(in)) {
       lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
@@ -287,8 +319,10 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
-    /* Not delivered for now: read it again later from the checkpoint. */
-    in->failures++;
+    /* Not delivered for now: read it again later from the checkpoint. A missing topic was
+     * already waited for (topic_wait_ms, in the producer): start again at once. */
+    if (dr->err != LW_ERR_UNKNOWN_TOPIC)
+      in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
            LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;
@@ -372,7 +406,13 @@ void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
 
 static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
   (void)l, (void)t;
-  start_tail(ud);
+  lw_input *in = ud;
+  if (in->state == IN_DRAINING) { /* a recut with nothing in flight */
+    if (in->inflight == 0)
+      finish_drain(in);
+    return;
+  }
+  start_tail(in);
 }
 
 static void schedule_start(lw_input *in) {
@@ -382,7 +422,7 @@ static void schedule_start(lw_input *in) {
   if (d > RETRY_MAX_US)
     d = RETRY_MAX_US;
   in->state = IN_STARTING;
-  lw_timer_start(in->a->loop, &in->retry, in->failures ? d : 0);
+  lw_timer_start(in->a->loop, &in->retry, in->failures && !in->recut ? d : 0);
 }
 
 static void start_tail(lw_input *in) {
@@ -406,7 +446,9 @@ static void start_tail(lw_input *in) {
   tc.exclude = (const char *const *)c->exclude.v;
   tc.nexclude = (int)c->exclude.n;
   tc.start_beginning = c->start == LW_START_BEGINNING;
-  tc.max_line_bytes = line_limit(a, c);
+  tc.max_line_bytes = line_limit(a, c, in->topic ? lw_producer_topic_limit(a->prod, in->topic) : 0);
+  in->line_max = tc.max_line_bytes;
+  in->recut = false;
   tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
   tc.strip_cr = c->strip_cr;
   tc.multiline_start = c->multiline_start;
