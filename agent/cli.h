@@ -18,6 +18,9 @@ typedef struct lw_cli {
   FILE *trace_out;
 } lw_cli;
 
+/* The configuration `logwire run` reads when no -c is given. */
+#define LW_DEFAULT_CONFIG "/etc/logwire/logwire.conf"
+
 /* Exit codes of every command. */
 enum { LW_EXIT_OK = 0, LW_EXIT_FAIL = 1, LW_EXIT_USAGE = 2 };
 

@@ -275,6 +275,8 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag) {
       continue;
     } else if (strcmp(s->name, "agent") == 0) {
       rc = apply_section(&x, LW_CSEC_AGENT, s, &c->agent);
+      c->agent.state_dir_line = line_of(s, "state_dir");
+      c->agent.http_line = line_of(s, "http");
     } else if (strcmp(s->name, "sys") == 0) {
       c->sys.enabled = true;
       c->sys.line = s->line;

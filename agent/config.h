@@ -39,14 +39,15 @@ typedef struct lw_strlist {
 } lw_strlist;
 
 typedef struct lw_agent_conf {
-  char *state_dir;         /* checkpoints; default /var/lib/logwire */
-  char *http;              /* stats endpoint "host:port"; NULL when off */
-  int log_level;           /* LW_LOG_DEBUG..LW_LOG_ERROR (log.h); default info */
-  int shutdown_timeout_ms; /* time to drain in-flight records at exit; default 10000 */
-  int checkpoint_ms;       /* how often acknowledged offsets are saved; default 1000 */
-  size_t read_ahead_bytes; /* per agent: bytes read from files but not yet acknowledged */
-  int max_open_files;      /* ceiling on files followed at once; default 1024 */
-  char *hostname;          /* default: gethostname() */
+  char *state_dir;               /* checkpoints; default /var/lib/logwire */
+  char *http;                    /* stats endpoint "host:port"; NULL when off */
+  int log_level;                 /* LW_LOG_DEBUG..LW_LOG_ERROR (log.h); default info */
+  int shutdown_timeout_ms;       /* time to drain in-flight records at exit; default 10000 */
+  int checkpoint_ms;             /* how often acknowledged offsets are saved; default 1000 */
+  size_t read_ahead_bytes;       /* per agent: bytes read from files but not yet acknowledged */
+  int max_open_files;            /* ceiling on files followed at once; default 1024 */
+  char *hostname;                /* default: gethostname() */
+  int state_dir_line, http_line; /* where they were set (0: default), for `run --check` */
 } lw_agent_conf;
 
 typedef struct lw_input_conf {

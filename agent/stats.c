@@ -2,6 +2,7 @@
  * GET /stats (JSON), from the same numbers: per input lines and bytes read, lag, files open;
  * producer records sent, acknowledged, retried, failed by error name, buffer use, requests in
  * flight; per-broker round-trip time; the read-to-acknowledgement latency histogram. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -303,7 +304,8 @@ int lw_agent_http_start(lw_agent *a) {
   lw_http_opts o = {0};
   int rc = lw_http_new(a->loop, addr, &o, &a->http);
   if (rc != LW_OK) {
-    lw_log(LW_LOG_ERROR, "cannot serve statistics", LW_S("http", addr), LW_E(rc));
+    lw_log(LW_LOG_ERROR, "cannot serve statistics", LW_S("http", addr), LW_E(rc),
+           LW_S("reason", rc == LW_ERR_IO ? strerror(errno) : lw_err_str(rc)));
     a->http = NULL;
     return rc;
   }

@@ -272,6 +272,37 @@ Test(config, kafka_errors) {
   ASSERT_DIAG("t.conf: missing [kafka] section (brokers is required)");
 }
 
+/* Every bootstrap address the producer would refuse at start is refused by the config check,
+ * at the line of brokers. */
+Test(config, bad_bootstrap_addresses_are_refused_at_their_line) {
+  static const char *bad[] = {"localhost", "kafka:99999", "host:port", "[::1:9092",
+                              "::1:9092",  "k1:9092,k2",  "k1:0",      " , "};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lw_config_free(&cfg);
+    lw_diag_free(&diag);
+    lw_diag_init(&diag);
+    char text[256];
+    snprintf(text, sizeof text,
+             "[kafka]\nclient_id = x\nbrokers = %s\n[input.a]\npaths = /x\ntopic = t\n", bad[i]);
+    cr_assert_eq(parse(text), LW_ERR_CONFIG, "accepted brokers = %s", bad[i]);
+    cr_assert_eq(diag.errors, 1, "for %s", bad[i]);
+    cr_assert(!strncmp(diag.v[0].text, "t.conf:3: brokers: ", 19), "for %s: %s", bad[i],
+              diag.v[0].text);
+  }
+  static const char *good[] = {"localhost:9092", "[::1]:9092", "k1:1,k2:65535", "10.0.0.1:9093"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    lw_config_free(&cfg);
+    lw_diag_free(&diag);
+    lw_diag_init(&diag);
+    char text[256];
+    snprintf(text, sizeof text, "[kafka]\nbrokers = %s\n[input.a]\npaths = /x\ntopic = t\n",
+             good[i]);
+    if (parse(text) != LW_OK)
+      dump();
+    cr_assert_eq(diag.errors, 0, "refused brokers = %s", good[i]);
+  }
+}
+
 Test(config, every_error_of_a_file_is_reported_in_line_order) {
   unsetenv("LW_T_NOPE");
   const char *t = "[kafka]\n"              /* 1 */
