@@ -75,6 +75,14 @@ $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(FLAGS_SIG)' | cmp -s - $@ || echo '$(FLAGS_SIG)' >$@
 
+# The commit for `logwire --version`: commit.h changes only when the checkout's commit does.
+$(BUILD)/commit.h: FORCE
+	@mkdir -p $(BUILD)
+	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	  echo "#define LW_COMMIT \"$$c\"" | cmp -s - $@ || echo "#define LW_COMMIT \"$$c\"" >$@
+$(BUILD)/obj/agent/buildinfo.o: $(BUILD)/commit.h
+$(BUILD)/obj/agent/buildinfo.o: CPPFLAGS += -I$(BUILD)
+
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<

@@ -110,6 +110,12 @@ bool lw_conn_has_room(const lw_conn *c);
 /* Round-trip time of the last answered request, and a smoothed average, in microseconds. */
 uint64_t lw_conn_rtt_us(const lw_conn *c);
 uint64_t lw_conn_rtt_avg_us(const lw_conn *c);
+/* Connection errors (failed attempts and lost connections) since the conn was created. */
+uint64_t lw_conn_errors(const lw_conn *c);
+/* The last connection error's reason ("" when none). Borrowed, valid while c is. */
+const char *lw_conn_last_error(const lw_conn *c);
+/* When the current outage began (lw_now_us clock), 0 when the broker is not unreachable. */
+uint64_t lw_conn_down_since_us(const lw_conn *c);
 
 /* Building a request: lw_conn_request_begin returns a buffer holding the frame size
  * placeholder and the request header for api/version; append the body, then

@@ -128,7 +128,94 @@ part_once() {
   check "... and says so" grep -q 'msg="--once stopped before every line was read and delivered"' "$d/3.err"
 }
 
+# ---- a Kafka outage: a warning, /metrics and /health say so, an info line on recovery ----
+
+logged() { grep -Eq "$2" "$T/$1.log"; }
+http_code() { curl -s -o /dev/null -w '%{http_code}' "http://$1$2"; }
+metric() { curl -s "http://$1/metrics" | grep -F "$2" | awk '{print $NF}' | head -1; }
+metric_is() { [[ $(metric "$1" "$2") == "$3" ]]; }
+metric_ge() {
+  local v
+  v=$(metric "$1" "$2")
+  [[ -n $v ]] && ((${v%.*} >= $3))
+}
+
+part_outage() {
+  local d=$T/outage A
+  mkdir -p "$d"
+  mock_cmd "create ops-a 1 1" 2>/dev/null
+  seq_lines 10 >"$d/a.log"
+  conf "$d/lw.conf" "$MOCK_BOOTSTRAP" "$d/state" "http = 127.0.0.1:0"
+  agent_start outage "$d/lw.conf"
+  agent_wait_port outage || notok "outage: the agent did not start"
+  A=$AGENT_HTTP
+  check "outage: lines delivered before" wait_until 30 in_stat_eq "$A" a lines_acked 10
+  check "outage: /health is 200 while Kafka is reachable" test "$(http_code "$A" /health)" = 200
+  mock_cmd "down 1"
+  seq_lines 20 | tail -n 10 >>"$d/a.log"
+  check "outage: a warning names the broker and the reason" \
+    wait_until 30 logged outage 'level=warn msg="broker [^ ]+ \(id 1\): cannot reach the broker: [^"]+"'
+  check "outage: /metrics says the broker is down" \
+    wait_until 10 metric_is "$A" 'logwire_broker_up{broker="1"' 0
+  check "outage: /metrics counts connection errors" \
+    metric_ge "$A" 'logwire_broker_connection_errors_total{broker="1"' 1
+  check "outage: /health is 503 while a broker is unreachable" \
+    test "$(http_code "$A" /health)" = 503
+  check "outage: /health/live stays 200" test "$(http_code "$A" /health/live)" = 200
+  check "outage: warned once, not at every attempt" \
+    test "$(grep -c 'cannot reach the broker' "$T/outage.log")" -eq 1
+  mock_cmd "up 1"
+  check "outage: recovery logged at info with the outage's duration" \
+    wait_until 30 logged outage 'level=info msg="broker [^ ]+ \(id 1\): reachable again after an outage of [0-9]+\.[0-9] s"'
+  check "outage: the lines written during the outage are delivered" \
+    wait_until 30 in_stat_eq "$A" a lines_acked 20
+  check "outage: /health is 200 again" wait_until 10 eval '[[ $(http_code "$A" /health) == 200 ]]'
+  kill "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+}
+
+# ---- the HTTP endpoint: /, /health, /metrics names ----
+
+part_http() {
+  local d=$T/http A m
+  mkdir -p "$d"
+  seq_lines 5 >"$d/a.log"
+  conf "$d/lw.conf" "$MOCK_BOOTSTRAP" "$d/state" "http = 127.0.0.1:0"
+  agent_start http "$d/lw.conf"
+  agent_wait_port http || notok "http: the agent did not start"
+  A=$AGENT_HTTP
+  wait_until 30 in_stat_eq "$A" a lines_acked 5
+  curl -s "http://$A/" >"$d/index.txt"
+  check "http: / lists the endpoints" \
+    test -n "$(grep '^/metrics ' "$d/index.txt")" -a -n "$(grep '^/health ' "$d/index.txt")"
+  curl -s "http://$A/health" >"$d/health.json"
+  check "http: /health is JSON saying ready" grep -q '"status":"ready"' "$d/health.json"
+  curl -s "http://$A/metrics" >"$d/metrics.txt"
+  for m in 'logwire_build_info{version="' 'logwire_broker_up{broker="1"' \
+    'logwire_broker_connection_errors_total{broker=' 'logwire_input_read_errors_total{input="a"} 0' \
+    'logwire_input_checkpoint_errors_total{input="a"} 0' 'process_cpu_seconds_total ' \
+    'process_resident_memory_bytes ' 'process_open_fds ' 'process_start_time_seconds ' \
+    '# TYPE logwire_delivery_latency_seconds histogram' \
+    'logwire_delivery_latency_seconds_bucket{le="+Inf"} 5' \
+    'logwire_delivery_latency_seconds_count 5'; do
+    check "http: /metrics has $m" grep -qF "$m" "$d/metrics.txt"
+  done
+  check "http: no quantile=\"1\" standing for the maximum" eval '! grep -qF "quantile=\"1\"" "$d/metrics.txt"'
+  local inf
+  inf=$(grep -c 'logwire_delivery_latency_seconds_bucket' "$d/metrics.txt")
+  check "http: the latency buckets are cumulative (never decreasing)" \
+    awk -F' ' '/^logwire_delivery_latency_seconds_bucket/ { if ($2 < last) exit 1; last = $2 }' "$d/metrics.txt"
+  note "latency buckets: $inf"
+  kill "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+  "$LW_BIN" stats -a "$A" 2>"$d/stats.err"
+  check "stats: with the endpoint off, says how to turn it on" \
+    grep -q 'http = ' "$d/stats.err"
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
+want outage && part_outage
+want http && part_http
 exit $FAILED
