@@ -226,11 +226,14 @@ int lw_cmd_stats(int argc, char **argv) {
       path = "/metrics";
     } else if (strcmp(a, "--raw") == 0) {
       raw = true;
+    } else if (!strcmp(a, "-d") || !strcmp(a, "-q") || !strcmp(a, "--debug") ||
+               !strcmp(a, "--quiet") || !strcmp(a, "--trace")) {
+      /* the global options: nothing to log or trace here */
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       usage(stdout);
       return 0;
     } else {
-      fprintf(stderr, "logwire stats: unexpected argument \"%s\"\n", a);
+      fprintf(stderr, "logwire stats: unknown option \"%s\"\n", a);
       usage(stderr);
       return 2;
     }

@@ -63,14 +63,20 @@ void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...) {
   ctx->log(ctx->log_ud, level, msg);
 }
 
+void lw_conn_set_reason(lw_conn *c, const char *why) {
+  snprintf(c->why, sizeof c->why, "%s", why);
+}
+
 void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
-  if (!c->ctx->log)
-    return;
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  if (level >= 3) /* an error: the reason of the failure that follows */
+    lw_conn_set_reason(c, msg);
+  if (!c->ctx->log)
+    return;
   lw_net_logf(c->ctx, level, "broker %s (id %d): %s", c->name, (int)c->node_id, msg);
 }
 
@@ -96,6 +102,8 @@ static void note_failure(lw_conn *c, int err, bool was_ready) {
   if (!c->why[0])
     snprintf(c->why, sizeof c->why, "%s", lw_err_str(err));
   snprintf(c->last_error, sizeof c->last_error, "%s", c->why);
+  snprintf(c->ctx->last_why, sizeof c->ctx->last_why, "%s: %s", c->name, c->why);
+  c->ctx->last_err = err;
   c->errors++;
   uint64_t now = lw_now_us();
   if (was_ready) {
@@ -124,8 +132,11 @@ static void set_state(lw_conn *c, int state, int err) {
                  (unsigned long long)(d / 1000000u), (unsigned long long)(d / 100000u % 10));
     c->down_since_us = 0;
   }
-  if (state == LW_CONN_READY)
+  if (state == LW_CONN_READY) {
     c->why[0] = 0;
+    c->ctx->ever_ready = true;
+    lw__conn_log(c, 0, "connected");
+  }
   if ((state == LW_CONN_READY || state == LW_CONN_BACKOFF || state == LW_CONN_DOWN) &&
       c->cbs.on_state) {
     c->busy++;

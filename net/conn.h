@@ -51,6 +51,12 @@ typedef struct lw_net_ctx {
   void *log_ud;
   void *tls;    /* TLS context (net/tls.h) when security_protocol uses TLS, else NULL */
   uint64_t rng; /* backoff jitter state */
+  /* Kept up to date by every connection of the context, so that one-shot commands can give up
+   * with the real cause: the last failure to reach a broker (0 when none) and its reason, and
+   * whether any connection ever became READY. */
+  int last_err;
+  char last_why[832];
+  bool ever_ready;
 } lw_net_ctx;
 
 /* Log through ctx->log (when set) with printf formatting; level as lw_log_fn. */

@@ -7,7 +7,7 @@
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli}
+PARTS=${LW_PARTS:-check lock once outage http cli security}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -213,9 +213,94 @@ part_http() {
     grep -q 'http = ' "$d/stats.err"
 }
 
+# ---- the CLI's conventions ----
+
+part_cli() {
+  local d=$T/cli c rc out
+  mkdir -p "$d"
+  for c in run produce consume metadata versions stats; do
+    "$LW_BIN" "$c" --help >"$d/out" 2>"$d/err"
+    rc=$?
+    check "cli: $c --help: usage on stdout, nothing on stderr, exit 0" \
+      test $rc -eq 0 -a -s "$d/out" -a ! -s "$d/err"
+    "$LW_BIN" "$c" --no-such-option >"$d/out" 2>"$d/err"
+    rc=$?
+    check "cli: $c --no-such-option: exit 2, named on stderr, nothing on stdout" \
+      test $rc -eq 2 -a ! -s "$d/out" -a -n "$(grep -F -- '--no-such-option' "$d/err")"
+  done
+  out=$("$LW_BIN" -V)
+  check "cli: -V names the version, the commit and the TLS/static features" \
+    test -n "$(grep -E '^logwire [0-9.]+ \(commit [^)]+\)$' <<<"$out")" -a \
+    -n "$(grep -E 'tls=[a-z-]+ static=(yes|no)' <<<"$out")"
+  check "cli: --version is -V" test "$("$LW_BIN" --version)" = "$out"
+  out=$("$LW_BIN" -X list)
+  check "cli: -X list lists the producer keys" \
+    test -n "$(grep -E '^  linger_ms +' <<<"$out")" -a -n "$(grep -E '^  sasl_password_file +' <<<"$out")"
+  # Global flags before the command.
+  mock_cmd "create ops-cli 1 1" 2>/dev/null
+  seq_lines 3 >"$d/in"
+  "$LW_BIN" -q produce -b "$MOCK_BOOTSTRAP" -t ops-cli -f "$d/in" >"$d/out" 2>"$d/err"
+  rc=$?
+  check "cli: logwire -q produce ...: the flag before the command is taken (quiet: no summary)" \
+    test $rc -eq 0 -a ! -s "$d/err"
+  seq_lines 3 >"$d/a.log"
+  conf "$d/lw.conf" "$MOCK_BOOTSTRAP" "$d/state"
+  "$LW_BIN" -d run --once -c "$d/lw.conf" 2>"$d/run.err"
+  check "cli: logwire -d run: debug logging on" grep -q 'level=debug' "$d/run.err"
+  "$LW_BIN" run -q --once -c "$d/lw.conf" 2>"$d/runq.err"
+  check "cli: run -q: no info lines" eval '! grep -q "level=info" "$d/runq.err"'
+  "$LW_BIN" run --trace --once -c "$d/lw.conf" 2>"$d/trace.err"
+  check "cli: run --trace: requests decoded on stderr" grep -q 'ApiVersions' "$d/trace.err"
+  "$LW_BIN" run --check 2>"$d/noconf.err"
+  check "cli: run without -c reads /etc/logwire/logwire.conf" \
+    grep -q '/etc/logwire/logwire.conf' "$d/noconf.err"
+  # One-shot commands fail fast, once, with a hint.
+  "$LW_BIN" metadata -b "$DOWN" >/dev/null 2>"$d/md.err" &
+  local pid=$!
+  LW_BG_PIDS+=("$pid")
+  wait_exit 20 "$pid"
+  check "cli: metadata -b DOWN gives up by itself, exit 1 (not 40 s later)" test "$EXIT_RC" -eq 1
+  check "cli: ... naming the cause and a hint" \
+    grep -q 'no broker of .* answered within 5 s: .*Connection refused' "$d/md.err"
+  "$LW_BIN" metadata -b no-such-host.invalid:9092 >/dev/null 2>"$d/res.err"
+  check "cli: an unresolvable host is warned about once" \
+    test "$(grep -c 'warning: .*cannot resolve' "$d/res.err")" -eq 1
+  "$LW_BIN" metadata -b "$DOWN" -X sasl_password=hunter2 >/dev/null 2>"$d/pw.err"
+  check "cli: -X sasl_password= warns and points to sasl_password_file" \
+    grep -q 'warning: -X sasl_password .*visible.*sasl_password_file' "$d/pw.err"
+}
+
+# ---- security failures fail fast ----
+
+part_security() {
+  local d=$T/sec sasl_out pid addr
+  mkdir -p "$d"
+  "$LW_TOOLS/saslbroker" -u "$MOCK_FIRST" -U alice:alice-secret-1 -L "$d/sasl.log" \
+    >"$d/sasl.out" 2>"$d/sasl.err" &
+  local spid=$!
+  LW_BG_PIDS+=("$spid")
+  wait_until 10 grep -q '^listening=' "$d/sasl.out" || notok "security: saslbroker starts"
+  addr=$(sed -n 's/^listening=//p' "$d/sasl.out")
+  seq_lines 10 >"$d/in"
+  # Default delivery timeout (120 s): a wrong password must end it long before.
+  "$LW_BIN" produce -b "$addr" -t ops-sec -X connect_to="$MOCK_FIRST=$addr" \
+    -X security_protocol=sasl_plaintext -X sasl_mechanism=SCRAM-SHA-256 -X sasl_username=alice \
+    -X sasl_password_file=<(echo wrong) -f "$d/in" 2>"$d/err" &
+  pid=$!
+  LW_BG_PIDS+=("$pid")
+  wait_exit 30 "$pid"
+  check "security: a wrong password ends produce by itself with exit 1" test "$EXIT_RC" -eq 1
+  check "security: ... saying authentication failed, with the broker's reason" \
+    grep -q 'authentication failed: .*SASL_AUTHENTICATION_FAILED' "$d/err"
+  kill "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
 want outage && part_outage
 want http && part_http
+want cli && part_cli
+want security && part_security
 exit $FAILED
