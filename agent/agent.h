@@ -40,6 +40,7 @@ typedef struct lw_input {
   bool replaced_conf; /* conf belongs to a newer config to use at restart */
   uint64_t inflight;  /* lines handed to the producer, not yet reported */
   int failures;       /* consecutive start failures / rewinds (backoff) */
+  bool announced;     /* "input started" was logged (restarts are not announced again) */
   lw_timer retry;
   char state_path[4096];
   /* statistics beyond what the tail counts */

@@ -42,6 +42,7 @@ typedef struct lw_agent_conf {
   char *state_dir;               /* checkpoints; default /var/lib/logwire */
   char *http;                    /* stats endpoint "host:port"; NULL when off */
   int log_level;                 /* LW_LOG_DEBUG..LW_LOG_ERROR (log.h); default info */
+  int log_format;                /* enum lw_log_fmt (log.h): logfmt (default) or json */
   int shutdown_timeout_ms;       /* time to drain in-flight records at exit; default 10000 */
   int checkpoint_ms;             /* how often acknowledged offsets are saved; default 1000 */
   size_t read_ahead_bytes;       /* per agent: bytes read from files but not yet acknowledged */

@@ -30,6 +30,8 @@ static const lw_ckey keys[] = {
      "address of the stats endpoint, host:port ([addr]:port for IPv6); unset: no endpoint"},
     {LW_CSEC_AGENT, "log_level", LW_CT_ENUM, "info", A(log_level), 0, 0, 0, "debug|info|warn|error",
      "least severe level written to stderr"},
+    {LW_CSEC_AGENT, "log_format", LW_CT_ENUM, "logfmt", A(log_format), 0, 0, 0, "logfmt|json",
+     "the log's line format on stderr: logfmt (key=value) or json (one object a line)"},
     {LW_CSEC_AGENT, "shutdown_timeout_ms", LW_CT_INT, "10000", A(shutdown_timeout_ms), 0, 0,
      3600000, NULL,
      "on SIGTERM, how long to wait for in-flight records to be acknowledged before exiting "

@@ -59,6 +59,14 @@ static void tail_log(void *ud, int level, const char *msg) {
   lw_log(lvl, msg, LW_S("input", in_name(in)));
 }
 
+/* File events from the tail, as debug lines with the path as a field. */
+static void tail_event(void *ud, int ev, const char *path, uint64_t offset) {
+  lw_input *in = ud;
+  char msg[64];
+  snprintf(msg, sizeof msg, "file %s", lw_tail_event_name(ev));
+  lw_log(LW_LOG_DEBUG, msg, LW_S("input", in_name(in)), LW_S("path", path), LW_U("offset", offset));
+}
+
 /* mkdir -p for the state directory. Returns LW_OK or LW_ERR_IO (errno kept). */
 static int make_dirs(const char *path) {
   char buf[4096];
@@ -321,6 +329,7 @@ static void start_tail(lw_input *in) {
   tc.sweep_ms = 10000;
   tc.rotate_wait_ms = a->once ? -1 : 0;
   tc.log = tail_log;
+  tc.event = tail_event;
   tc.log_ud = in;
   int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
   int e = errno;
@@ -351,7 +360,17 @@ static void start_tail(lw_input *in) {
   in->state = IN_RUNNING;
   in->paused = false;
   in->restart = false;
-  lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  if (!in->announced && in->failures)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic),
+           LW_I("failed_attempts", in->failures));
+  else if (!in->announced)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  else if (in->failures)
+    lw_log(LW_LOG_INFO, "input running again", LW_S("input", c->name),
+           LW_I("failed_attempts", in->failures));
+  else
+    lw_log(LW_LOG_DEBUG, "input restarted", LW_S("input", c->name));
+  in->announced = true;
 }
 
 int lw_input_start(lw_agent *a, lw_input_conf *conf) {

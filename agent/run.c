@@ -145,6 +145,7 @@ static void reload(lw_agent *a, const char *why) {
   a->reloads++;
   lw_log(LW_LOG_INFO, "configuration reloaded", LW_S("file", a->cfg.path), LW_S("trigger", why));
   lw_log_set_level(nc.agent.log_level);
+  lw_log_set_format(nc.agent.log_format);
   bool kafka = !lw_config_kafka_equal(&a->cfg.kafka, &nc.kafka);
   bool sys = !lw_config_sys_equal(&a->cfg.sys, &nc.sys);
   bool http = (a->cfg.agent.http == NULL) != (nc.agent.http == NULL) ||
@@ -438,6 +439,7 @@ int lw_cmd_run(int argc, char **argv) {
     lw_config_free(&a->cfg);
     return LW_EXIT_OK;
   }
+  lw_log_set_format(a->cfg.agent.log_format);
   lw_log_set_level(verbosity > 0   ? LW_LOG_DEBUG
                    : verbosity < 0 ? LW_LOG_WARN
                                    : a->cfg.agent.log_level);

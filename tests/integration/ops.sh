@@ -7,7 +7,7 @@
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -131,6 +131,7 @@ part_once() {
 # ---- a Kafka outage: a warning, /metrics and /health say so, an info line on recovery ----
 
 logged() { grep -Eq "$2" "$T/$1.log"; }
+logged_n() { (($(grep -Ec "$2" "$T/$1.log") >= $3)); }
 http_code() { curl -s -o /dev/null -w '%{http_code}' "http://$1$2"; }
 metric() { curl -s "http://$1/metrics" | grep -F "$2" | awk '{print $NF}' | head -1; }
 metric_is() { [[ $(metric "$1" "$2") == "$3" ]]; }
@@ -296,6 +297,48 @@ part_security() {
   wait "$spid" 2>/dev/null
 }
 
+# ---- the log: file events at debug, input started once, log_format = json ----
+
+part_logs() {
+  local d=$T/logs
+  mkdir -p "$d/state"
+  mock_cmd "create ops-a 1 1" 2>/dev/null
+  seq_lines 5 >"$d/a.log"
+  conf "$d/lw.conf" "$MOCK_BOOTSTRAP" "$d/state"
+  "$LW_BIN" -d run --once -c "$d/lw.conf" 2>"$d/debug.err"
+  check "logs: -d adds file events with the path as a field" \
+    test -n "$(grep "level=debug msg=\"file found\" input=a path=$d/a.log offset=0" "$d/debug.err")" \
+    -a -n "$(grep "level=debug msg=\"file opened\" input=a path=$d/a.log" "$d/debug.err")"
+  # An input whose checkpoint cannot be written retries; "input started" comes once, when it
+  # runs, with the attempts that failed.
+  seq_lines 5 >"$d/b.log"
+  conf "$d/r.conf" "$MOCK_BOOTSTRAP" "$d/state-r" "http = 127.0.0.1:0"
+  sed -i "s|$d/a.log|$d/b.log|" "$d/r.conf"
+  mkdir -p "$d/state-r/a.ckpt.tmp"
+  agent_start logs-r "$d/r.conf"
+  check "logs: the input fails to start" \
+    wait_until 20 logged logs-r 'msg="input cannot write its checkpoint; retrying with backoff"'
+  wait_until 20 logged_n logs-r 'msg="input cannot write its checkpoint' 2
+  rmdir "$d/state-r/a.ckpt.tmp"
+  check "logs: then runs, saying so with the failed attempts" \
+    wait_until 30 logged logs-r 'msg="input started" input=a topic=ops-a failed_attempts=[2-9]'
+  check "logs: \"input started\" once" \
+    test "$(grep -c 'msg="input started"' "$T/logs-r.log")" -eq 1
+  kill "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+  # log_format = json: every line one JSON object with ts, level, msg.
+  conf "$d/j.conf" "$MOCK_BOOTSTRAP" "$d/state-j" "log_format = json"
+  "$LW_BIN" -d run --once -c "$d/j.conf" 2>"$d/json.err"
+  check "logs: log_format = json: every line is a JSON object with ts, level and msg" \
+    python3 -c 'import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert set(["ts", "level", "msg"]) <= set(o), line
+    n += 1
+assert n >= 3' "$d/json.err"
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -303,4 +346,5 @@ want outage && part_outage
 want http && part_http
 want cli && part_cli
 want security && part_security
+want logs && part_logs
 exit $FAILED

@@ -533,5 +533,5 @@ Test(config, schema_iteration) {
     inputs += strcmp(sec, "input") == 0;
   }
   cr_assert_eq(inputs, 15);
-  cr_assert_eq(n, 26);
+  cr_assert_eq(n, 27);
 }
