@@ -1,13 +1,18 @@
 /* buildinfo.c — the build's identity (see buildinfo.h). The commit comes from
- * $(BUILD)/commit.h, which the Makefile rewrites only when the checkout's commit changes. */
+ * $(BUILD)/build_defs.h, which the Makefile rewrites only when the checkout's commit (or
+ * PREFIX) changes. */
 #include "agent/buildinfo.h"
 
 #include <sys/auxv.h>
 
-#include "commit.h"
+#include "build_defs.h"
 
 const char *lw_build_commit(void) {
   return LW_COMMIT;
+}
+
+const char *lw_build_docdir(void) {
+  return LW_DOCDIR;
 }
 
 const char *lw_build_tls(void) {

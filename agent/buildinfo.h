@@ -7,6 +7,8 @@
 
 /* The commit (git describe --always --dirty) the build came from, or "unknown". Static. */
 const char *lw_build_commit(void);
+/* Where `make install` puts the docs (PREFIX/share/doc/logwire). Static. */
+const char *lw_build_docdir(void);
 /* "openssl" (linked), "openssl-on-demand" (loaded on first use) or "none". Static. */
 const char *lw_build_tls(void);
 /* True when the running executable is statically linked (no dynamic loader mapped). */

@@ -30,8 +30,8 @@ static void usage(FILE *f) {
           "lists them). -V, --version: version, commit and build features.\n"
           "`logwire COMMAND --help` for a command's options. The agent's configuration\n"
           "(default " LW_DEFAULT_CONFIG ") is described in `man logwire.conf` and\n"
-          "docs/CONFIG.md (installed under PREFIX/share/doc/logwire).\n",
-          LW_VERSION);
+          "%s/CONFIG.md.\n",
+          LW_VERSION, lw_build_docdir());
 }
 
 static void version(void) {

@@ -15,6 +15,7 @@
 #include "agent/cli.h"
 #include "agent/cmds.h"
 #include "agent/log.h"
+#include "agent/notify.h"
 #include "agent/statedir.h"
 #include "net/tls.h"
 #include "proto/err.h"
@@ -114,6 +115,7 @@ static void remember_file(lw_agent *a) {
 
 static void restart_everything(lw_agent *a);
 static void finish_kafka_restart(lw_agent *a);
+static void reload_(lw_agent *a, const char *why);
 
 /* Configuration problems: FILE:LINE: KEY: PROBLEM lines for --check; for the agent, at its
  * start as at a reload, log events with that text as msg (its stderr is one event a line). */
@@ -127,6 +129,12 @@ static void report(const lw_diag *d, bool plain) {
 }
 
 static void reload(lw_agent *a, const char *why) {
+  lw_notify("RELOADING=1");
+  reload_(a, why);
+  lw_notify("READY=1");
+}
+
+static void reload_(lw_agent *a, const char *why) {
   lw_config nc;
   lw_diag d;
   lw_diag_init(&d);
@@ -499,8 +507,13 @@ int lw_cmd_run(int argc, char **argv) {
     lw_prepare_init(&once_check, on_prepare_once, a);
     lw_prepare_start(a->loop, &once_check);
   }
+  /* Type=notify: ready once the inputs, the producer and the endpoint are set up. */
+  if (lw_notify("READY=1") < 0)
+    lw_log(LW_LOG_WARN, "cannot notify the service manager",
+           LW_S("NOTIFY_SOCKET", getenv("NOTIFY_SOCKET")), LW_S("reason", strerror(errno)));
   if (lw_loop_run(a->loop) != LW_OK)
     code = LW_EXIT_FAIL;
+  lw_notify("STOPPING=1");
   if (a->once) {
     lw_prepare_stop(a->loop, &once_check);
     if (!once_done && a->prod && lw_producer_idle(a->prod) && lw_inputs_idle(a))

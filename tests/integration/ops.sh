@@ -7,7 +7,7 @@
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security logs}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs notify}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -339,6 +339,29 @@ for line in open(sys.argv[1]):
 assert n >= 3' "$d/json.err"
 }
 
+# ---- systemd: READY=1 through $NOTIFY_SOCKET ----
+
+part_notify() {
+  local d=$T/notify spid
+  mkdir -p "$d"
+  : >"$d/a.log"
+  conf "$d/lw.conf" "$MOCK_BOOTSTRAP" "$d/state"
+  socat -u UNIX-RECV:"$d/sock" OPEN:"$d/got",creat,append &
+  spid=$!
+  LW_BG_PIDS+=("$spid")
+  wait_until 10 test -S "$d/sock"
+  NOTIFY_SOCKET=$d/sock agent_start notify "$d/lw.conf"
+  check "notify: READY=1 sent to \$NOTIFY_SOCKET once started" \
+    wait_until 20 grep -q 'READY=1' "$d/got"
+  kill -HUP "$AGENT_PID"
+  check "notify: RELOADING=1 on SIGHUP" wait_until 20 grep -q 'RELOADING=1' "$d/got"
+  kill "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+  check "notify: STOPPING=1 at the end" grep -q 'STOPPING=1' "$d/got"
+  kill "$spid" 2>/dev/null
+  wait "$spid" 2>/dev/null
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -347,4 +370,5 @@ want http && part_http
 want cli && part_cli
 want security && part_security
 want logs && part_logs
+want notify && part_notify
 exit $FAILED
