@@ -151,7 +151,9 @@ bench: deps
 	@scripts/bench.sh $(BUILD)
 
 demo: deps
-	@$(MAKE) --no-print-directory all tools
+	@echo "building logwire and the test tools (log: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all tools >$(BUILD)/demo-build.log 2>&1 || \
+	  { tail -30 $(BUILD)/demo-build.log; exit 1; }
 	@scripts/demo.sh $(BUILD)
 
 static:
