@@ -55,7 +55,7 @@ typedef struct lw_input_conf {
   char *name; /* NAME of [input.NAME] */
   int line;   /* line of the section header */
   lw_strlist paths, exclude;
-  char *topic;
+  char *topic;       /* may hold {file_stem}, {host}, {input} */
   int key;           /* enum lw_key_mode */
   char *key_literal; /* the TEXT of "literal:TEXT", else NULL */
   int start;         /* enum lw_start: where a file never seen before is read from */
@@ -66,6 +66,11 @@ typedef struct lw_input_conf {
   int long_lines; /* enum lw_long_lines */
   bool strip_cr;
   char *multiline_start; /* POSIX ERE source (validated with regcomp), NULL when unset */
+  char *include_lines;   /* POSIX ERE: ship only matching lines; NULL when unset */
+  char *exclude_lines;   /* POSIX ERE: drop matching lines; NULL when unset */
+  /* fields.NAME = VALUE: static fields, added to JSON records (format = json) or as record
+   * headers (format = raw); names[i] goes with values[i]. */
+  lw_strlist field_names, field_values;
   int multiline_flush_ms;
   int poll_ms;
   bool poll; /* stat polling only (no inotify) */

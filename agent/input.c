@@ -149,6 +149,11 @@ static int on_line(void *ud, const lw_line *l) {
   if (in->state != IN_RUNNING || a->stopping)
     return LW_ERR_QUEUE_FULL; /* not reading any more: the line stays in the file */
   const lw_input_conf *c = in->conf;
+  if (in->filter && !lw_input_line_wanted(in, l->p, l->len)) {
+    in->filtered++;
+    lw_tail_ack(in->tail, l->file, l->end_offset);
+    return LW_OK;
+  }
   const char *path = lw_tail_file_path(l->file);
   lw_msg m = {.key_len = -1,
               .value = l->p,
@@ -180,7 +185,8 @@ static int on_line(void *ud, const lw_line *l) {
   if (c->format == LW_FORMAT_JSON) {
     lw_buf_reset(&a->value);
     if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
-                       (const char *)l->p, l->len) != LW_OK) {
+                       (const char *)l->p, l->len) != LW_OK ||
+        lw_input_fields_json(in, &a->value) != LW_OK) {
       in->skipped++; /* only a ceiling can fail here: count the line and move on */
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
@@ -188,7 +194,7 @@ static int on_line(void *ud, const lw_line *l) {
     m.value = a->value.data;
     m.value_len = (int32_t)a->value.len;
   }
-  lw_rec_header hdr[4];
+  lw_rec_header hdr[4 + 16];
   char off[24];
   int nh = 0;
   if (c->headers & LW_HDR_HOST)
@@ -203,9 +209,12 @@ static int on_line(void *ud, const lw_line *l) {
     int n = snprintf(off, sizeof off, "%llu", (unsigned long long)l->end_offset);
     hdr[nh++] = (lw_rec_header){lw_str_c("offset"), {(const uint8_t *)off, n}};
   }
+  if (c->format != LW_FORMAT_JSON && c->field_names.n)
+    nh += lw_input_fields_headers(in, hdr + nh, 16);
   m.headers = nh ? hdr : NULL;
   m.nheaders = nh;
-  int rc = lw_producer_send(a->prod, in->topic, &m);
+  lw_ptopic *topic = in->topic ? in->topic : lw_input_topic_for(in, path);
+  int rc = topic ? lw_producer_send(a->prod, topic, &m) : LW_ERR_NOMEM;
   if (rc == LW_ERR_QUEUE_FULL) {
     in->paused = true;
     return LW_ERR_QUEUE_FULL;
@@ -331,7 +340,9 @@ static void start_tail(lw_input *in) {
   tc.log = tail_log;
   tc.event = tail_event;
   tc.log_ud = in;
-  int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
+  int rc = lw_input_filters_compile(in);
+  if (rc == LW_OK)
+    rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
   int e = errno;
   if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
     /* Shipping without a checkpoint would read everything again at the next start (or, with
@@ -360,6 +371,8 @@ static void start_tail(lw_input *in) {
   in->state = IN_RUNNING;
   in->paused = false;
   in->restart = false;
+  if (!in->announced)
+    lw_input_warn_unmatched(in);
   if (!in->announced && in->failures)
     lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic),
            LW_I("failed_attempts", in->failures));
@@ -397,8 +410,8 @@ int lw_input_start(lw_agent *a, lw_input_conf *conf) {
   in->state = IN_STARTING;
   if (a->hold) /* started by lw_input_kick once the new producer is up */
     return LW_OK;
-  in->topic = lw_producer_topic(a->prod, conf->topic);
-  if (!in->topic) {
+  in->topic = lw_input_topic_for(in, NULL);
+  if (!in->topic && !strchr(conf->topic, '{')) {
     lw_input_free(in);
     return LW_ERR_NOMEM;
   }
@@ -418,6 +431,7 @@ void lw_input_free(lw_input *in) {
       *pp = in->next;
       break;
     }
+  lw_input_filters_free(in);
   free(in->name);
   free(in->topic_name);
   free(in);
@@ -439,14 +453,14 @@ static void finish_drain(lw_input *in) {
     in->state = IN_STARTING;
     return;
   }
-  in->topic = lw_producer_topic(a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   schedule_start(in);
 }
 
 void lw_input_kick(lw_input *in) {
   if (in->state != IN_STARTING || in->remove)
     return;
-  in->topic = lw_producer_topic(in->a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   in->failures = 0;
   lw_timer_stop(in->a->loop, &in->retry);
   start_tail(in);

@@ -83,6 +83,7 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
              {"bytes_read", s.bytes_read},
              {"lines_acked", in->acked},
              {"lines_failed", in->failed},
+             {"lines_filtered", in->filtered},
              {"lines_in_flight", in->inflight},
              {"lag_bytes", s.lag_bytes},
              {"files_open", s.files_open},

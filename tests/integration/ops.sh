@@ -7,7 +7,7 @@
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security logs notify}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -362,6 +362,38 @@ part_notify() {
   wait "$spid" 2>/dev/null
 }
 
+# ---- inputs: line filters, static fields, topic templates, patterns matching nothing ----
+
+part_inputs() {
+  local d=$T/inputs
+  mkdir -p "$d/logs"
+  mock_cmd "create ops-web 1 1" 2>/dev/null
+  mock_cmd "create ops-raw-app 1 1" 2>/dev/null
+  printf 'INFO one\nERROR two\nDEBUG ERROR three\nERROR four\n' >"$d/logs/web.log"
+  printf 'x1\nx2\n' >"$d/logs/app.log"
+  {
+    printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n[agent]\nstate_dir = %s/state\n' \
+      "$MOCK_BOOTSTRAP" "$d"
+    printf '[input.web]\npaths = %s/logs/web.log\ntopic = ops-web\nstart = beginning\n' "$d"
+    printf 'format = json\nfields.env = prod\ninclude_lines = ERROR\nexclude_lines = ^DEBUG\n'
+    printf '[input.raw]\npaths = %s/logs/app.log\ntopic = ops-raw-{file_stem}\n' "$d"
+    printf 'start = beginning\nfields.team = core\n'
+    printf '[input.none]\npaths = %s/nothing/*.log\ntopic = ops-none\n' "$d"
+  } >"$d/lw.conf"
+  "$LW_BIN" run --once -c "$d/lw.conf" 2>"$d/run.err"
+  check "inputs: --once succeeds" test $? -eq 0
+  kcat_read ops-web >"$d/web.out"
+  check "inputs: include_lines/exclude_lines keep exactly the matching lines" \
+    test "$(grep -o '"message":"[^"]*"' "$d/web.out" | tr '\n' ' ')" = '"message":"ERROR two" "message":"ERROR four" '
+  check "inputs: fields.env in each JSON record" \
+    test "$(grep -c '"env":"prod"}$' "$d/web.out")" -eq 2
+  kcat_read ops-raw-app '%s %h\n' >"$d/raw.out"
+  check "inputs: topic = ops-raw-{file_stem} ships app.log to ops-raw-app, fields as headers" \
+    test "$(tr '\n' ' ' <"$d/raw.out")" = 'x1 team=core x2 team=core '
+  check "inputs: a pattern that matches nothing is warned about" \
+    grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -371,4 +403,5 @@ want cli && part_cli
 want security && part_security
 want logs && part_logs
 want notify && part_notify
+want inputs && part_inputs
 exit $FAILED

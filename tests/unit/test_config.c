@@ -532,6 +532,41 @@ Test(config, schema_iteration) {
     cr_assert(doc && doc[0], "%s.%s has a doc", sec, name);
     inputs += strcmp(sec, "input") == 0;
   }
-  cr_assert_eq(inputs, 15);
-  cr_assert_eq(n, 27);
+  cr_assert_eq(inputs, 17);
+  cr_assert_eq(n, 29);
+}
+
+/* fields.NAME = VALUE, include_lines/exclude_lines and topic templates. */
+Test(config, fields_filters_and_topic_templates) {
+  cr_assert_eq(parse(KAFKA "[input.a]\npaths = /x\ntopic = logs-{file_stem}.{host}\n"
+                           "fields.env = prod\nfields.team = web\ninclude_lines = ERROR|WARN\n"
+                           "exclude_lines = ^DEBUG\n"),
+               LW_OK);
+  const lw_input_conf *in = &cfg.inputs[0];
+  cr_assert_str_eq(in->topic, "logs-{file_stem}.{host}");
+  cr_assert_eq(in->field_names.n, 2);
+  cr_assert_str_eq(in->field_names.v[1], "team");
+  cr_assert_str_eq(in->field_values.v[1], "web");
+  cr_assert_str_eq(in->include_lines, "ERROR|WARN");
+  cr_assert_str_eq(in->exclude_lines, "^DEBUG");
+  one_error("[input.a]\npaths = /x\ntopic = t-{file}\n",
+            "t.conf:5: topic: unknown placeholder in \"t-{file}\" (a topic may use {file_stem}, "
+            "{host} and {input})");
+  one_error("[input.a]\npaths = /x\ntopic = t\nfields. = 1\n",
+            "t.conf:6: fields.: a field name is 1 to 128 letters, digits, '_', '-' or '.'");
+  one_error("[sys]\ntopic = s-{host}\n",
+            "t.conf:4: topic: invalid topic name (1 to 249 letters, digits, '.', '_' or '-')");
+  /* A changed field restarts the input at a reload. */
+  lw_config a2, b2;
+  lw_diag d2;
+  lw_diag_init(&d2);
+  const char *ta = KAFKA "[input.a]\npaths = /x\ntopic = t\nfields.env = a\n";
+  const char *tb = KAFKA "[input.a]\npaths = /x\ntopic = t\nfields.env = b\n";
+  cr_assert_eq(lw_config_parse("a", ta, strlen(ta), &a2, &d2), LW_OK);
+  cr_assert_eq(lw_config_parse("b", tb, strlen(tb), &b2, &d2), LW_OK);
+  cr_assert(!lw_config_input_equal(&a2.inputs[0], &b2.inputs[0]));
+  cr_assert(lw_config_input_equal(&a2.inputs[0], &a2.inputs[0]));
+  lw_config_free(&a2);
+  lw_config_free(&b2);
+  lw_diag_free(&d2);
 }
