@@ -115,7 +115,18 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a $(LDLIBS)
 
-tests: $(UNIT_BIN)
+# Every fuzz target linked with tests/fuzz/replay.c instead of libFuzzer, by the ordinary
+# compiler: scripts/run-tests.sh replays each target's seeds once (fast), under the sanitizers
+# in `make asan`.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+	  tests/fuzz/replay.c $(filter %.o,$^) $(LDLIBS)
+$(BUILD)/fuzz-replay/fuzz_scram: $(BUILD)/obj/net/ossl.o
+
+tests: $(UNIT_BIN) $(REPLAY_BIN)
 tools: $(TOOL_BIN)
 
 # Installs what is missing (Debian packages) before building; quick when nothing is.
@@ -140,7 +151,9 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(wildcard proto/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) -lz -llz4
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lz -llz4 $(OPENSSL_LIBS)
+# A target that needs more than proto/ names the sources here (the replay build, their objects).
+$(BUILD)/fuzz/fuzz_scram: net/ossl.c
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
