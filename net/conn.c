@@ -118,6 +118,8 @@ static void note_failure(lw_conn *c, int err, bool was_ready) {
     lw__conn_log(c, 2, "still cannot reach the broker after %llu s (%d attempts): %s",
                  (unsigned long long)((now - c->down_since_us) / 1000000u), c->attempts + 1,
                  c->why);
+  } else { /* every attempt, at debug */
+    lw__conn_log(c, 0, "attempt %d failed: %s", c->attempts + 1, c->why);
   }
   c->why[0] = 0;
 }
