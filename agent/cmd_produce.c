@@ -305,7 +305,9 @@ int lw_cmd_produce(int argc, char **argv) {
     if (lw_loop_run_once(r.cli.loop, 1000) != LW_OK)
       break;
     check_done(&r);
-    if (!r.done && lw_cli_gave_up(&r.cli, "produce", false))
+    /* Refused credentials or TLS end it at once, unless -X delivery_timeout_ms asked to keep
+     * trying that long (the agent always keeps trying). */
+    if (!r.done && !r.cli.conf.delivery_timeout_set && lw_cli_gave_up(&r.cli, "produce", false))
       break; /* the records still buffered are reported as failed when the producer is freed */
   }
   double secs = (double)(lw_now_us() - t0) / 1e6;
