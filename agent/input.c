@@ -63,6 +63,14 @@ static void tail_log(void *ud, int level, const char *msg) {
   lw_log(lvl, msg, LW_S("input", in_name(in)));
 }
 
+/* File events from the tail, as debug lines with the path as a field. */
+static void tail_event(void *ud, int ev, const char *path, uint64_t offset) {
+  lw_input *in = ud;
+  char msg[64];
+  snprintf(msg, sizeof msg, "file %s", lw_tail_event_name(ev));
+  lw_log(LW_LOG_DEBUG, msg, LW_S("input", in_name(in)), LW_S("path", path), LW_U("offset", offset));
+}
+
 /* mkdir -p for the state directory. Returns LW_OK or LW_ERR_IO (errno kept). */
 static int make_dirs(const char *path) {
   char buf[4096];
@@ -170,7 +178,13 @@ static int on_line(void *ud, const lw_line *l) {
   if (in->state != IN_RUNNING || a->stopping)
     return LW_ERR_QUEUE_FULL; /* not reading any more: the line stays in the file */
   const lw_input_conf *c = in->conf;
-  if (c->key == LW_KEY_NONE && !c->headers && c->format != LW_FORMAT_JSON) {
+  if (in->filter && !lw_input_line_wanted(in, l->p, l->len)) {
+    in->filtered++;
+    lw_tail_ack(in->tail, l->file, l->end_offset);
+    return LW_OK;
+  }
+  if (c->key == LW_KEY_NONE && !c->headers && c->format != LW_FORMAT_JSON && !c->field_names.n &&
+      in->topic) {
     /* The line as it is: no key, no headers, no wrapper (the default, and the hot path). */
     lw_msg pm = {.key_len = -1,
                  .value = l->p,
@@ -218,7 +232,8 @@ static int on_line(void *ud, const lw_line *l) {
   if (c->format == LW_FORMAT_JSON) {
     lw_buf_reset(&a->value);
     if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
-                       (const char *)l->p, l->len) != LW_OK) {
+                       (const char *)l->p, l->len) != LW_OK ||
+        lw_input_fields_json(in, &a->value) != LW_OK) {
       in->skipped++; /* only a ceiling can fail here: count the line and move on */
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
@@ -226,7 +241,7 @@ static int on_line(void *ud, const lw_line *l) {
     m.value = a->value.data;
     m.value_len = (int32_t)a->value.len;
   }
-  lw_rec_header hdr[4];
+  lw_rec_header hdr[4 + 16];
   char off[24];
   int nh = 0;
   if (c->headers & LW_HDR_HOST)
@@ -241,9 +256,12 @@ static int on_line(void *ud, const lw_line *l) {
     int n = snprintf(off, sizeof off, "%llu", (unsigned long long)l->end_offset);
     hdr[nh++] = (lw_rec_header){lw_str_c("offset"), {(const uint8_t *)off, n}};
   }
+  if (c->format != LW_FORMAT_JSON && c->field_names.n)
+    nh += lw_input_fields_headers(in, hdr + nh, 16);
   m.headers = nh ? hdr : NULL;
   m.nheaders = nh;
-  int rc = lw_producer_send(a->prod, in->topic, &m);
+  lw_ptopic *topic = in->topic ? in->topic : lw_input_topic_for(in, path);
+  int rc = topic ? lw_producer_send(a->prod, topic, &m) : LW_ERR_NOMEM;
   if (rc != LW_OK)
     return sent_failed(in, l, rc);
   in->inflight++;
@@ -464,8 +482,11 @@ static void start_tail(lw_input *in) {
   tc.sweep_ms = 10000;
   tc.rotate_wait_ms = a->once ? -1 : 0;
   tc.log = tail_log;
+  tc.event = tail_event;
   tc.log_ud = in;
-  int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
+  int rc = lw_input_filters_compile(in);
+  if (rc == LW_OK)
+    rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
   int e = errno;
   if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
     /* Shipping without a checkpoint would read everything again at the next start (or, with
@@ -494,7 +515,19 @@ static void start_tail(lw_input *in) {
   in->state = IN_RUNNING;
   in->paused = false;
   in->restart = false;
-  lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  if (!in->announced)
+    lw_input_warn_unmatched(in);
+  if (!in->announced && in->failures)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic),
+           LW_I("failed_attempts", in->failures));
+  else if (!in->announced)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  else if (in->failures)
+    lw_log(LW_LOG_INFO, "input running again", LW_S("input", c->name),
+           LW_I("failed_attempts", in->failures));
+  else
+    lw_log(LW_LOG_DEBUG, "input restarted", LW_S("input", c->name));
+  in->announced = true;
 }
 
 int lw_input_start(lw_agent *a, lw_input_conf *conf) {
@@ -521,8 +554,8 @@ int lw_input_start(lw_agent *a, lw_input_conf *conf) {
   in->state = IN_STARTING;
   if (a->hold) /* started by lw_input_kick once the new producer is up */
     return LW_OK;
-  in->topic = lw_producer_topic(a->prod, conf->topic);
-  if (!in->topic) {
+  in->topic = lw_input_topic_for(in, NULL);
+  if (!in->topic && !strchr(conf->topic, '{')) {
     lw_input_free(in);
     return LW_ERR_NOMEM;
   }
@@ -542,6 +575,7 @@ void lw_input_free(lw_input *in) {
       *pp = in->next;
       break;
     }
+  lw_input_filters_free(in);
   free(in->name);
   free(in->topic_name);
   free(in);
@@ -563,14 +597,14 @@ static void finish_drain(lw_input *in) {
     in->state = IN_STARTING;
     return;
   }
-  in->topic = lw_producer_topic(a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   schedule_start(in);
 }
 
 void lw_input_kick(lw_input *in) {
   if (in->state != IN_STARTING || in->remove)
     return;
-  in->topic = lw_producer_topic(in->a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   in->failures = 0;
   lw_timer_stop(in->a->loop, &in->retry);
   start_tail(in);

@@ -582,6 +582,13 @@ bool lw_cluster_broker(const lw_cluster *cl, int i, const lw_broker_info **b) {
   return true;
 }
 
+bool lw_cluster_bootstrap(const lw_cluster *cl, int i, const lw_conn **c) {
+  if (i < 0 || i >= cl->nboot)
+    return false;
+  *c = cl->boot[i];
+  return true;
+}
+
 bool lw_cluster_topic_at(const lw_cluster *cl, int i, const lw_topic_info **t) {
   if (i < 0 || i >= cl->ntopics)
     return false;

@@ -80,6 +80,9 @@ lw_conn *lw_cluster_any_ready(lw_cluster *cl);
 
 /* Iterate brokers: returns false past the end. */
 bool lw_cluster_broker(const lw_cluster *cl, int i, const lw_broker_info **b);
+/* The i-th bootstrap connection (brokers as configured, before metadata names them); false
+ * past the last. */
+bool lw_cluster_bootstrap(const lw_cluster *cl, int i, const lw_conn **c);
 int32_t lw_cluster_controller(const lw_cluster *cl);
 const char *lw_cluster_id(const lw_cluster *cl);
 /* Every topic in the last all-topics metadata (for `logwire metadata`). */

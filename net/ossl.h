@@ -57,6 +57,7 @@ int lw_ossl_load(char *err, size_t errlen);
   X(SSL_CTX_new)                                                                                   \
   X(SSL_CTX_set_default_passwd_cb)                                                                 \
   X(SSL_CTX_set_default_passwd_cb_userdata)                                                        \
+  X(SSL_CTX_set_client_cert_cb)                                                                    \
   X(SSL_CTX_set_default_verify_paths)                                                              \
   X(SSL_CTX_set_options)                                                                           \
   X(SSL_CTX_set_verify)                                                                            \
@@ -131,6 +132,7 @@ extern lw_ossl_fns lw_ossl;
 #define SSL_CTX_new                            lw_ossl.SSL_CTX_new
 #define SSL_CTX_set_default_passwd_cb          lw_ossl.SSL_CTX_set_default_passwd_cb
 #define SSL_CTX_set_default_passwd_cb_userdata lw_ossl.SSL_CTX_set_default_passwd_cb_userdata
+#define SSL_CTX_set_client_cert_cb             lw_ossl.SSL_CTX_set_client_cert_cb
 #define SSL_CTX_set_default_verify_paths       lw_ossl.SSL_CTX_set_default_verify_paths
 #define SSL_CTX_set_options                    lw_ossl.SSL_CTX_set_options
 #define SSL_CTX_set_verify                     lw_ossl.SSL_CTX_set_verify

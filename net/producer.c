@@ -767,10 +767,12 @@ static void on_linger(lw_loop *l, lw_timer *t, void *ud) {
   /* Nothing to do here: waking the loop runs the prepare hook, which sends what is ready. */
 }
 
-/* Fail records that waited longer than delivery_timeout_ms (0: never). */
-static void expire(lw_producer *p, uint64_t now) {
+/* Fail records that waited longer than delivery_timeout_ms (0: never). Returns the earliest
+ * deadline still to come among what is left (UINT64_MAX when none). */
+static uint64_t expire(lw_producer *p, uint64_t now) {
+  uint64_t next = UINT64_MAX;
   if (p->conf->delivery_timeout_ms <= 0)
-    return;
+    return next;
   uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
   for (struct lw_ptopic *t = p->topics; t; t = t->next) {
     while (t->pend && now - t->pend->enq_us > limit) {
@@ -801,16 +803,29 @@ static void expire(lw_producer *p, uint64_t now) {
         pp->open = NULL;
         lw_prod_batch_done(p, pp, b, -1, LW_ERR_TIMED_OUT);
       }
+      if (pp->queue && pp->queue->created_us + limit < next)
+        next = pp->queue->created_us + limit;
+      if (pp->open && pp->open->created_us + limit < next)
+        next = pp->open->created_us + limit;
     }
+    if (t->pend && t->pend->enq_us + limit < next)
+      next = t->pend->enq_us + limit;
   }
+  return next;
 }
 
-/* Once a second: records past delivery_timeout_ms fail. An idle producer skips the scan. */
+/* Once a second, or sooner when a record's deadline comes first (so that a delivery timeout
+ * is kept to the millisecond, not up to a second late): records past delivery_timeout_ms
+ * fail. An idle producer skips the scan. */
 static void on_housekeeping(lw_loop *l, lw_timer *t, void *ud) {
   lw_producer *p = ud;
-  if (p->buffered)
-    expire(p, lw_now_us());
-  lw_timer_start(l, t, 1000000);
+  uint64_t now = lw_now_us(), delay = 1000000;
+  if (p->buffered) {
+    uint64_t next = expire(p, now);
+    if (next != UINT64_MAX && next + 1 - now < delay)
+      delay = next + 1 - now; /* expire() fails records strictly past their deadline */
+  }
+  lw_timer_start(l, t, delay);
 }
 
 void lw_prod_on_metadata(lw_producer *p) {

@@ -33,6 +33,7 @@ struct lw_tls {
   SSL *ssl;
   bool want_write;
   bool verify_failed; /* the verify callback saw the first failure */
+  bool cert_asked;    /* the broker sent a CertificateRequest and logwire has no certificate */
   int vdepth;         /* its depth in the chain (0: the broker's own certificate) */
   char vsubject[200]; /* subject of the certificate that failed */
   char vnotbefore[32], vnotafter[32];
@@ -100,6 +101,17 @@ static void cert_names(X509 *cert, char *out, size_t n) {
   GENERAL_NAMES_free(gens);
   if (!out[0] && cert)
     X509_NAME_oneline(X509_get_subject_name(cert), out, (int)n);
+}
+
+/* The broker asked for a client certificate and none is configured: remember it, so that a
+ * handshake that then fails says why (brokers do not all end it with the certificate_required
+ * alert; some answer with a record the client does not expect). Returns 0: no certificate. */
+static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey) {
+  (void)x509, (void)pkey;
+  lw_tls *t = SSL_get_app_data(ssl);
+  if (t)
+    t->cert_asked = true;
+  return 0;
 }
 
 /* Record the first certificate that failed verification, to name it in the error. */
@@ -171,6 +183,8 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
                      conf->ssl_verify ? verify_cb : NULL);
   const char *cert = conf->ssl_cert_file && conf->ssl_cert_file[0] ? conf->ssl_cert_file : NULL;
   const char *key = conf->ssl_key_file && conf->ssl_key_file[0] ? conf->ssl_key_file : cert;
+  if (!cert)
+    SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
   if (cert) {
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
       ssl_reason(why, sizeof why);
@@ -387,6 +401,14 @@ static int failure(lw_tls *t, int sslerr, const char *during) {
       vr != X509_V_OK) {
     ERR_clear_error();
     verify_error(t, vr);
+    return LW_ERR_TLS;
+  }
+  if (t->cert_asked) {
+    ssl_reason(why, sizeof why);
+    snprintf(t->err, sizeof t->err,
+             "the broker requires a client certificate (it asked for one, logwire has none): set "
+             "ssl_cert_file and ssl_key_file (%s %s)",
+             why[0] ? why : "handshake ended", during);
     return LW_ERR_TLS;
   }
   /* A plaintext listener hangs up on a ClientHello (a Kafka broker reads it as a huge size). */

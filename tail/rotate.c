@@ -164,6 +164,7 @@ void lw__file_truncate(lw_tail_file *f) {
   f->need_trunc = false;
   t->st.truncations++;
   lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; reading again from the start", n->path);
+  lw__tail_event(t, LW_TAIL_EV_TRUNCATED, n->path, 0);
   lw__file_ready(n);
   lw__tail_dirty(t);
   lw__file_release(f);
@@ -206,6 +207,9 @@ void lw__file_path_lost(lw_tail_file *f) {
   }
   if (f->state == F_OPEN) {
     t->st.rotations++;
+    struct stat rs;
+    bool gone = f->fd >= 0 && fstat(f->fd, &rs) == 0 && rs.st_nlink == 0;
+    lw__tail_event(t, gone ? LW_TAIL_EV_DELETED : LW_TAIL_EV_ROTATED, f->path, f->lines.off);
     f->rotated = true;
     vacate(f, key);
     lw__file_ready(f);

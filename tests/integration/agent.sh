@@ -556,8 +556,8 @@ part_stats() {
     "logwire_input_lag_bytes{input=\"st\"} 0" \
     "logwire_records_failed_total{error=\"INVALID_RECORD\"} $rec" \
     "logwire_requests_in_flight " "logwire_buffer_bytes " "logwire_broker_rtt_seconds{broker=\"1\"" \
-    'logwire_delivery_latency_seconds{quantile="0.99"} ' \
-    'logwire_delivery_latency_seconds{quantile="0.5"} '; do
+    'logwire_delivery_latency_seconds_bucket{le="0.1"} ' \
+    'logwire_delivery_latency_seconds_count '; do
     check "/metrics: $m" grep -qF "$m" "$d/metrics.txt"
   done
   # The Sys Agent: JSON samples with cpu, load, mem, disk and net.
