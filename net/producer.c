@@ -514,6 +514,9 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   if (m->key_len >= 0 || m->nheaders || m->value_len < 0 || t->pend || t->info->err != LW_OK)
     return false;
   size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
+  /* The topic's own limits (batch_max, rec_max: lowered to a max.message.bytes learned from
+   * DescribeConfigs or a refusal) hold here as on the general path; a record over rec_max
+   * takes the general path, which measures it. */
   int32_t id = m->partition;
   if (id < 0)
     id = p->conf->partitioner == LW_PART_MURMUR2 || p->conf->partitioner == LW_PART_CRC32
@@ -522,8 +525,8 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   ppart *pp;
   batch *b;
   if (id < 0 || id >= t->info->partitions || id >= t->nparts || !(pp = t->parts[id]) ||
-      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > p->batch_max ||
-      bytes > p->conf->message_max_bytes || p->buffered + bytes > p->limit)
+      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > t->batch_max ||
+      bytes > t->rec_max || p->buffered + bytes > p->limit)
     return false;
   bool op = b->has_ops || m->opaque || m->opaque64;
   if (op && (!b->has_ops || b->count >= b->opcap))
