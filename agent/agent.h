@@ -52,6 +52,8 @@ typedef struct lw_input {
   /* statistics beyond what the tail counts */
   uint64_t acked, failed, skipped;
   uint64_t skip_log_us, skip_unlogged; /* rate limit of the "skipped" log lines */
+  char last_error[192];                /* the last failure logged for it, "" if none (/stats) */
+  int64_t last_error_ms;               /* when (wall clock) */
   struct lw_input *next;
 } lw_input;
 

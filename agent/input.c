@@ -15,6 +15,7 @@
  *     after the failed one that Kafka already had may be sent twice (at-least-once). */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +54,19 @@ static int keep_names(lw_input *in, const lw_input_conf *conf) {
   return LW_OK;
 }
 
+/* Keep the failure just logged as the input's last error (/stats, the fleet status key). */
+__attribute__((format(printf, 2, 3))) static void note_error(lw_input *in, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(in->last_error, sizeof in->last_error, fmt, ap);
+  va_end(ap);
+  in->last_error_ms = lw_wall_ms();
+}
+
 static void tail_log(void *ud, int level, const char *msg) {
   lw_input *in = ud;
+  if (level <= LW_TAIL_LOG_WARN)
+    note_error(in, "%s", msg);
   /* tail/: 0 error .. 3 debug; lw_log: 0 debug .. 3 error */
   int lvl = level <= LW_TAIL_LOG_ERROR  ? LW_LOG_ERROR
             : level == LW_TAIL_LOG_WARN ? LW_LOG_WARN
@@ -288,6 +300,7 @@ static int sent_failed(lw_input *in, const lw_line *l, int rc) {
                LW_U("skipped", in->skip_unlogged));
         in->skip_unlogged = 0;
       }
+      note_error(in, "line skipped: larger than message_max_bytes (%s)", path);
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
     }
@@ -335,6 +348,7 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
              LW_U("skipped", in->skip_unlogged));
       in->skip_unlogged = 0;
     }
+    note_error(in, "line not deliverable, skipped: %s", lw_err_name(dr->err));
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
     /* Not delivered for now: read it again later from the checkpoint. A missing topic was
@@ -343,6 +357,7 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
       in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
            LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
+    note_error(in, "delivery failed: %s", lw_err_name(dr->err));
     in->restart = true;
     stop_reading(in);
   }
@@ -450,6 +465,7 @@ static void start_tail(lw_input *in) {
     return;
   if (make_dirs(a->cfg.agent.state_dir) != LW_OK) {
     in->failures++;
+    note_error(in, "cannot create the state directory: %s", strerror(errno));
     lw_log(LW_LOG_ERROR, "cannot create the state directory; retrying", LW_S("input", c->name),
            LW_S("state_dir", a->cfg.agent.state_dir), LW_S("error", strerror(errno)));
     schedule_start(in);
@@ -493,6 +509,7 @@ static void start_tail(lw_input *in) {
      * start = end, skip what was written meanwhile): wait until it can be written. */
     lw_log(LW_LOG_ERROR, "input cannot write its checkpoint; retrying with backoff",
            LW_S("input", c->name), LW_S("state", in->state_path));
+    note_error(in, "cannot write its checkpoint %s", in->state_path);
     lw_tail_free(in->tail);
     in->tail = NULL;
     rc = LW_ERR_IO;
@@ -500,6 +517,7 @@ static void start_tail(lw_input *in) {
     in->tail = NULL;
     lw_log(LW_LOG_ERROR, "input cannot start; retrying with backoff", LW_S("input", c->name),
            LW_E(rc), LW_S("errno", strerror(e)));
+    note_error(in, "cannot start: %s: %s", lw_err_name(rc), strerror(e));
   }
   if (rc != LW_OK) {
     in->failures++;

@@ -9,7 +9,7 @@
 # LW_PARTS="tutorial put" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-tutorial put invalid restart cache kill tls}
+PARTS=${LW_PARTS:-tutorial put invalid inputerr restart cache kill tls}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 command -v etcd >/dev/null || {
   notok "etcd is not installed (scripts/deps.sh installs etcd-server)"
@@ -90,7 +90,7 @@ if want tutorial; then
 fi
 
 # ---- fleet put: an input added, another removed, no restart ----
-if want put || want invalid || want restart || want cache || want kill; then
+if want put || want invalid || want inputerr || want restart || want cache || want kill; then
   input a fleet-a "$T/a.log" >"$T/cfg1.conf"
   out=$(fleet put web-1 "$T/cfg1.conf" 2>&1)
   check "fleet put: written" grep -q "web-1: written at revision" <<<"$out"
@@ -136,6 +136,19 @@ if want invalid; then
   check "invalid value: the running inputs keep shipping" wait_until 30 count_ge fleet-b 60
   fleet put web-1 "$T/cfg2.conf" >/dev/null 2>&1
   check "a valid value afterwards clears the error" wait_until 20 status_has web-1 '"config_error":null'
+fi
+
+# ---- an input's last error in the status key ----
+if want inputerr; then
+  # A topic the cluster refuses: the input's delivery failures show in its status entry.
+  mock_cmd "topicerr fleet-denied 29"
+  { cat "$T/cfg2.conf"; input denied fleet-denied "$T/denied.log"; } >"$T/cfg3.conf"
+  seq_lines 5 d >"$T/denied.log"
+  fleet put web-1 "$T/cfg3.conf" >/dev/null 2>&1
+  check "input error: the status key carries the input's last error and its time" \
+    wait_until 40 status_has web-1 '"name":"denied"[^}]*"last_error":{"message":"delivery failed: [A-Z_]\+","time":"20'
+  check "input error: the healthy input has none" status_has web-1 '"name":"b"[^}]*"last_error":null'
+  fleet put web-1 "$T/cfg2.conf" >/dev/null 2>&1
 fi
 
 # ---- edit, history, rollback ----
