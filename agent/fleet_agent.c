@@ -63,6 +63,7 @@ struct lw_fleet {
   uint64_t backoff_ms, rng;
   bool outage;
   char cache_path[4096];
+  bool cache_dirty; /* applied changed: cache_write once the status write is on its way */
   uint64_t prev_lines, prev_us;
   double lines_per_s;
 };
@@ -138,6 +139,15 @@ static void cache_write(lw_fleet *f) {
     lw_log(LW_LOG_WARN, "cannot write the etcd cache", LW_S("path", f->cache_path),
            LW_S("reason", strerror(errno)));
     unlink(tmp);
+  }
+}
+
+/* The cache is written after the status write has gone out: its fsync blocks the loop, and
+ * the operator waits for the status. */
+static void cache_flush(lw_fleet *f) {
+  if (f->cache_dirty) {
+    f->cache_dirty = false;
+    cache_write(f);
   }
 }
 
@@ -266,9 +276,11 @@ static void apply(lw_fleet *f, int64_t rev, const char *why) {
   f->error_rev = 0;
   if (rev != f->applied_rev || changed) {
     f->applied_rev = rev;
-    cache_write(f);
+    f->cache_dirty = true;
   }
   put_status(f);
+  if (!f->put_call) /* no status write to wait for (no lease yet) */
+    cache_flush(f);
 }
 
 /* ---- Reading ---- */
@@ -495,6 +507,7 @@ static void put_done(void *ud, int err, int status, const uint8_t *body, size_t 
                      const char *why) {
   lw_fleet *f = ud;
   f->put_call = NULL;
+  cache_flush(f);
   lw_jtok toks[64];
   lw_etcd_resp r;
   if (err != LW_OK) {
@@ -680,6 +693,7 @@ void lw_fleet_stop(lw_agent *a) {
     return;
   lw_timer_stop(a->loop, &f->retry);
   lw_timer_stop(a->loop, &f->status);
+  cache_flush(f);
   lw_etcd_free(f->etcd);
   for (int i = 0; i < 2; i++) {
     lw_buf_free(&f->k[i].applied);
