@@ -62,6 +62,8 @@ for _ in $(seq 600); do live && break; sleep 0.1; done
 live || { echo "fleet: not every agent wrote its status key" >&2; exit 1; }
 
 # The puts, timed from just before `fleet put` to each agent's status showing the revision.
+agents_ticks() { for p in "${pids[@]:1}"; do cpu_ticks "$p"; done | awk '{ s += $1 } END { print s + 0 }'; }
+a0=$(agents_ticks)
 t0=$(cpu_ticks "$etcd_pid")
 w0=$(date +%s%N)
 python3 - "$E" "$LW_BIN" "$n" "$puts" "$out" <<'PY' >"$out/latencies.txt" 2>"$out/puts.txt"
@@ -97,6 +99,7 @@ for k in range(1, puts + 1):
 w.kill()
 PY
 t1=$(cpu_ticks "$etcd_pid")
+a1=$(agents_ticks)
 w1=$(date +%s%N)
 sort -g "$out/latencies.txt" | awk -v n="$n" -v puts="$puts" '{ a[NR] = $1 } END {
   p50 = a[int(NR * 0.50 + 0.5)]; p99 = a[int(NR * 0.99 + 0.5)];
@@ -105,6 +108,8 @@ sort -g "$out/latencies.txt" | awk -v n="$n" -v puts="$puts" '{ a[NR] = $1 } END
 awk '/^put/ { s += $2; n++ } END { if (n) printf "logwire fleet put itself (process, read, compare-and-swap): %.0f ms on average\n", s / n * 1000 }' "$out/puts.txt"
 awk -v t="$((t1 - t0))" -v hz="$hz" -v ms="$(((w1 - w0) / 1000000))" 'BEGIN {
   printf "etcd CPU during the puts: %.2f s over %.1f s (%.1f%% of one core)\n", t / hz, ms / 1000, 100 * t / hz / (ms / 1000) }'
+awk -v t="$((a1 - a0))" -v hz="$hz" -v n="$n" -v puts="$puts" 'BEGIN {
+  printf "agents CPU during the puts: %.2f s in all, %.1f ms per agent and put\n", t / hz, 1000 * t / hz / n / puts }'
 i0=$(cpu_ticks "$etcd_pid")
 sleep 30 # a measurement window, not a wait for a condition
 i1=$(cpu_ticks "$etcd_pid")
