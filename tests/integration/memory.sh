@@ -60,11 +60,13 @@ EOF
   # The outage lasts until the agent has read all it may (read-ahead full) and then some more
   # samples: its reading waits for Kafka, the file grows, memory must not.
   SIZE=$(stat -c %s "$d/app.log")
-  full() { # read all of it, or as far as the read-ahead allows (its buffer 90% full)
+  # Read as far as the read-ahead allows: its buffer 90% full, or 10 MB held for a larger one.
+  local want=$(($(numfmt --from=iec "$ra") * 9 / 10))
+  ((want > 10000000)) && want=10000000
+  full() {
     local b
     b=$("$LW_BIN" stats --raw -a "$AGENT_HTTP" 2>/dev/null | tr -d '\n' | json_num buffer_bytes)
-    in_stat_eq "$AGENT_HTTP" app lines_read $((2000 + n)) ||
-      [[ -n $b ]] && ((b >= $(numfmt --from=iec "$ra") * 9 / 10))
+    [[ -n $b ]] && ((b >= want))
   }
   wait_until 120 full
   local k=$(($(wc -l <"$d/rss") + 40))
