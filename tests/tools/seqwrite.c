@@ -7,7 +7,8 @@
  * SIGHUP reopens FILE (what an application does after logrotate's rename + create). A rate of
  * 0 writes as fast as it can. -x stops the process (SIGSTOP to itself) after every EVERY lines
  * but the last ones: a test waits for the stop, rotates or kills, and sends SIGCONT, so that
- * what happens between two stops depends on line counts, not on how fast the machine is. The number of the last line written is printed at exit. */
+ * what happens between two stops depends on line counts, not on how fast the machine is. The number
+ * of the last line written is printed at exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
