@@ -34,7 +34,7 @@ for t in "$root/$build"/tests/test_*; do
   done < <(grep -ao '\[SKIP\] [^[]*' <<<"$out")
   if [[ $((f)) -gt 0 ]]; then
     failures+=("$name")
-    echo "$out" | grep -av "^\[----\]\|^\[RUN \]" | tail -40
+    echo "$out" | grep -av "^\[RUN \]" | tail -40 # [----] lines carry the assertion messages
   fi
   printf '%-40s %s\n' "$name" "${syn#*Synthesis: }"
 done
