@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
-#include "agent/json.h"
+#include "base/json.h"
 #include "agent/log.h"
 #include "proto/err.h"
 

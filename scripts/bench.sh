@@ -10,6 +10,8 @@
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
 #   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
 #   idle     1,000 watched quiet files: CPU over 30 s
+#   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
+#            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
 #
 # BENCH_SECTIONS="proto produce" selects sections; BENCH_LINES changes the line count.
 # Every delivery is verified: each tool writes to its own single-partition topic whose end
@@ -23,7 +25,7 @@ build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
 source "$root/tests/integration/lib.sh"
-sections=${BENCH_SECTIONS:-proto produce agent latency idle}
+sections=${BENCH_SECTIONS:-proto produce agent latency idle fleet}
 runs=${BENCH_RUNS:-3}
 lines=${BENCH_LINES:-2000000}
 out=$root/$build/bench
@@ -276,6 +278,15 @@ section_idle() {
   }
   say "== idle: 1,000 watched quiet files, 30 s"
   "$root/$build/bench/bench_idle" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/idle" | tee -a "$report"
+}
+
+section_fleet() {
+  command -v etcd >/dev/null || {
+    say "== fleet: skipped (etcd not installed)"
+    return
+  }
+  say "== fleet: ${BENCH_AGENTS:-100} agents watching one etcd"
+  MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP "$root/scripts/bench-fleet.sh" "$build" "$out" | tee -a "$report"
 }
 
 say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -69,7 +69,7 @@ EOF
     "$f:7: checkpoint_ms: expected an integer" \
     "$f:9: topic: required key missing in [input.a]" \
     "$f:11: start: expected end or beginning" \
-    "$f:13: unknown section [output] (expected [kafka], [agent], [input.NAME] or [sys])" \
+    "$f:13: unknown section [output] (expected [kafka], [agent], [input.NAME], [sys] or [etcd])" \
     >"$d/want"
   echo "$out" >"$d/got"
   check "--check: every mistake reported as FILE:LINE: KEY: problem, in order" \
