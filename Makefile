@@ -49,9 +49,9 @@ endif
 endif
 LDFLAGS += $(SAN)
 
-LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c)
+LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c console/*.c)
 LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/console_assets.o
 MAIN_OBJ := $(BUILD)/obj/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -60,7 +60,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
 BASE_SRC := $(wildcard base/*.c)
-STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] tests/unit/*.[ch] \
+STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] console/*.[ch] tests/unit/*.[ch] \
                tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -78,6 +78,15 @@ $(BUILD)/.flags: FORCE
 	@echo '$(FLAGS_SIG)' | cmp -s - $@ || echo '$(FLAGS_SIG)' >$@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The console's assets (console/assets/), compiled in as C arrays.
+CONSOLE_ASSETS := $(sort $(wildcard console/assets/*))
+$(BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $(CONSOLE_ASSETS) >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/console_assets.o: $(BUILD)/gen/console_assets.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 

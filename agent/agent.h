@@ -41,6 +41,8 @@ typedef struct lw_input {
   bool replaced_conf; /* conf belongs to a newer config to use at restart */
   uint64_t inflight;  /* lines handed to the producer, not yet reported */
   int failures;       /* consecutive start failures / rewinds (backoff) */
+  size_t line_max;    /* the tail's max_line_bytes: pieces of longer lines */
+  bool recut;         /* restarting to cut lines shorter for the topic (no backoff) */
   lw_timer retry;
   char state_path[4096];
   /* statistics beyond what the tail counts */
@@ -76,7 +78,8 @@ struct lw_agent {
   uint64_t started_us;
   uint64_t reloads, reload_errors;
   lw_buf value;  /* scratch for JSON records */
-  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET MONO_US" per acknowledged line (benchmarks) */
+  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET ACK_US SENT_US" per acknowledged line
+                    (benchmarks) */
   char hostname[256];
   lw_fleet *fleet; /* [etcd]: the configuration from etcd (fleet_agent.c), else NULL */
 };
@@ -89,6 +92,7 @@ void lw_input_remove(lw_input *in);
 void lw_input_replace(lw_input *in, lw_input_conf *conf);
 /* Delivery report for a record that came from an input. */
 void lw_input_delivery(lw_agent *a, const lw_dr *dr);
+void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd);
 /* The producer has room again: resume the inputs it refused. */
 void lw_input_resume_all(lw_agent *a);
 /* Start a held or waiting input now (after the producer was replaced). */

@@ -37,7 +37,7 @@ static const lw_ckey keys[] = {
      "(unacknowledged lines are read again at the next start)"},
     {LW_CSEC_AGENT, "checkpoint_ms", LW_CT_INT, "1000", A(checkpoint_ms), 0, 10, 3600000, NULL,
      "how often acknowledged file offsets are written to state_dir"},
-    {LW_CSEC_AGENT, "read_ahead_bytes", LW_CT_SIZE, "1M", A(read_ahead_bytes), 0, 64 * KIB, GIB,
+    {LW_CSEC_AGENT, "read_ahead_bytes", LW_CT_SIZE, "512K", A(read_ahead_bytes), 0, 64 * KIB, GIB,
      NULL,
      "how far the agent reads ahead of Kafka's acknowledgements, over all file inputs: the log "
      "file on disk is the buffer, so this bounds memory, not durability"},

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/cmds.h"
+#include "console/lw_console.h"
 #include "proto/version.h"
 
 static void usage(FILE *f) {
@@ -21,6 +22,7 @@ static void usage(FILE *f) {
           "  stats     [-a HOST:PORT]                statistics of a running agent\n"
           "  fleet     [--etcd URL] ls|get|put|edit|rm|status|history|rollback\n"
           "                                          the configuration kept in etcd\n"
+          "  console   --etcd URL [--listen ADDR]    the fleet's web console (docs/CONSOLE.md)\n"
           "\n"
           "Common options: -X key=value (any producer option), --trace (every request and\n"
           "response decoded field by field on stderr), -d (debug log), -q (quiet).\n"
@@ -53,7 +55,7 @@ int main(int argc, char **argv) {
   } cmds[] = {{"produce", lw_cmd_produce},   {"consume", lw_cmd_consume},
               {"metadata", lw_cmd_metadata}, {"versions", lw_cmd_versions},
               {"run", lw_cmd_run},           {"stats", lw_cmd_stats},
-              {"fleet", lw_cmd_fleet}};
+              {"fleet", lw_cmd_fleet},       {"console", lw_cmd_console}};
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
     if (!strcmp(cmd, cmds[i].name))
       return cmds[i].fn(argc - 1, argv + 1);

@@ -28,6 +28,16 @@ static void on_delivery(void *ud, const lw_dr *dr) {
     a->sys_dropped++; /* a Sys Agent sample (nothing to read again) */
 }
 
+/* A batch at a time: the agent's lines (and Sys Agent samples) without a call per record. */
+static void on_batch(void *ud, const lw_batch_dr *bd) {
+  lw_agent *a = ud;
+  if (bd->recs)
+    lw_input_batch_delivery(a, bd);
+  for (int32_t i = 0; bd->err != LW_OK && bd->err != LW_ERR_SHUTDOWN && i < bd->count; i++)
+    if (!bd->recs || !bd->recs[i].opaque)
+      a->sys_dropped++; /* a Sys Agent sample (nothing to read again) */
+}
+
 static void on_space(void *ud) {
   lw_input_resume_all(ud);
 }
@@ -53,7 +63,7 @@ static int producer_start(lw_agent *a) {
       return rc;
     }
   }
-  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_space = on_space};
+  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_batch = on_batch, .on_space = on_space};
   int rc = lw_producer_new(&a->prod, &a->ctx, &cbs, a);
   if (rc == LW_OK)
     lw_producer_set_limit(a->prod, a->cfg.agent.read_ahead_bytes);

@@ -170,7 +170,7 @@ Test(config, agent_defaults_and_hostname) {
   cr_assert_str_eq(cfg.agent.state_dir, "/var/lib/logwire");
   cr_assert_null(cfg.agent.http);
   cr_assert_eq(cfg.agent.log_level, 1);
-  cr_assert_eq(cfg.agent.read_ahead_bytes, 1u << 20);
+  cr_assert_eq(cfg.agent.read_ahead_bytes, 512u << 10);
   char h[256];
   cr_assert_eq(gethostname(h, sizeof h), 0);
   cr_assert_str_eq(cfg.agent.hostname, h);
