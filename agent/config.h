@@ -65,6 +65,7 @@ typedef struct lw_input_conf {
   bool strip_cr;
   char *multiline_start; /* POSIX ERE source (validated with regcomp), NULL when unset */
   int multiline_flush_ms;
+  int rotate_wait_ms; /* 0: close a rotated file as soon as it is drained */
   int poll_ms;
   bool poll; /* stat polling only (no inotify) */
 } lw_input_conf;

@@ -21,6 +21,12 @@
 #define ORPHAN_TTL_S      (24 * 3600) /* checkpoint records of files not seen are kept a day */
 #define MAX_ORPHANS       65536u
 #define CKBUF_KEEP        ((size_t)256 << 10)
+/* Checkpoints: written (to the page cache, no fsync) at most this often after offsets move,
+ * so a killed process resends at most this much acknowledged work; fsynced every
+ * checkpoint_ms. A failed write is retried after a backoff doubling up to the cap. */
+#define CKPT_CHEAP_US     25000ull
+#define CKPT_RETRY_MIN_US 100000ull
+#define CKPT_RETRY_MAX_US 5000000ull
 
 void lw_tail_conf_init(lw_tail_conf *c) {
   memset(c, 0, sizeof(*c));
@@ -128,7 +134,8 @@ static void orphans_free(lw_tail *t) {
 
 /* ---- Checkpoints ---- */
 
-static int ckpt_write(lw_tail *t) {
+/* Write the checkpoint; durable: fsync it (see lw_ckpt_write). */
+static int ckpt_write(lw_tail *t, bool durable) {
   if (!t->state_path)
     return LW_OK;
   int64_t now_s = lw_wall_ms() / 1000;
@@ -165,8 +172,10 @@ static int ckpt_write(lw_tail *t) {
     lw_ckpt_add(&t->ckbuf, &o->rec);
   }
   int rc = lw_ckpt_end(&t->ckbuf);
+  /* PATH.prev only ever receives a durable generation: a cheap one just replaces PATH. */
+  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
   if (rc == LW_OK)
-    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
+    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
   int e = errno;
   t->last_ckpt_us = lw_now_us();
   if (rc == LW_OK) {
@@ -174,35 +183,75 @@ static int ckpt_write(lw_tail *t) {
     t->ckpt_gen++;
     t->st.checkpoint_writes++;
     t->dirty = false;
+    t->cur_durable = durable;
+    t->unsynced = !durable;
+    if (durable)
+      t->last_sync_us = t->last_ckpt_us;
+    if (t->ckpt_retry_us)
+      lw__tail_log(t, LW_TAIL_LOG_INFO, "checkpoint %s written again", t->state_path);
+    t->ckpt_retry_us = 0;
   } else {
     t->st.checkpoint_errors++;
-    lw__tail_log(t, LW_TAIL_LOG_ERROR, "checkpoint %s not written: %s", t->state_path,
-                 rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc));
+    uint64_t d = t->ckpt_retry_us ? t->ckpt_retry_us * 2 : CKPT_RETRY_MIN_US;
+    bool first = !t->ckpt_retry_us;
+    t->ckpt_retry_us = d < CKPT_RETRY_MAX_US ? d : CKPT_RETRY_MAX_US;
+    if (first || t->last_ckpt_us - t->warn_ckpt_us >= 10000000u) {
+      t->warn_ckpt_us = t->last_ckpt_us;
+      lw__tail_log(t, LW_TAIL_LOG_ERROR,
+                   "checkpoint %s not written: %s; retrying every %llu ms at most (free space "
+                   "in state_dir: until then a restart reads again from the last checkpoint)",
+                   t->state_path, rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc),
+                   (unsigned long long)(CKPT_RETRY_MAX_US / 1000));
+    }
   }
   if (t->ckbuf.cap > CKBUF_KEEP)
     lw_buf_free(&t->ckbuf);
   return rc;
 }
 
+/* When the next checkpoint write is due: a cheap one CKPT_CHEAP_US after the last write
+ * (coalescing every acknowledgement in between), a durable one checkpoint_ms after the last
+ * durable write, a retry after the backoff. 0: nothing to write. */
+static uint64_t ckpt_due(const lw_tail *t) {
+  if (t->ckpt_retry_us)
+    return t->last_ckpt_us + t->ckpt_retry_us;
+  uint64_t sync_due = t->last_sync_us + (uint64_t)t->conf.checkpoint_ms * 1000u;
+  if (t->dirty) {
+    uint64_t cheap = t->last_ckpt_us + CKPT_CHEAP_US;
+    return cheap < sync_due ? cheap : sync_due;
+  }
+  return t->unsynced ? sync_due : 0;
+}
+
+static void ckpt_arm(lw_tail *t) {
+  uint64_t due = ckpt_due(t);
+  if (!due || !t->state_path || t->freeing)
+    return;
+  uint64_t now = lw_now_us();
+  if (due < now)
+    due = now;
+  if (!lw_timer_active(&t->ckpt_timer) || t->ckpt_timer.due_us > due)
+    lw_timer_start_at(t->loop, &t->ckpt_timer, due);
+}
+
 static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   (void)l;
   (void)tm;
   lw_tail *t = ud;
-  if (t->dirty && ckpt_write(t) != LW_OK)
-    lw_timer_start(t->loop, &t->ckpt_timer, (uint64_t)t->conf.checkpoint_ms * 1000u);
+  if (t->dirty || t->unsynced) {
+    uint64_t now = lw_now_us();
+    ckpt_write(t, now - t->last_sync_us >= (uint64_t)t->conf.checkpoint_ms * 1000u);
+  }
+  ckpt_arm(t);
 }
 
 void lw__tail_dirty(lw_tail *t) {
   t->dirty = true;
-  if (!t->state_path || t->freeing || lw_timer_active(&t->ckpt_timer))
-    return;
-  uint64_t due = t->last_ckpt_us + (uint64_t)t->conf.checkpoint_ms * 1000u;
-  uint64_t now = lw_now_us();
-  lw_timer_start_at(t->loop, &t->ckpt_timer, due > now ? due : now);
+  ckpt_arm(t);
 }
 
 int lw_tail_checkpoint(lw_tail *t) {
-  return ckpt_write(t);
+  return ckpt_write(t, true);
 }
 
 /* Load the checkpoint into the orphan table; decide whether this is a first start. */
@@ -393,7 +442,7 @@ void lw_tail_free(lw_tail *t) {
   if (!t)
     return;
   if (t->w.loop && t->state_path)
-    ckpt_write(t);
+    ckpt_write(t, true);
   t->freeing = true;
   while (t->files)
     lw__file_free(t->files);
@@ -442,11 +491,22 @@ void lw_tail_stats_get(const lw_tail *t, lw_tail_stats *s) {
   s->files_waiting = t->nwaiting;
   s->watches = t->w.nwatch;
   s->polling = t->w.polling;
-  s->lines_inflight = s->lag_bytes = 0;
+  s->lines_inflight = s->lag_bytes = s->files_rotated = 0;
   for (const lw_tail_file *f = t->files; f; f = f->next) {
     s->lines_inflight += f->acks.inflight;
-    if (!f->fresh && !f->retired && f->size > f->acks.committed)
-      s->lag_bytes += f->size - f->acks.committed;
+    if (f->rotated && f->state == F_OPEN)
+      s->files_rotated++;
+    if (f->retired)
+      continue;
+    /* The size now, not at the last read: reading may be paused (Kafka slow or down), and
+     * a rotated file may have been written to since it was read to its end. */
+    uint64_t size = f->size;
+    struct stat st;
+    if (f->fd >= 0 && fstat(f->fd, &st) == 0)
+      size = (uint64_t)st.st_size;
+    uint64_t from = f->fresh ? (f->start_end ? size : 0) : f->acks.committed;
+    if (size > from)
+      s->lag_bytes += size - from;
   }
 }
 

@@ -182,12 +182,19 @@ typedef struct lw_tail_stats {
   uint64_t bytes;             /* their payload bytes */
   uint64_t bytes_read;        /* bytes read from files */
   uint64_t lines_inflight;    /* accepted, not yet acknowledged */
-  uint64_t lag_bytes;         /* sum over files of size - acked offset */
+  uint64_t lag_bytes;         /* bytes in the files not yet acknowledged: sum over files
+                                 (rotated ones still draining included) of their size now
+                                 minus their acknowledged offset */
   uint64_t files_tracked;     /* file handles alive (open, closed-idle, awaiting acks) */
   uint64_t files_open;        /* descriptors held */
   uint64_t files_waiting;     /* files waiting for a descriptor (max_open_files) */
   uint64_t rotations;         /* files that left their path (renamed away or deleted) */
+  uint64_t files_rotated;     /* rotated (renamed away or deleted) files still open:
+                                 being drained or within rotate_wait_ms */
   uint64_t truncations;       /* files read again from 0 after shrinking */
+  uint64_t truncation_copies; /* truncations whose rest was read from the copy */
+  uint64_t truncation_lost_bytes; /* truncations with no copy found: bytes the file held
+                                     past what was read (possibly lost) */
   uint64_t long_lines;        /* lines longer than max_line_bytes (split or truncated) */
   uint64_t dropped_bytes;     /* bytes dropped by truncate_long_lines */
   uint64_t read_errors;       /* failed open/read/fstat calls */

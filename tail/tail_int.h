@@ -51,9 +51,10 @@ struct lw_tail_file {
   uint64_t sweep_size; /* size at the last sweep (a change triggers a fingerprint check) */
   uint64_t ev_mark;    /* multiline: ev_end when the flush deadline was last set */
   uint64_t ev_due_us, close_due_us; /* file timer deadlines, 0 = none */
+  uint64_t poll_due_us;             /* rotated, at its end: look for late writes then */
   lw_lines lines;
   lw_acks acks;
-  lw_timer timer; /* multiline flush and rotate_wait */
+  lw_timer timer; /* multiline flush, rotate_wait and late-write polls */
   int fd, wd;     /* descriptor (-1), file watch for symlinked paths (-1) */
   unsigned seen_gen;
   uint8_t state, queue;
@@ -69,6 +70,7 @@ struct lw_tail_file {
   bool need_fp;        /* grown since the last sweep: verify the fingerprint */
   bool retired;        /* replaced by a new handle after truncation */
   bool gone;           /* rotated and no name left (deleted): nothing to resume later */
+  bool deleted;        /* rotated, and no link left at its last look (st_nlink 0) */
   bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
 };
 
@@ -113,7 +115,11 @@ struct lw_tail {
   unsigned vac_next;
   lw_buf ckbuf;
   uint64_t ckpt_gen, last_ckpt_us;
-  uint64_t warn_limit_us, warn_io_us; /* at most one such warning per 10 s */
+  uint64_t last_sync_us;  /* last durable (fsynced) checkpoint write */
+  uint64_t ckpt_retry_us; /* backoff after a failed write; 0 while writes succeed */
+  bool cur_durable;       /* the state file holds a durable generation (else a cheap one) */
+  bool unsynced;          /* a cheap write since the last durable one */
+  uint64_t warn_limit_us, warn_io_us, warn_ckpt_us; /* at most one such warning per 10 s */
   lw_tail_stats st;
   lw_lines_stats lst;
 };

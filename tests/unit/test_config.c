@@ -501,6 +501,6 @@ Test(config, schema_iteration) {
     cr_assert(doc && doc[0], "%s.%s has a doc", sec, name);
     inputs += strcmp(sec, "input") == 0;
   }
-  cr_assert_eq(inputs, 15);
-  cr_assert_eq(n, 26);
+  cr_assert_eq(inputs, 16);
+  cr_assert_eq(n, 27);
 }
