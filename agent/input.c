@@ -21,10 +21,10 @@
 #include "agent/log.h"
 #include "proto/err.h"
 
-#define SLOT_SHIFT   48
-#define OFFSET_MASK  ((1ull << SLOT_SHIFT) - 1)
-#define RETRY_MIN_US 1000000ull
-#define RETRY_MAX_US 60000000ull
+#define SLOT_SHIFT         48
+#define OFFSET_MASK        ((1ull << SLOT_SHIFT) - 1)
+#define RETRY_MIN_US       1000000ull
+#define RETRY_MAX_US       60000000ull
 #define STATE_RETRY_MAX_US 5000000ull /* state_dir full or unwritable: look again often */
 
 static void start_tail(lw_input *in);

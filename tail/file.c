@@ -280,6 +280,14 @@ void lw__file_drop_fd(lw_tail_file *f) {
 
 void lw__file_free(lw_tail_file *f) {
   lw_tail *t = f->t;
+  if (f->copy) { /* its copy is on its own now */
+    f->copy->copy_of = NULL;
+    if (!t->freeing)
+      lw__file_ready(f->copy);
+    f->copy = NULL;
+  }
+  if (f->copy_of)
+    f->copy_of->copy = NULL;
   lw__queue_del(f);
   lw__file_drop_fd(f);
   if (f->state != F_CLOSED)
@@ -409,10 +417,13 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
     lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: shorter than its checkpoint; reading from 0", f->path);
     off = 0;
   } else if (!known) {
-    /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file. */
+    /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file, or
+     * a copy of a followed file (copytruncate with the copies matched too), which waits. */
     if (had_rec)
       lw__tail_log(t, LW_TAIL_LOG_DEBUG, "%s: inode reused by a new file", f->path);
     off = f->start_end ? tail_start(t, fd, size) : 0;
+    if (!f->start_end && !t->initial_scan)
+      lw__copy_decide(f, fd, size);
   }
   lw_lines_init(&f->lines, off);
   lw_acks_init(&f->acks, off);
@@ -491,6 +502,14 @@ static int file_open(lw_tail_file *f) {
 
 /* ---- Reading ---- */
 
+/* A (possible) copy waiting for its original has nothing to deliver: a file rotated after
+ * it must not wait for it. */
+static void waiting_copy(lw_tail_file *f) {
+  f->at_eof = true;
+  if (lw__drained(f))
+    lw__wake_succ(f);
+}
+
 void lw__file_work(lw_tail_file *f, size_t *budget) {
   lw_tail *t = f->t;
   if (f->state == F_CLOSED || f->pred)
@@ -514,6 +533,24 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     return;
   }
   uint64_t size = (uint64_t)st.st_size;
+  /* A copy waits for its original's truncation: unless it left its path (then it starts
+   * where the original's delivered lines end) or outgrew the original (not a copy). */
+  if (f->copy_of) {
+    struct stat gs;
+    lw_tail_file *g = f->copy_of;
+    if (f->rotated)
+      lw__copy_release(g);
+    else if (g->fd >= 0 && fstat(g->fd, &gs) == 0 && size > (uint64_t)gs.st_size &&
+             lw_fp_check(g->fd, &g->fp, &(int){0}))
+      lw__copy_drop(f);
+    else
+      waiting_copy(f);
+    return;
+  }
+  if (f->undecided && lw__copy_decide(f, f->fd, size) != 0) {
+    waiting_copy(f);
+    return;
+  }
   /* Race (truncation between two reads, copytruncate):
    *  1. the last look read up to rpos and saw size S
    *  2. the file is cut to 0 and the application writes N bytes
@@ -594,7 +631,7 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
      * restart could find it again. It waits rotate_wait_ms like a renamed file, but gives its
      * descriptor up first when a new file needs one (make_room). */
     f->deleted = st.st_nlink == 0;
-    if (f->need_close || t->conf.rotate_wait_ms < 0) {
+    if (f->need_close || t->conf.rotate_wait_ms < 0 || f->from_copy) {
       lw__file_finish(f);
       return;
     }

@@ -143,7 +143,7 @@ static int ckpt_write(lw_tail *t, bool durable) {
   for (lw_tail_file *f = t->files; f; f = f->next) {
     /* Never-opened files have no position yet (the next run reads them from 0); a retired
      * handle's content is gone (its inode is recorded by its successor). */
-    if (f->fresh || f->retired)
+    if (f->fresh || f->retired || f->copy_of || f->undecided)
       continue;
     /* A rotated file being drained: record where it is now, so a restart can finish it. */
     if (f->rotated && f->state == F_OPEN)
@@ -472,6 +472,8 @@ bool lw_tail_idle(const lw_tail *t) {
   if (t->paused || t->ready_head || t->wait_head)
     return false;
   for (const lw_tail_file *f = t->files; f; f = f->next) {
+    if (f->copy_of || (f->undecided && !f->acks.inflight))
+      continue; /* what a waiting copy holds is shipped from its original */
     if (f->acks.inflight || f->fresh || f->pred)
       return false;
     if (f->state != F_OPEN)
@@ -496,7 +498,7 @@ void lw_tail_stats_get(const lw_tail *t, lw_tail_stats *s) {
     s->lines_inflight += f->acks.inflight;
     if (f->rotated && f->state == F_OPEN)
       s->files_rotated++;
-    if (f->retired)
+    if (f->retired || f->copy_of || f->undecided)
       continue;
     /* The size now, not at the last read: reading may be paused (Kafka slow or down), and
      * a rotated file may have been written to since it was read to its end. */
