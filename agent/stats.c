@@ -83,8 +83,11 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
              {"lag_bytes", s.lag_bytes},
              {"files_open", s.files_open},
              {"files_tracked", s.files_tracked},
+             {"files_rotated", s.files_rotated},
              {"rotations", s.rotations},
              {"truncations", s.truncations},
+             {"truncation_copies", s.truncation_copies},
+             {"truncation_lost_bytes", s.truncation_lost_bytes},
              {"long_lines", s.long_lines},
              {"read_errors", s.read_errors},
              {"checkpoint_writes", s.checkpoint_writes},
@@ -236,14 +239,27 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
       {"logwire_input_rotations_total", "counter", "Files rotated away or deleted.", 6},
       {"logwire_input_truncations_total", "counter", "Files truncated (read again from 0).", 7},
       {"logwire_input_long_lines_total", "counter", "Lines over max_line_bytes.", 8},
+      {"logwire_input_files_rotated", "gauge",
+       "Rotated (renamed or deleted) files still open: draining or within rotate_wait_ms.", 9},
+      {"logwire_input_truncation_lost_bytes_total", "counter",
+       "Bytes seen unread in truncated files whose copy was not found (possibly lost).", 10},
   };
   for (size_t k = 0; k < sizeof im / sizeof *im; k++) {
     head(body, im[k].name, im[k].type, im[k].help);
     for (const lw_input *in = a->inputs; in; in = in->next) {
       lw_tail_stats s;
       tail_stats(in, &s);
-      uint64_t v[] = {s.lines,      s.bytes_read, in->acked,     in->failed,  s.lag_bytes,
-                      s.files_open, s.rotations,  s.truncations, s.long_lines};
+      uint64_t v[] = {s.lines,
+                      s.bytes_read,
+                      in->acked,
+                      in->failed,
+                      s.lag_bytes,
+                      s.files_open,
+                      s.rotations,
+                      s.truncations,
+                      s.long_lines,
+                      s.files_rotated,
+                      s.truncation_lost_bytes};
       put(body, "%s{input=\"%s\"} %" PRIu64 "\n", im[k].name, lv(in->name, e1, sizeof e1),
           v[im[k].field]);
     }
