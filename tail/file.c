@@ -16,6 +16,8 @@
 /* A rotated file at its end is no longer at a watched path: its late writes are looked for
  * this often (one fstat) until rotate_wait_ms passes. */
 #define ROT_POLL_US 200000ull
+/* A file not looked at for this long gets its fingerprint checked when it has grown. */
+#define STALE_LOOK_US 500000ull
 
 enum { OPEN_OK, OPEN_WAIT, OPEN_FAIL, OPEN_GONE };
 
@@ -562,8 +564,14 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
    *     KiB and regrows past rpos between two looks goes unnoticed. */
   int err = LW_OK;
   bool same = true;
+  uint64_t now = lw_now_us();
   if (f->fp.len < LW_FP_MAX && size > f->size) /* small file: checking costs no extra read */
     lw_fp_grow(f->fd, size, &f->fp, &same);
+  /* Not looked at for a while (reading paused while Kafka was slow, the process stopped):
+   * a cut file had all that time to regrow past its old size. */
+  else if (size > f->size && now - f->look_us > STALE_LOOK_US)
+    f->need_fp = true;
+  f->look_us = now;
   if (!same || size < f->size || size < f->lines.rpos ||
       (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
     lw__file_truncate(f);
@@ -594,7 +602,6 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     if (n < 0) {
       int e = errno;
       t->st.read_errors++;
-      uint64_t now = lw_now_us();
       if (now - t->warn_io_us > 10000000u || !t->warn_io_us) {
         t->warn_io_us = now;
         lw__tail_log(t, LW_TAIL_LOG_WARN, "read %s: %s", f->path, strerror(e));
@@ -635,7 +642,6 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
       lw__file_finish(f);
       return;
     }
-    uint64_t now = lw_now_us();
     if (!f->close_due_us)
       f->close_due_us = now + (uint64_t)t->conf.rotate_wait_ms * 1000u;
     f->poll_due_us = now + ROT_POLL_US;

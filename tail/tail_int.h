@@ -30,7 +30,7 @@ enum { Q_NONE, Q_READY, Q_WAIT };     /* lw_tail_file.queue */
  *   F_CLOSED   finished (rotated away and drained, truncated, or gone); the handle lives on
  *              only until its delivered lines are all acknowledged
  *
- * Memory per file: sizeof(struct lw_tail_file) is 368 bytes on x86-64 (checked by the test
+ * Memory per file: sizeof(struct lw_tail_file) is 400 bytes on x86-64 (checked by the test
  * tail_scale::per_file_structure_is_small), plus its path, its share of the two hash tables
  * (16 bytes) and 16 bytes per LW_ACK_GROUP lines in flight. Measured with bench_tail: 485
  * heap bytes per idle file at 10,000 files with 36-byte paths (about 4.9 MB). The
@@ -56,6 +56,7 @@ struct lw_tail_file {
   uint64_t ev_mark;    /* multiline: ev_end when the flush deadline was last set */
   uint64_t ev_due_us, close_due_us; /* file timer deadlines, 0 = none */
   uint64_t poll_due_us;             /* rotated, at its end: look for late writes then */
+  uint64_t look_us;                 /* last look (fstat) at the file */
   lw_lines lines;
   lw_acks acks;
   lw_timer timer; /* multiline flush, rotate_wait and late-write polls */
