@@ -341,7 +341,7 @@ static bool make_room(lw_tail *t) {
   /* First a deleted file read to its end with nothing pending (it could only get late writes
    * from a process still holding it), then the least recently active idle file. */
   for (lw_tail_file *f = t->lru_head; f; f = f->lru_next) {
-    if (f->rotated && f->deleted && f->at_eof && f->queue == Q_NONE && !f->succ &&
+    if (f->rotated && f->deleted && f->lines.rpos >= f->size && !f->succ &&
         f->lines.rpos == f->lines.off && !f->lines.ev_open) {
       lw__file_close(f);
       return true;

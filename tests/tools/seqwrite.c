@@ -4,8 +4,9 @@
  *
  *   seqwrite -f FILE -n LINES [-r LINES_PER_SECOND] [-p PREFIX] [-s FIRST]
  *
- * SIGHUP reopens FILE (what an application does after logrotate's rename + create). A rate of
- * 0 writes as fast as it can. The number of the last line written is printed at exit. */
+ * SIGHUP reopens FILE (what an application does after logrotate's rename + create); SIGTERM
+ * stops it after whole lines. A rate of 0 writes as fast as it can. The number of the last
+ * line written is printed at exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,11 +20,16 @@
 #define TICK_NS  1000000L /* one batch per millisecond */
 #define BUF_SIZE (64 * 1024)
 
-static volatile sig_atomic_t reopen;
+static volatile sig_atomic_t reopen, stop;
 
 static void on_hup(int s) {
   (void)s;
   reopen = 1;
+}
+
+static void on_term(int s) {
+  (void)s;
+  stop = 1;
 }
 
 static int open_file(const char *path) {
@@ -81,13 +87,15 @@ int main(int argc, char **argv) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_hup;
   sigaction(SIGHUP, &sa, NULL);
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, NULL);
   int fd = open_file(path);
   if (fd < 0)
     return 1;
   static char buf[BUF_SIZE];
   int64_t start = now_ns();
   long i = first, last = first + n - 1;
-  while (i <= last) {
+  while (i <= last && !stop) {
     if (reopen) {
       reopen = 0;
       int nfd = open_file(path);
@@ -116,6 +124,6 @@ int main(int argc, char **argv) {
     }
   }
   close(fd);
-  printf("%ld\n", last);
+  printf("%ld\n", i - 1);
   return 0;
 }
