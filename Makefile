@@ -1,5 +1,5 @@
-# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in proto/, net/,
-# tail/ or agent/ is part of the product; tests/unit/test_*.c are Criterion test programs;
+# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in base/, proto/,
+# net/, tail/, agent/ or fleet/ is part of the product; tests/unit/test_*.c are Criterion test programs;
 # tests/fuzz/fuzz_*.c are libFuzzer targets; tests/tools/*.c are test-only helpers (they may
 # link librdkafka; the product never does), with more sources in tests/tools/NAME/ if needed.
 #
@@ -48,7 +48,7 @@ endif
 endif
 LDFLAGS += $(SAN)
 
-LIB_SRC := $(wildcard proto/*.c net/*.c tail/*.c agent/*.c)
+LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c)
 LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/agent/main.o
@@ -58,7 +58,8 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
-STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/unit/*.[ch] \
+BASE_SRC := $(wildcard base/*.c)
+STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] tests/unit/*.[ch] \
                tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -104,7 +105,19 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblogwire.a $(LDLIBS)
 
-tests: $(UNIT_BIN)
+# Every fuzz target linked with tests/fuzz/replay.c instead of libFuzzer, by the ordinary
+# compiler: scripts/run-tests.sh replays each target's seeds once (fast), under the sanitizers
+# in `make asan`.
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
+BASE_OBJ := $(BASE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PROTO_OBJ) $(BASE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+	  tests/fuzz/replay.c $(filter %.o,$^) $(LDLIBS)
+$(BUILD)/fuzz-replay/fuzz_scram: $(BUILD)/obj/net/ossl.o
+
+tests: $(UNIT_BIN) $(REPLAY_BIN)
 tools: $(TOOL_BIN)
 
 # Installs what is missing (Debian packages) before building; quick when nothing is.
@@ -123,13 +136,16 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests.sh build-asan
 
-# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the proto/ sources only.
+# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the base/ and proto/ sources.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(wildcard proto/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(BASE_SRC) $(wildcard proto/*.h base/*.h)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(PROTO_SRC) -lz -llz4
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lz -llz4 $(OPENSSL_LIBS)
+# A target that needs more than base/ and proto/ names the sources here (the replay build,
+# their objects).
+$(BUILD)/fuzz/fuzz_scram: net/ossl.c
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)

@@ -19,6 +19,8 @@ static void usage(FILE *f) {
           "  metadata  -b BROKERS [-t TOPIC]         brokers, topics, partitions, leaders\n"
           "  versions  -b BROKER                     the broker's API versions and logwire's\n"
           "  stats     [-a HOST:PORT]                statistics of a running agent\n"
+          "  fleet     [--etcd URL] ls|get|put|edit|rm|status|history|rollback\n"
+          "                                          the configuration kept in etcd\n"
           "\n"
           "Common options: -X key=value (any producer option), --trace (every request and\n"
           "response decoded field by field on stderr), -d (debug log), -q (quiet).\n"
@@ -50,7 +52,8 @@ int main(int argc, char **argv) {
     int (*fn)(int, char **);
   } cmds[] = {{"produce", lw_cmd_produce},   {"consume", lw_cmd_consume},
               {"metadata", lw_cmd_metadata}, {"versions", lw_cmd_versions},
-              {"run", lw_cmd_run},           {"stats", lw_cmd_stats}};
+              {"run", lw_cmd_run},           {"stats", lw_cmd_stats},
+              {"fleet", lw_cmd_fleet}};
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
     if (!strcmp(cmd, cmds[i].name))
       return cmds[i].fn(argc - 1, argv + 1);

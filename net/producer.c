@@ -196,6 +196,7 @@ static int ops_push(batch *b, const lw_msg *m, uint64_t now) {
   }
   b->ops[b->count] = (rec_op){.opaque = m->opaque,
                               .opaque64 = m->opaque64,
+                              .opaque32 = m->opaque32,
                               .enq_delta_us = (uint32_t)(now - b->created_us)};
   return LW_OK;
 }
@@ -236,7 +237,9 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, ui
       lw_prod_schedule(p, enq_us + (uint64_t)p->conf->linger_ms * 1000u);
   }
   int rc;
-  if (b->magic == 2)
+  if (b->magic == 2 && m->key_len < 0 && m->nheaders == 0) /* a plain log line */
+    rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
+  else if (b->magic == 2)
     rc = lw_batch_append(&b->bb, ts, key, val, m->headers, m->nheaders);
   else
     rc = lw_msgset_append(&b->mb, ts, key, val);
@@ -321,7 +324,7 @@ static int route(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint32_t 
 }
 
 static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t off, int err,
-                   void *opaque, uint64_t opaque64, uint64_t latency_us) {
+                   void *opaque, uint64_t opaque64, uint32_t opaque32, uint64_t latency_us) {
   if (!p->cbs.on_delivery)
     return;
   lw_dr dr = {.err = err,
@@ -330,6 +333,7 @@ static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t of
               .offset = off,
               .opaque = opaque,
               .opaque64 = opaque64,
+              .opaque32 = opaque32,
               .latency_us = latency_us};
   p->cbs.on_delivery(p->ud, &dr);
 }
@@ -338,7 +342,8 @@ static void report_pending(lw_producer *p, struct lw_ptopic *t, pending *pe, int
                            uint64_t now) {
   lw_prod_release(p, pe->bytes);
   lw_prod_count_fail(p, err, 1);
-  report(p, t, pe->m.partition, -1, err, pe->m.opaque, pe->m.opaque64, now - pe->enq_us);
+  report(p, t, pe->m.partition, -1, err, pe->m.opaque, pe->m.opaque64, pe->m.opaque32,
+         now - pe->enq_us);
 }
 
 /* ---- Pending records (topic metadata not known yet) ---- */
@@ -434,9 +439,54 @@ lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
   return t;
 }
 
+/* The hot path of lw_producer_send: a plain record (no key, no headers) for a topic whose
+ * metadata is known, going where unkeyed records of the topic go now (its sticky partition,
+ * or the partition given) into that partition's open batch, which has room for it. Each
+ * condition of the general path is checked, in the same order of precedence; only the steps
+ * that cannot apply are skipped (choosing a partition anew, opening a batch, growing the
+ * bookkeeping array). Returns false when the record must take the general path; true when
+ * taken here, *rc set to LW_OK or the append's error (as the general path would return). */
+static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
+  if (m->key_len >= 0 || m->nheaders || m->value_len < 0 || t->pend || t->info->err != LW_OK)
+    return false;
+  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
+  int32_t id = m->partition;
+  if (id < 0)
+    id = p->conf->partitioner == LW_PART_MURMUR2 || p->conf->partitioner == LW_PART_CRC32
+             ? t->sticky
+             : -1;
+  ppart *pp;
+  batch *b;
+  if (id < 0 || id >= t->info->partitions || id >= t->nparts || !(pp = t->parts[id]) ||
+      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > p->batch_max ||
+      bytes > p->conf->message_max_bytes || p->buffered + bytes > p->limit)
+    return false;
+  bool op = b->has_ops || m->opaque || m->opaque64;
+  if (op && (!b->has_ops || b->count >= b->opcap))
+    return false;
+  int64_t ts = m->timestamp ? m->timestamp : lw_loop_wall_ms(p->ctx->loop);
+  *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
+  if (*rc != LW_OK)
+    return true;
+  if (op)
+    b->ops[b->count] =
+        (rec_op){.opaque = m->opaque,
+                 .opaque64 = m->opaque64,
+                 .opaque32 = m->opaque32,
+                 .enq_delta_us = (uint32_t)(lw_loop_now_us(p->ctx->loop) - b->created_us)};
+  b->count++;
+  b->bytes += bytes;
+  p->buffered += bytes;
+  p->st.records_sent++;
+  return true;
+}
+
 int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   if (p->closing)
     return LW_ERR_SHUTDOWN;
+  int rc;
+  if (send_fast(p, t, m, &rc))
+    return rc;
   size_t bytes = record_bytes(m);
   if (bytes > p->conf->message_max_bytes)
     return LW_ERR_TOO_LARGE;
@@ -452,7 +502,6 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
     return LW_ERR_QUEUE_FULL;
   }
   uint64_t now = lw_loop_now_us(p->ctx->loop);
-  int rc;
   /* Records keep their order: while some wait for metadata, later ones wait behind them. */
   if (ready)
     rc = route(p, t, m, (uint32_t)bytes, now);
@@ -494,11 +543,24 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
   else
     lw_prod_count_fail(p, err, (uint64_t)b->count);
   lw_prod_release(p, b->bytes);
+  if (p->cbs.on_batch) { /* one report for the whole batch */
+    lw_batch_dr bd = {.err = err,
+                      .topic = pp->topic->name,
+                      .partition = pp->id,
+                      .base_offset = err == LW_OK && base >= 0 ? base : -1,
+                      .count = b->count,
+                      .recs = b->has_ops ? b->ops : NULL,
+                      .first_us = b->created_us,
+                      .done_us = now};
+    p->cbs.on_batch(p->ud, &bd);
+    lw_prod_batch_free(p, b);
+    return;
+  }
   for (int32_t i = 0; i < b->count; i++) {
     const rec_op *o = b->has_ops ? &b->ops[i] : NULL;
     uint64_t enq = b->created_us + (o ? o->enq_delta_us : 0);
     report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err,
-           o ? o->opaque : NULL, o ? o->opaque64 : 0, now - enq);
+           o ? o->opaque : NULL, o ? o->opaque64 : 0, o ? o->opaque32 : 0, now - enq);
   }
   lw_prod_batch_free(p, b);
 }

@@ -39,6 +39,7 @@ typedef struct lw_msg {
   int64_t timestamp; /* ms since the epoch; 0: now */
   void *opaque;      /* returned in the delivery report */
   uint64_t opaque64;
+  uint32_t opaque32;
 } lw_msg;
 
 /* A record's delivery report. */
@@ -49,11 +50,37 @@ typedef struct lw_dr {
   int64_t offset;    /* -1 when unknown (acks=0, a duplicate the broker dropped) */
   void *opaque;
   uint64_t opaque64;
+  uint32_t opaque32;
   uint64_t latency_us; /* from lw_producer_send to this report */
 } lw_dr;
 
+/* One record of a batch's delivery report. */
+typedef struct lw_dr_rec {
+  void *opaque;
+  uint64_t opaque64;
+  uint32_t enq_delta_us; /* when lw_producer_send took it, after the batch's first_us */
+  uint32_t opaque32;
+} lw_dr_rec;
+
+/* A whole batch's delivery report (lw_producer_cbs.on_batch): its records in the order they
+ * were sent, all with the same outcome. */
+typedef struct lw_batch_dr {
+  int err; /* as lw_dr.err, for every record */
+  const char *topic;
+  int32_t partition;
+  int64_t base_offset; /* offset of the first record (base_offset + i for record i); -1 unknown */
+  int32_t count;
+  const lw_dr_rec *recs; /* count records (borrowed), or NULL when none carried an opaque */
+  uint64_t first_us;     /* when the batch's first record was taken */
+  uint64_t done_us;      /* now: record i waited done_us - first_us - recs[i].enq_delta_us */
+} lw_batch_dr;
+
 typedef struct lw_producer_cbs {
   void (*on_delivery)(void *ud, const lw_dr *dr);
+  /* Optional: one report per batch where on_delivery would be called once per record (the
+   * per-record bookkeeping is a large share of a record's cost). Records that never reached a
+   * batch (no metadata yet, a partition out of range) are still reported by on_delivery. */
+  void (*on_batch)(void *ud, const lw_batch_dr *bd);
   /* Buffered bytes fell below 3/4 of the limit after a send returned LW_ERR_QUEUE_FULL. */
   void (*on_space)(void *ud);
 } lw_producer_cbs;

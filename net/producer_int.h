@@ -7,12 +7,9 @@
 #include "proto/msgset.h"
 
 /* Per-record bookkeeping kept beside a batch for the delivery reports; only allocated for
- * batches holding records sent with an opaque (24 bytes a record). */
-typedef struct rec_op {
-  void *opaque;
-  uint64_t opaque64;
-  uint32_t enq_delta_us; /* when lw_producer_send took it, after the batch's created_us */
-} rec_op;
+ * batches holding records sent with an opaque (24 bytes a record). lw_batch_dr hands the
+ * array itself to on_batch. */
+typedef lw_dr_rec rec_op;
 
 typedef struct batch {
   struct batch *next;

@@ -2,25 +2,34 @@
 # bench.sh BUILD — logwire's benchmarks, side by side with kcat in the same run. Timings are
 # reported, never asserted: medians of BENCH_RUNS (default 3) runs, with ratios against kcat.
 #
+#   instructions  valgrind callgrind: user-space instructions per line for logwire produce,
+#            the agent, kcat and a floor (read + memchr + CRC-32C), 500,000 fixed lines; the
+#            one measure here that does not move with the machine's load (scripts/bench_instr.sh)
 #   proto    CRC-32C GB/s (hardware and portable paths), RecordBatch encode/decode rates
 #   produce  2,000,000 lines of ~110 bytes, one-broker mock cluster, acks=all:
 #            `logwire produce -f FILE` against `kcat -P -l FILE`
 #   agent    the same file through `logwire run --once` against kcat, and against rsyslog's
 #            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
-#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
+#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack; then
+#            quiet logs, one line per write at 2, 10, 33 and 100 lines/s (LATENCY_RATES)
 #   idle     1,000 watched quiet files: CPU over 30 s
+#   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
+#            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
 #
 # BENCH_SECTIONS="proto produce" selects sections; BENCH_LINES changes the line count.
 # Every delivery is verified: each tool writes to its own single-partition topic whose end
 # offset must equal the line count (the mock keeps only 5 MB per partition, so counting the
-# records themselves is not possible at this volume).
+# records themselves is not possible at this volume). A run that fails this check is shown as
+# failed and left out of the medians; a tool whose runs all failed is shown FAILED. On the
+# first run of each tool the content is verified too: the records the mock still holds must be
+# the input's last lines, byte for byte and in order.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
+export LW_ROOT=$root LW_BIN=${LW_BIN:-$root/$build/logwire} LW_TOOLS=$root/$build/tools
 source "$root/tests/integration/lib.sh"
-sections=${BENCH_SECTIONS:-proto produce agent latency idle}
+sections=${BENCH_SECTIONS:-instructions proto produce agent latency idle fleet}
 runs=${BENCH_RUNS:-3}
 lines=${BENCH_LINES:-2000000}
 out=$root/$build/bench
@@ -44,7 +53,52 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 # end_offset TOPIC: records appended to partition 0.
 end_offset() { kcat -Q -b "$MOCK_BOOTSTRAP" -t "$1:0:-1" 2>/dev/null | awk '{ print $NF }'; }
 
-declare -A W C R
+source "$root/scripts/bench_instr.sh"
+
+# content_ok TOPIC: the records TOPIC still holds (the mock's retention keeps the last ones)
+# are the input's last lines, in order, byte for byte. Prints how many were compared.
+content_ok() {
+  kcat_read "$1" >"$out/content"
+  local n
+  n=$(wc -l <"$out/content")
+  echo "$n"
+  ((n > 0)) && tail -n "$n" "$input" | cmp -s - "$out/content"
+}
+
+declare -A W C R F
+# run_done NAME RUN TOPIC EXIT WALL USER SYS MAXRSS: verify one run's delivery (end offset; the
+# content too on the first run); a good run's figures go to walls/cpus/rss, a failed one is
+# reported and counted in F[NAME] instead.
+run_done() {
+  local name=$1 i=$2 t=$3 code=$4 wall=$5 user=$6 sys=$7 maxrss=$8 got why="" n
+  got=$(end_offset "$t")
+  if [[ $code -ne 0 || ${got:-0} -ne $lines ]]; then
+    why="exit $code, ${got:-0} of $lines lines acknowledged: $(tail -2 "$out/err" | tr '\n' ' ')"
+  elif ((i == 1)); then
+    if n=$(content_ok "$t"); then
+      say "  $name run 1: content verified (the last $n records, byte for byte)"
+    else
+      why="content differs from the input's last $n lines"
+    fi
+  fi
+  if [[ -n $why ]]; then
+    say "  $name run $i: FAILED, left out of the medians: $why"
+    F[$name]=$((${F[$name]:-0} + 1))
+    return
+  fi
+  walls+=("$wall")
+  cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
+  rss+=("$maxrss")
+}
+
+# medians NAME: the medians of the good runs into W/C/R (nothing when every run failed).
+medians() {
+  [[ ${#walls[@]} -gt 0 ]] || return 0
+  W[$1]=$(median "${walls[@]}")
+  C[$1]=$(median "${cpus[@]}")
+  R[$1]=$(median "${rss[@]}")
+}
+
 # measure NAME TOPIC CMD...: run CMD $runs times on fresh topics; keep medians in W/C/R.
 measure() {
   local name=$1 topic=$2
@@ -56,18 +110,9 @@ measure() {
     local cmd=("${@//@TOPIC@/$t}")
     "$LW_TOOLS/runstat" -o "$out/stat" -- "${cmd[@]}" >/dev/null 2>"$out/err" || true
     read -r wall user sys maxrss code <"$out/stat"
-    local got
-    got=$(end_offset "$t")
-    if [[ $code -ne 0 || ${got:-0} -ne $lines ]]; then
-      say "  $name run $i: exit $code, $got of $lines lines acknowledged: $(tail -2 "$out/err")"
-    fi
-    walls+=("$wall")
-    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
-    rss+=("$maxrss")
+    run_done "$name" "$i" "$t" "${code:-1}" "$wall" "$user" "$sys" "$maxrss"
   done
-  W[$name]=$(median "${walls[@]}")
-  C[$name]=$(median "${cpus[@]}")
-  R[$name]=$(median "${rss[@]}")
+  medians "$name"
 }
 
 # measure_daemon NAME TOPIC CMD...: like measure, for a program that does not exit by itself
@@ -98,14 +143,10 @@ measure_daemon() {
     pkill -TERM -P $pid 2>/dev/null
     wait $pid
     read -r _ user sys maxrss code <"$out/stat"
-    [[ ${got:-0} -ne $lines ]] && say "  $name run $i: $got of $lines lines acknowledged: $(tail -2 "$out/err")"
-    walls+=("$wall")
-    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.3f", u + s }')")
-    rss+=("$maxrss")
+    # Stopped by SIGTERM once done: its exit status says nothing about delivery.
+    run_done "$name" "$i" "$t" 0 "$wall" "$user" "$sys" "$maxrss"
   done
-  W[$name]=$(median "${walls[@]}")
-  C[$name]=$(median "${cpus[@]}")
-  R[$name]=$(median "${rss[@]}")
+  medians "$name"
 }
 
 table() {
@@ -114,9 +155,13 @@ table() {
   say "$(printf '  %-26s %8s %8s %11s %12s   %s' tool wall-s CPU-s peak-RSS-MB lines/s "ratio to $ref (wall / CPU / RSS)")"
   local n
   for n in "$ref" "$@"; do
-    [[ -n ${W[$n]:-} ]] || continue
+    if [[ -z ${W[$n]:-} ]]; then
+      [[ -n ${F[$n]:-} ]] && say "$(printf '  %-26s FAILED: every run failed its delivery check' "$n")"
+      continue
+    fi
+    [[ -n ${F[$n]:-} ]] && say "$(printf '  %-26s (%d of %d runs failed, left out)' "$n" "${F[$n]}" "$runs")"
     local ratio=""
-    [[ $n != "$ref" ]] && ratio=$(awk -v w="${W[$n]}" -v c="${C[$n]}" -v r="${R[$n]}" \
+    [[ $n != "$ref" && -n ${W[$ref]:-} ]] && ratio=$(awk -v w="${W[$n]}" -v c="${C[$n]}" -v r="${R[$n]}" \
       -v W="${W[$ref]}" -v C="${C[$ref]}" -v R="${R[$ref]}" \
       'BEGIN { printf "%.2f / %.2f / %.2f", w / W, c / C, r / R }')
     say "$(awk -v n="$n" -v w="${W[$n]}" -v c="${C[$n]}" -v r="${R[$n]}" -v l="$lines" -v ra="$ratio" \
@@ -230,6 +275,13 @@ section_latency() {
   }
   say "== latency: 10,000 lines/s for 30 s, linger_ms=1, write -> acknowledgement"
   "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
+  # Quiet logs: one line per write, a few to 100 lines a second (each line alone in its batch).
+  local r
+  for r in ${LATENCY_RATES:-2 10 33 100}; do
+    say "== latency: $r lines/s, one line per write, for 30 s, linger_ms=1"
+    "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" 30 |
+      tee -a "$report"
+  done
 }
 
 section_idle() {
@@ -239,6 +291,15 @@ section_idle() {
   }
   say "== idle: 1,000 watched quiet files, 30 s"
   "$root/$build/bench/bench_idle" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/idle" | tee -a "$report"
+}
+
+section_fleet() {
+  command -v etcd >/dev/null || {
+    say "== fleet: skipped (etcd not installed)"
+    return
+  }
+  say "== fleet: ${BENCH_AGENTS:-100} agents watching one etcd"
+  MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP "$root/scripts/bench-fleet.sh" "$build" "$out" | tee -a "$report"
 }
 
 say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

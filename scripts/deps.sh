@@ -14,6 +14,8 @@ pkgs=(
   clang-format-14                       # make style-check
   socat openssl iproute2                # TLS terminator, throwaway CA, ss (TLS tests)
   procps psmisc                         # ps/pkill in tests
+  etcd-server etcd-client curl          # fleet tests: a throwaway etcd 3.4, fixture capture
+  valgrind                              # make bench: instructions per line (callgrind)
 )
 
 missing=()

@@ -134,15 +134,15 @@ static void orphans_free(lw_tail *t) {
 
 /* ---- Checkpoints ---- */
 
-/* Write the checkpoint; durable: fsync it (see lw_ckpt_write). */
-static int ckpt_write(lw_tail *t, bool durable) {
-  if (!t->state_path)
-    return LW_OK;
+/* Encode the checkpoint of every file into t->ckbuf (next generation). Returns LW_OK or an
+ * encoding error. */
+static int ckpt_encode(lw_tail *t) {
   int64_t now_s = lw_wall_ms() / 1000;
   lw_ckpt_begin(&t->ckbuf, t->ckpt_gen + 1);
   for (lw_tail_file *f = t->files; f; f = f->next) {
     /* Never-opened files have no position yet (the next run reads them from 0); a retired
-     * handle's content is gone (its inode is recorded by its successor). */
+     * handle's content is gone (its inode is recorded by its successor); a waiting copy's
+     * content is its original's. */
     if (f->fresh || f->retired || f->copy_of || f->undecided)
       continue;
     /* A rotated file being drained: record where it is now, so a restart can finish it. */
@@ -171,41 +171,80 @@ static int ckpt_write(lw_tail *t, bool durable) {
     }
     lw_ckpt_add(&t->ckbuf, &o->rec);
   }
-  int rc = lw_ckpt_end(&t->ckbuf);
-  /* PATH.prev only ever receives a durable generation: a cheap one just replaces PATH. */
-  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
-  if (rc == LW_OK)
-    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
-  int e = errno;
-  t->last_ckpt_us = lw_now_us();
+  return lw_ckpt_end(&t->ckbuf);
+}
+
+static void ckpt_arm(lw_tail *t);
+
+/* The outcome of a checkpoint write (synchronous, or reported by the writer thread). A
+ * failure (full disk) is retried after a backoff doubling up to CKPT_RETRY_MAX_US, with
+ * whatever has changed by then; the error is logged at the first failure and then at most
+ * every 10 s. */
+static void ckpt_result(lw_tail *t, int rc, int e) {
+  uint64_t now = lw_now_us();
   if (rc == LW_OK) {
     t->ckpt_cur_bad = false;
-    t->ckpt_gen++;
     t->st.checkpoint_writes++;
-    t->dirty = false;
-    t->cur_durable = durable;
-    t->unsynced = !durable;
-    if (durable)
-      t->last_sync_us = t->last_ckpt_us;
     if (t->ckpt_retry_us)
       lw__tail_log(t, LW_TAIL_LOG_INFO, "checkpoint %s written again", t->state_path);
     t->ckpt_retry_us = 0;
-  } else {
-    t->st.checkpoint_errors++;
-    uint64_t d = t->ckpt_retry_us ? t->ckpt_retry_us * 2 : CKPT_RETRY_MIN_US;
-    bool first = !t->ckpt_retry_us;
-    t->ckpt_retry_us = d < CKPT_RETRY_MAX_US ? d : CKPT_RETRY_MAX_US;
-    if (first || t->last_ckpt_us - t->warn_ckpt_us >= 10000000u) {
-      t->warn_ckpt_us = t->last_ckpt_us;
-      lw__tail_log(t, LW_TAIL_LOG_ERROR,
-                   "checkpoint %s not written: %s; retrying every %llu ms at most (free space "
-                   "in state_dir: until then a restart reads again from the last checkpoint)",
-                   t->state_path, rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc),
-                   (unsigned long long)(CKPT_RETRY_MAX_US / 1000));
-    }
+    return;
   }
+  t->st.checkpoint_errors++;
+  bool first = !t->ckpt_retry_us;
+  uint64_t d = t->ckpt_retry_us ? t->ckpt_retry_us * 2 : CKPT_RETRY_MIN_US;
+  t->ckpt_retry_us = d < CKPT_RETRY_MAX_US ? d : CKPT_RETRY_MAX_US;
+  t->last_ckpt_us = now;
+  if (first || now - t->warn_ckpt_us >= 10000000u) {
+    t->warn_ckpt_us = now;
+    lw__tail_log(t, LW_TAIL_LOG_ERROR,
+                 "checkpoint %s not written: %s; retrying every %llu ms at most (free space in "
+                 "state_dir: until then a restart reads again from the last checkpoint)",
+                 t->state_path, rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc),
+                 (unsigned long long)(CKPT_RETRY_MAX_US / 1000));
+  }
+  if (!t->freeing) {
+    t->dirty = true;
+    ckpt_arm(t);
+  }
+}
+
+static void ckpt_written(void *ud, int rc, int e) {
+  ckpt_result(ud, rc, e);
+}
+
+/* Bookkeeping once a generation was written or queued. */
+static void ckpt_done(lw_tail *t, bool durable) {
+  t->ckpt_gen++;
+  t->dirty = false;
+  t->last_ckpt_us = lw_now_us();
+  t->cur_durable = durable;
+  t->unsynced = !durable;
+  if (durable)
+    t->last_sync_us = t->last_ckpt_us;
+}
+
+/* Write the checkpoint now, on this thread (start, lw_tail_checkpoint, lw_tail_free): after
+ * any write of the writer thread, so that no older generation lands after this one. durable:
+ * fsync it (see lw_ckpt_write). Returns LW_OK, or the encoding or LW_ERR_IO error (errno
+ * kept). */
+static int ckpt_write(lw_tail *t, bool durable) {
+  if (!t->state_path)
+    return LW_OK;
+  if (t->ckw)
+    lw_ckwriter_wait(t->ckw);
+  /* PATH.prev only ever receives a durable generation: a cheap one just replaces PATH. */
+  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
+  int rc = ckpt_encode(t);
+  if (rc == LW_OK)
+    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
+  int e = errno;
+  if (rc == LW_OK)
+    ckpt_done(t, durable);
+  ckpt_result(t, rc, e);
   if (t->ckbuf.cap > CKBUF_KEEP)
     lw_buf_free(&t->ckbuf);
+  errno = e;
   return rc;
 }
 
@@ -234,14 +273,28 @@ static void ckpt_arm(lw_tail *t) {
     lw_timer_start_at(t->loop, &t->ckpt_timer, due);
 }
 
+/* Encode here (microseconds) and leave the write, and its fsyncs when durable, to the writer
+ * thread, off the loop's critical path. Without the thread (it could not start) the write is
+ * done here. */
 static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   (void)l;
   (void)tm;
   lw_tail *t = ud;
-  if (t->dirty || t->unsynced) {
-    uint64_t now = lw_now_us();
-    ckpt_write(t, now - t->last_sync_us >= (uint64_t)t->conf.checkpoint_ms * 1000u);
-  }
+  if ((!t->dirty && !t->unsynced) || !t->state_path)
+    return;
+  bool durable = lw_now_us() - t->last_sync_us >= (uint64_t)t->conf.checkpoint_ms * 1000u;
+  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
+  if (!t->ckw && lw_ckwriter_new(&t->ckw, t->loop, t->state_path, ckpt_written, t) != LW_OK)
+    t->ckw = NULL;
+  int rc = t->ckw ? ckpt_encode(t) : LW_ERR_IO;
+  if (rc == LW_OK)
+    rc = lw_ckwriter_submit(t->ckw, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
+  if (rc == LW_OK) /* queued as the next generation; a failure comes back through ckpt_written */
+    ckpt_done(t, durable);
+  else
+    ckpt_write(t, durable);
+  if (t->ckbuf.cap > CKBUF_KEEP)
+    lw_buf_free(&t->ckbuf);
   ckpt_arm(t);
 }
 
@@ -321,6 +374,17 @@ void lw_tail_resume(lw_tail *t) {
 
 bool lw_tail_paused(const lw_tail *t) {
   return t->paused;
+}
+
+int lw_tail_ack_n(lw_tail *t, lw_tail_file *f, uint32_t group, uint32_t n) {
+  uint64_t before = f->acks.committed;
+  int rc = lw_acks_ack_n(&f->acks, group, n);
+  if (rc != LW_OK)
+    return rc;
+  if (f->acks.committed != before)
+    lw__tail_dirty(t);
+  lw__file_release(f);
+  return LW_OK;
 }
 
 int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset) {
@@ -444,6 +508,8 @@ void lw_tail_free(lw_tail *t) {
   if (t->w.loop && t->state_path)
     ckpt_write(t, true);
   t->freeing = true;
+  lw_ckwriter_free(t->ckw);
+  t->ckw = NULL;
   while (t->files)
     lw__file_free(t->files);
   if (t->w.loop)

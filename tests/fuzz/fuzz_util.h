@@ -44,7 +44,7 @@ static inline void fuzz_maybe_trace(lw_cur *c, fuzz_trace *ft, const uint8_t *da
 }
 
 static inline uint8_t *fuzz_copy(const uint8_t *data, size_t size) {
-  uint8_t *p = malloc(size ? size : 1);
+  uint8_t *p = calloc(1, size ? size : 1); /* zeroed: an empty input is read as such */
   if (!p)
     abort();
   if (size)

@@ -44,9 +44,37 @@ wait_until() {
 
 # mock_start [mockcluster args]: start the cluster; sets MOCK_BOOTSTRAP.
 mock_start() { peer_start mockcluster "$@"; }
-# fakebroker_start [fakebroker args]: start the fake broker (tests/tools/fakebroker.c) in its
-# place; mock_cmd, mock_ask, mock_stop and kcat_read work the same with it.
+# fakebroker_start [fakebroker args]: start the broker model (tests/tools/fakebroker.c) in its
+# place; mock_cmd, mock_ask, mock_stop and kcat_read work the same with it, and both take
+# create/leader/down/up/err the same way.
 fakebroker_start() { peer_start fakebroker "$@"; }
+
+# ---- The broker model's own checks (commands listed at the top of tests/tools/fakebroker.c) ----
+
+# model_stat KEY: one counter of the model's "stats" answer (empty when absent).
+model_stat() { mock_ask stats | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+# model_dump FILE [TOPIC]: every record the model stored, one tab-separated line each (TOPIC
+# PARTITION OFFSET PRODUCER_ID EPOCH SEQUENCE MAGIC CODEC ACKS KEY VALUE).
+model_dump() {
+  local ans
+  ans=$(mock_ask "dump $1${2:+ $2}")
+  [[ $ans == ok* ]] || {
+    echo "model: dump: $ans" >&2
+    return 1
+  }
+}
+
+# model_count TOPIC: records the model stored for TOPIC.
+model_count() { mock_ask "count $1" | sed -n 's/^ok //p'; }
+
+# seq_order FILE: lines "PARTITION PREFIX NNNNNNN ..." in offset order within each partition
+# (kcat -f '%p %s\n'); prints how many first deliveries of a sequence number come after a
+# higher one in the same partition (0: order held; repeated numbers are counted by seq_report).
+seq_order() {
+  awk '{ s = $3 + 0; if (s in seen) next; seen[s] = 1
+         if (s < last[$1]) bad++; last[$1] = s } END { print bad + 0 }' "$1"
+}
 
 # peer_start TOOL [args]: start a broker tool taking commands on stdin; sets MOCK_BOOTSTRAP.
 peer_start() {
@@ -98,6 +126,25 @@ mock_stop() {
   wait "$MOCK_PID" 2>/dev/null
   MOCK_PID=
   rm -f "$T/mock.in" "$T/mock.out"
+}
+
+# topic_partitions TOPIC: how many partitions the broker reports for TOPIC (kcat -L).
+topic_partitions() {
+  kcat -L -b "$MOCK_BOOTSTRAP" -t "$1" 2>/dev/null |
+    sed -n "s/^ *topic \"$1\" with \([0-9]*\) partitions.*/\1/p" | head -1
+}
+
+# mock_topic TOPIC PARTITIONS [RF]: create TOPIC (a broker that already has it may refuse);
+# succeeds only when the broker then reports TOPIC with exactly PARTITIONS partitions, so a
+# test never runs on a layout it did not ask for. Says why when it fails.
+mock_topic() {
+  mock_cmd "create $1 $2${3:+ $3}" 2>/dev/null
+  local n
+  n=$(topic_partitions "$1")
+  [[ $n == "$2" ]] || {
+    echo "topic $1: wanted $2 partitions, the broker reports ${n:-none}" >&2
+    return 1
+  }
 }
 
 # kcat_read TOPIC [FORMAT]: every record of TOPIC through kcat with CRC checks on.

@@ -77,7 +77,7 @@ if mock_start -n 1; then
     mock_cmd "apiversion 0 $v $v" || notok "mock: limit Produce to v$v"
     for z in none gzip lz4; do
       topic=mock-v$v-$z
-      mock_cmd "create $topic 2 1" || true
+      mock_topic "$topic" 2 1 || notok "$topic: partition layout"
       produce "$topic" -z $z && read_back "$topic"
       report "mock cluster, Produce v$v, compression=$z" $?
     done
@@ -86,7 +86,7 @@ if mock_start -n 1; then
   for m in 0 1; do
     mock_cmd "apiversion 3 $m $m" || notok "mock: limit Metadata to v$m"
     topic=mock-md$m
-    mock_cmd "create $topic 2 1" || true
+    mock_topic "$topic" 2 1 || notok "$topic: partition layout"
     produce "$topic" -z gzip && read_back "$topic"
     report "mock cluster, Metadata v$m" $?
   done
@@ -155,7 +155,8 @@ for c in "2 12 gzip" "1 12 none" "12 2 lz4" "12 0 gzip"; do
   read -r from to z <<<"$c"
   topic=fb-change-v$from-v$to
   mkfifo "$T/$topic.in"
-  mock_cmd "create $topic 1" && mock_cmd reset && mock_cmd "apiversion 0 0 $from" || true
+  { mock_topic "$topic" 1 && mock_cmd reset && mock_cmd "apiversion 0 0 $from"; } ||
+    notok "$topic: topic layout or broker setup"
   timeout 60 "$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t "$topic" -z $z -f "$T/$topic.in" \
     >"$T/change.out" 2>&1 &
   pid=$!
@@ -232,7 +233,7 @@ for c in "0.9.0 none" "0.9.0 gzip" "0.9.0 lz4" "v2 none" "v2 gzip" "v7 gzip" "v7
   read -r how z <<<"$c"
   topic=fb-kcat-${how//./}-$z
   args=()
-  mock_cmd "create $topic 2" && mock_cmd reset || true
+  { mock_topic "$topic" 2 && mock_cmd reset; } || notok "$topic: topic layout or broker setup"
   case $how in
     0.9.0)
       mock_cmd "apiversions off"

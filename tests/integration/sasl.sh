@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 
 "$LW_TOOLS/saslbroker" -h >/dev/null 2>&1
 if [[ $? -eq 77 ]]; then
-  note "built without OpenSSL (make TLS=0): SASL tests skipped"
+  echo "skip - sasl: built without OpenSSL (make TLS=0)"
   exit 0
 fi
 
@@ -33,6 +33,9 @@ sasl_start() {
   wait_until 10 grep -q '^listening=' "$T/$name.out" || return 1
   SASL_ADDR=$(sed -n 's/^listening=//p' "$T/$name.out")
 }
+
+# accepts_ge N: the current saslbroker accepted at least N connections.
+accepts_ge() { (($(grep -c ' accept$' "$SASL_LOG" 2>/dev/null) >= $1)); }
 
 sasl_stop() {
   kill "$SASL_PID" 2>/dev/null
@@ -77,19 +80,29 @@ for mech in PLAIN SCRAM-SHA-256 SCRAM-SHA-512; do
   fi
   sasl_stop
 
-  # Bad password: the broker's message shown; the next attempt waits reconnect_backoff_max_ms,
-  # not reconnect_backoff_ms (one connection attempt in 3 s instead of ~6).
+  # Bad password: the broker's message shown, nothing produced; the next attempt waits
+  # reconnect_backoff_max_ms (2000, less 20% jitter), not reconnect_backoff_ms (50). The gap
+  # between the first two connections is a lower bound: a slower machine only makes it longer.
   sasl_start "bad-$mech" || notok "$mech: saslbroker starts"
-  lw_sasl "$mech" alice wrong-password "$topic" -q -f "$T/in.txt" -X delivery_timeout_ms=3000 \
-    -X reconnect_backoff_ms=50 -X reconnect_backoff_max_ms=10000 2>"$T/err"
-  rc=$?
-  attempts=$(grep -c ' accept$' "$SASL_LOG")
+  before=$(kcat_count "$topic")
+  LW_EXEC=exec lw_sasl "$mech" alice wrong-password "$topic" -q -f "$T/in.txt" \
+    -X delivery_timeout_ms=60000 -X reconnect_backoff_ms=50 -X reconnect_backoff_max_ms=2000 \
+    2>"$T/err" &
+  lw=$!
+  LW_BG_PIDS+=("$lw")
+  wait_until 30 accepts_ge 1
+  t1=$(date +%s%N)
+  wait_until 30 accepts_ge 2
+  gap=$((($(date +%s%N) - t1) / 1000000))
+  kill "$lw" 2>/dev/null
+  wait "$lw" 2>/dev/null
+  after=$(kcat_count "$topic")
   if [[ $mech == PLAIN ]]; then want="Invalid username or password"; else want="invalid credentials with SASL mechanism $mech"; fi
-  if [[ $rc -ne 0 ]] && grep -q "SASL_AUTHENTICATION_FAILED: .*$want" "$T/err" &&
-    [[ $attempts -ge 1 && $attempts -le 2 ]]; then
-    ok "$mech: wrong password refused with the broker's message, $attempts connection attempt(s) in 3 s"
+  if grep -q "SASL_AUTHENTICATION_FAILED: .*$want" "$T/err" && accepts_ge 2 &&
+    ((gap >= 1600)) && [[ $after -eq $before ]]; then
+    ok "$mech: wrong password refused with the broker's message, next attempt after ${gap} ms (>= 1600), nothing produced"
   else
-    notok "$mech: wrong password: exit $rc, $attempts connection attempts, stderr: $(head -3 "$T/err")"
+    notok "$mech: wrong password: second attempt after $gap ms, records $before -> $after, stderr: $(head -3 "$T/err")"
   fi
   sasl_stop
 done
@@ -122,7 +135,9 @@ expect_message() { # NAME PATTERN -- produce args
   fi
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  check "$name: nothing produced" test "$(kcat_count sasl-x)" -eq 0
 }
+mock_cmd "create sasl-x 1 1"
 sasl_start plain-only -m PLAIN
 expect_message "mechanism not enabled: the broker's list is shown" \
   "does not enable SCRAM-SHA-512 (it enables: PLAIN)" SCRAM-SHA-512 alice alice-secret-1 sasl-x

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 "$LW_TOOLS/saslbroker" -h >/dev/null 2>&1
 if [[ $? -eq 77 ]]; then
-  note "built without OpenSSL (make TLS=0): TLS tests skipped"
+  echo "skip - tls: built without OpenSSL (make TLS=0)"
   exit 0
 fi
 
@@ -77,7 +77,13 @@ for f in good foreign wrongname expired client; do
     exit 1
   }
 done
-ok "throwaway PKI made with the openssl CLI (expired one via openssl ca -enddate)"
+note "throwaway PKI made with the openssl CLI (expired one via openssl ca -enddate)"
+# Hashed CA directories for ssl_ca_path (what c_rehash makes): one with the test CA, one with
+# the other CA only.
+mkdir -p "$P/capath" "$P/capath-other"
+cp "$P/ca.pem" "$P/capath/"
+cp "$P/otherca.pem" "$P/capath-other/"
+pki rehash "$P/capath" "$P/capath-other"
 
 mock_start -n 1 || {
   notok "mock cluster starts"
@@ -120,9 +126,10 @@ lw_tls() {
 }
 
 # expect_fail NAME PATTERN HOST [produce args...]: logwire names the cause on stderr (it keeps
-# retrying with backoff, so it is stopped once the message is there).
+# retrying with backoff, so it is stopped once the message is there), and not a record reached
+# the topic (tls-fail, read directly from the mock cluster).
 expect_fail() {
-  local name=$1 pattern=$2 host=$3
+  local name=$1 pattern=$2 host=$3 n
   shift 3
   (LW_EXEC=exec lw_tls "$host" tls-fail -q -f "$T/in.txt" "$@" 2>"$T/err.fail") &
   local pid=$!
@@ -133,9 +140,12 @@ expect_fail() {
   fi
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
+  n=$(kcat_count tls-fail)
+  check "$name: nothing reached the topic ($n records)" test "$n" -eq 0
 }
 
 # ---- The right certificate ----
+mock_cmd "create tls-fail 1 1" || notok "mock: create tls-fail"
 proxy good "$MOCK_FIRST" || notok "socat TLS terminator starts: $(tail -2 "$T/socat.err")"
 mock_cmd "create tls-ok 3 1"
 for host in localhost 127.0.0.1; do
@@ -155,6 +165,16 @@ else
 fi
 expect_fail "verification on by default: the system store does not know the test CA" \
   "TLS handshake failed: unknown CA" localhost
+# ssl_ca_path: a hashed directory holding the test CA verifies; one without it does not.
+mock_cmd "create tls-capath 1 1"
+if lw_tls localhost tls-capath -q -f "$T/in.txt" -X ssl_ca_path="$P/capath" 2>"$T/err" &&
+  [[ $(kcat_count tls-capath) -eq 2000 ]]; then
+  ok "ssl_ca_path with the test CA: produce works"
+else
+  notok "ssl_ca_path: $(tail -3 "$T/err")"
+fi
+expect_fail "ssl_ca_path without the test CA: unknown CA" "TLS handshake failed: unknown CA" \
+  localhost -X ssl_ca_path="$P/capath-other"
 proxy_stop
 
 # ---- Certificates that must be refused ----

@@ -2,11 +2,14 @@
  * "PREFIX 0000001 pad..." (the format of lib.sh's seq_lines, so seq_report counts them) to a
  * file opened with O_APPEND, at a steady rate, each write(2) holding whole lines only.
  *
- *   seqwrite -f FILE -n LINES [-r LINES_PER_SECOND] [-p PREFIX] [-s FIRST]
+ *   seqwrite -f FILE -n LINES [-r LINES_PER_SECOND] [-p PREFIX] [-s FIRST] [-x EVERY]
  *
  * SIGHUP reopens FILE (what an application does after logrotate's rename + create); SIGTERM
- * stops it after whole lines. A rate of 0 writes as fast as it can. The number of the last
- * line written is printed at exit. */
+ * stops it after whole lines. A rate of 0 writes as fast as it can. -x stops the process
+ * (SIGSTOP to itself) after every EVERY lines but the last ones: a test waits for the stop,
+ * rotates or kills, and sends SIGCONT, so that what happens between two stops depends on line
+ * counts, not on how fast the machine is. The number of the last line written is printed at
+ * exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -61,9 +64,9 @@ static int64_t now_ns(void) {
 
 int main(int argc, char **argv) {
   const char *path = NULL, *prefix = "line";
-  long n = 0, rate = 0, first = 1;
+  long n = 0, rate = 0, first = 1, every = 0;
   int opt;
-  while ((opt = getopt(argc, argv, "f:n:r:p:s:")) != -1) {
+  while ((opt = getopt(argc, argv, "f:n:r:p:s:x:")) != -1) {
     if (opt == 'f')
       path = optarg;
     else if (opt == 'n')
@@ -74,12 +77,14 @@ int main(int argc, char **argv) {
       prefix = optarg;
     else if (opt == 's')
       first = atol(optarg);
+    else if (opt == 'x')
+      every = atol(optarg);
     else
       path = NULL, n = -1;
   }
-  if (!path || n < 0 || rate < 0 || strlen(prefix) > 64) {
+  if (!path || n < 0 || rate < 0 || every < 0 || strlen(prefix) > 64) {
     fprintf(stderr, "usage: seqwrite -f FILE -n LINES [-r LINES_PER_SECOND] [-p PREFIX] "
-                    "[-s FIRST]\n");
+                    "[-s FIRST] [-x EVERY]\n");
     return 2;
   }
   static const char pad[] = "abcdefghijklmnopqrstuvwxyz0123456789 !#$%&()*+-./:;<=>?@[]^_{|}~";
@@ -108,6 +113,8 @@ int main(int argc, char **argv) {
     long due = rate ? (long)((now_ns() - start) / 1000 * rate / 1000000) + first : last;
     if (due > last)
       due = last;
+    if (every && due > first + ((i - first) / every + 1) * every - 1)
+      due = first + ((i - first) / every + 1) * every - 1; /* end the write at the stop */
     size_t used = 0;
     for (; i <= due && used + 160 < sizeof buf; i++) {
       int k = snprintf(buf + used, sizeof buf - used, "%s %07ld %.*s\n", prefix, i,
@@ -118,6 +125,8 @@ int main(int argc, char **argv) {
       fprintf(stderr, "seqwrite: write %s: %s\n", path, strerror(errno));
       return 1;
     }
+    if (every && used && i <= last && (i - first) % every == 0)
+      raise(SIGSTOP);
     if (i <= last && rate && i > due) {
       struct timespec ts = {0, TICK_NS};
       nanosleep(&ts, NULL);

@@ -3,6 +3,8 @@
  * compressed ones re-encoded and decoded again, Fetch batches equal to the produced ones;
  * then builder round trips, restamping, truncations, flipped bytes and bad lengths. */
 #include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "proto/batch.h"
@@ -493,4 +495,59 @@ Test(batch, tracer_sees_every_field) {
   }
   cr_assert_eq(tr.depth, 0, "groups balanced");
   free(p);
+}
+
+/* Every fixture in tests/fixtures/batches/ is a byte slice of a frame in the repository:
+ * tests/fixtures/batches/README.md's table names the frame, the offset and the length of each,
+ * and every .bin in that directory must have a row whose slice is the file, byte for byte (so
+ * none depends on captures kept elsewhere; extract.py re-derives them all). */
+Test(batch, fixtures_cut_from_frames) {
+  size_t rn;
+  uint8_t *readme = fixture_read("tests/fixtures/batches/README.md", &rn);
+  char *text = malloc(rn + 1);
+  cr_assert_not_null(text);
+  memcpy(text, readme, rn);
+  text[rn] = 0;
+  int rows = 0;
+  char listed[64][128];
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    char file[128], frame[128];
+    unsigned long off, len;
+    if (sscanf(line, "| %127[^ |] | %127[^ |] | %lu | %lu |", file, frame, &off, &len) != 4)
+      continue;
+    char rel[512];
+    snprintf(rel, sizeof rel, "tests/fixtures/batches/%s", file);
+    size_t bn, fn;
+    uint8_t *b = fixture_read(rel, &bn);
+    snprintf(rel, sizeof rel, "tests/fixtures/kafka-4.1.0/%s", frame);
+    uint8_t *f = fixture_read(rel, &fn);
+    cr_assert_eq(bn, len, "%s: %zu bytes, the table says %lu", file, bn, len);
+    cr_assert(off + len <= fn, "%s: slice %lu+%lu past the end of %s", file, off, len, frame);
+    cr_assert(memcmp(f + off, b, len) == 0, "%s differs from %s at %lu+%lu", file, frame, off,
+              len);
+    free(b);
+    free(f);
+    cr_assert_lt(rows, 64);
+    snprintf(listed[rows++], sizeof listed[0], "%s", file);
+  }
+  cr_assert_geq(rows, 19, "only %d rows in the table", rows);
+  /* The other way: no .bin without a row. */
+  const char *root = getenv("LW_ROOT");
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/tests/fixtures/batches", root ? root : ".");
+  DIR *d = opendir(dir);
+  cr_assert_not_null(d, "cannot open %s", dir);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t n = strlen(e->d_name);
+    if (n < 4 || strcmp(e->d_name + n - 4, ".bin") != 0)
+      continue;
+    bool found = false;
+    for (int i = 0; i < rows && !found; i++)
+      found = strcmp(listed[i], e->d_name) == 0;
+    cr_assert(found, "%s has no row in batches/README.md", e->d_name);
+  }
+  closedir(d);
+  free(text);
+  free(readme);
 }

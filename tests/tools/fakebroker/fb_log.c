@@ -1,20 +1,29 @@
-/* fb_log.c — the fake broker's storage (test-only): topics, in-memory partition logs, and
- * Produce validation and offset assignment as Kafka does them:
+/* fb_log.c — the broker model's storage (test-only): topics, in-memory partition logs, and
+ * Produce validation and offset assignment as Kafka does them (the order of the checks follows
+ * UnifiedLog.analyzeAndValidateRecords, LogValidator and ProducerAppendInfo):
+ *   - each batch (or legacy wrapper) larger than the topic's max.message.bytes (or the broker's
+ *     message.max.bytes): MESSAGE_TOO_LARGE, checked before the CRC as Kafka does; a
+ *     partition's Records larger than segment.bytes: RECORD_LIST_TOO_LARGE;
  *   - every batch's CRC-32C and every legacy message's CRC-32, inner messages of compressed
  *     wrappers too: CORRUPT_MESSAGE (what librdkafka's mock cluster never checks);
  *   - Produce v3+ carries exactly one magic 2 batch, v2 magic 0 or 1, v0-v1 magic 0, with
  *     record counts and offset deltas consistent: INVALID_RECORD otherwise;
  *   - an LZ4 frame descriptor checksum computed the legacy way for magic 0 (as Kafka 0.9 reads
  *     it, KAFKA-3160) and the standard way for magic 1 and 2;
- *   - idempotent sequences per producer and partition: a duplicate of one of the last 5
- *     batches is answered with its original BaseOffset and no error (brokers since 1.0), a gap
- *     with OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch with INVALID_PRODUCER_EPOCH.
+ *   - idempotent sequences per producer and partition (ProducerAppendInfo.checkSequence): a
+ *     duplicate of one of the last 5 batches of the same epoch is answered with its original
+ *     BaseOffset and no error (brokers since 1.0), a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, a
+ *     newer epoch must start at sequence 0, an older epoch gets INVALID_PRODUCER_EPOCH, and a
+ *     producer without state (expired) gets UNKNOWN_PRODUCER_ID when lim->reject_unknown_pid
+ *     (brokers before KIP-360) or has any sequence accepted (Kafka 2.5+).
  * Offsets are assigned as a 0.10+ broker does: BaseOffset/Offset patched in place (outside
  * every CRC); a magic 1 wrapper gets its last inner offset and keeps relative inner offsets
  * (required to be 0..n-1, as Kafka's in-place assignment expects); a magic 0 wrapper's inner
  * set gets absolute offsets, recompressed with a new wrapper unless they already were. */
 #include "tests/tools/fakebroker/fb_log.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +37,16 @@
 
 static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t be64(const uint8_t *p) {
+  return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
+
+/* Which magic a Produce version may carry (ProduceRequest.validateRecords): v3+ exactly one
+ * magic 2 batch, v2 magic 0 or 1, v0-v1 magic 0. */
+static bool v_bad(int16_t v, int8_t magic, int nv2) {
+  return v >= 3 ? magic != 2 || nv2 > 1 : v == 2 ? magic != 0 && magic != 1 : magic != 0;
 }
 
 static void put_be32(uint8_t *p, uint32_t v) {
@@ -53,6 +72,7 @@ void fb_log_free(fb_log *g) {
     for (int32_t j = 0; j < g->topics[i]->nparts; j++) {
       lw_buf_free(&g->topics[i]->parts[j].log);
       free(g->topics[i]->parts[j].ents);
+      free(g->topics[i]->parts[j].ps);
     }
     free(g->topics[i]->parts);
     free(g->topics[i]);
@@ -99,8 +119,12 @@ fb_topic *fb_topic_create(fb_log *g, const char *name, size_t n, int32_t nparts)
   t->id.b[15] = (uint8_t)(g->ntopics + 1); /* with b[14]: unique and never all zero */
   t->id.b[14] = (uint8_t)((g->ntopics + 1) >> 8);
   t->nparts = nparts;
-  for (int32_t i = 0; i < nparts; i++)
+  t->max_message_bytes = t->segment_bytes = -1;
+  t->min_isr = -1;
+  for (int32_t i = 0; i < nparts; i++) {
     lw_buf_init(&t->parts[i].log, SIZE_MAX / 2); /* g->max applies to the sum */
+    t->parts[i].leader = -1;
+  }
   g->topics[g->ntopics++] = t;
   return t;
 }
@@ -181,29 +205,72 @@ static int32_t seq_add(int32_t seq, int32_t n) {
   return (int32_t)(((uint32_t)seq + (uint32_t)n) & 0x7fffffff);
 }
 
-/* Kafka's sequence rules for an idempotent batch. Returns 0, DUPLICATE_SEQUENCE_NUMBER (with
- * the original BaseOffset in *dup), OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH. */
-static int16_t check_seq(fb_part *pp, const lw_batch *b, int64_t *dup) {
+/* The reason for the error about to be answered, in g->msg (the response's ErrorMessage). */
+static int16_t why(fb_log *g, int16_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int16_t why(fb_log *g, int16_t code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(g->msg, sizeof g->msg, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+/* Kafka's sequence rules for an idempotent batch (ProducerStateEntry.findDuplicateBatch, then
+ * ProducerAppendInfo.checkProducerEpoch and checkSequence). Returns 0, DUPLICATE_SEQUENCE_NUMBER
+ * (with the original BaseOffset in *dup), OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH
+ * or UNKNOWN_PRODUCER_ID. */
+static int16_t check_seq(fb_log *g, fb_part *pp, const lw_batch *b, const fb_limits *lim,
+                         int64_t *dup) {
   fb_pstate *s = find_producer(pp, b->ProducerId);
-  if (!s || b->ProducerEpoch > s->epoch)
-    return b->BaseSequence == 0 ? 0 : LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER;
-  if (b->ProducerEpoch < s->epoch)
-    return LW_KAFKA_INVALID_PRODUCER_EPOCH;
   int32_t last = seq_add(b->BaseSequence, b->LastOffsetDelta);
-  for (int i = 0; i < s->n && i < FB_NDUP; i++)
-    if (s->b[i].first == b->BaseSequence && s->b[i].last == last) {
-      *dup = s->b[i].offset;
-      return LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER;
-    }
-  if (b->BaseSequence != seq_add(s->b[(s->n - 1) % FB_NDUP].last, 1))
-    return LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER;
-  return 0;
+  if (!s) {
+    if (b->BaseSequence == 0 || !lim->reject_unknown_pid)
+      return 0;
+    return why(g, LW_KAFKA_UNKNOWN_PRODUCER_ID,
+               "Found no record of producerId=%" PRId64 " on the broker (sequence %d)",
+               b->ProducerId, b->BaseSequence);
+  }
+  if (b->ProducerEpoch == s->epoch)
+    for (int i = 0; i < s->n && i < FB_NDUP; i++)
+      if (s->b[i].first == b->BaseSequence && s->b[i].last == last) {
+        *dup = s->b[i].offset;
+        return LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER;
+      }
+  if (b->ProducerEpoch < s->epoch)
+    return why(g, LW_KAFKA_INVALID_PRODUCER_EPOCH,
+               "Epoch of producer %" PRId64 " is %d, which is smaller than the last seen epoch %d",
+               b->ProducerId, b->ProducerEpoch, s->epoch);
+  if (b->ProducerEpoch > s->epoch) {
+    if (b->BaseSequence == 0)
+      return 0;
+    return why(g, LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER,
+               "Invalid sequence number for new epoch of producer %" PRId64
+               ": %d (request epoch), %d (seq. number), %d (current producer epoch)",
+               b->ProducerId, b->ProducerEpoch, b->BaseSequence, s->epoch);
+  }
+  int32_t cur = s->n > 0 ? s->b[(s->n - 1) % FB_NDUP].last : -1;
+  if (s->n > 0 && b->BaseSequence == seq_add(cur, 1))
+    return 0;
+  if (s->n == 0 && b->BaseSequence == 0)
+    return 0; /* fenced state with no batch yet in this epoch */
+  return why(g, LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER,
+             "Out of order sequence number for producer %" PRId64
+             ": %d (incoming seq. number), %d (current end sequence number)",
+             b->ProducerId, b->BaseSequence, cur);
 }
 
 static void record_seq(fb_part *pp, const lw_batch *b, int64_t offset) {
   fb_pstate *s = find_producer(pp, b->ProducerId);
   if (!s) {
-    s = &pp->ps[pp->nps < FB_NPROD ? pp->nps++ : (int)(b->ProducerId % FB_NPROD)];
+    if (pp->nps == pp->capps) {
+      int cap = pp->capps ? 2 * pp->capps : 4;
+      fb_pstate *ps = realloc(pp->ps, (size_t)cap * sizeof *ps);
+      if (!ps)
+        return; /* the producer is then unknown: its next batch is checked as such */
+      pp->ps = ps, pp->capps = cap;
+    }
+    s = &pp->ps[pp->nps++];
     s->pid = b->ProducerId;
     s->epoch = b->ProducerEpoch;
     s->n = 0;
@@ -214,6 +281,42 @@ static void record_seq(fb_part *pp, const lw_batch *b, int64_t offset) {
   s->b[s->n % FB_NDUP].last = seq_add(b->BaseSequence, b->LastOffsetDelta);
   s->b[s->n % FB_NDUP].offset = offset;
   s->n++;
+}
+
+int fb_expire(fb_log *g, int64_t pid) {
+  int n = 0;
+  for (int i = 0; i < g->ntopics; i++)
+    for (int32_t j = 0; j < g->topics[i]->nparts; j++) {
+      fb_part *pp = &g->topics[i]->parts[j];
+      for (int k = pp->nps - 1; k >= 0; k--)
+        if (pid < 0 || pp->ps[k].pid == pid) {
+          pp->ps[k] = pp->ps[--pp->nps];
+          n++;
+        }
+    }
+  return n;
+}
+
+int fb_fence(fb_log *g, int64_t pid) {
+  int n = 0;
+  for (int i = 0; i < g->ntopics; i++)
+    for (int32_t j = 0; j < g->topics[i]->nparts; j++) {
+      fb_pstate *s = find_producer(&g->topics[i]->parts[j], pid);
+      if (s) {
+        s->epoch++;
+        s->n = 0;
+        n++;
+      }
+    }
+  return n;
+}
+
+int64_t fb_count(const fb_topic *t, int32_t partition) {
+  int64_t n = 0;
+  for (int32_t j = 0; t && j < t->nparts; j++)
+    if (partition < 0 || partition == j)
+      n += t->parts[j].next;
+  return n;
 }
 
 /* A magic 0 wrapper around the (offset-rewritten) inner set in g->plain, compressed again,
@@ -231,6 +334,12 @@ static int16_t stage_wrapper_v0(fb_log *g, int codec, int64_t base, int64_t last
   put_be32(h + 18, UINT32_MAX);             /* Key: null */
   put_be32(h + 22, (uint32_t)s->len);       /* Value length, then the compressed set */
   put_be32(h + 12, lw_crc32(lw_crc32(0, h + 16, 10), s->data, s->len)); /* Crc: Magic .. */
+  /* UnifiedLog.append re-validates sizes that may have changed by recompression. */
+  if (g->lim && (int64_t)(sizeof h + s->len) > g->lim->max_message_bytes)
+    return why(g, LW_KAFKA_MESSAGE_TOO_LARGE,
+               "Message batch size is %zu bytes after recompression, which exceeds the maximum "
+               "configured size of %" PRId64 ".",
+               sizeof h + s->len, g->lim->max_message_bytes);
   size_t at = stage(g, base, last, -1, h, sizeof h);
   lw_buf_append(&g->stage, s->data, s->len);
   if (at == SIZE_MAX || g->stage.err)
@@ -298,16 +407,18 @@ static int16_t stage_legacy(fb_log *g, const uint8_t *p, size_t n, int8_t magic,
 }
 
 /* fb_append without the counting. */
-static int16_t append(fb_log *g, fb_part *pp, int16_t v, lw_bytes rec, int64_t *base) {
+static int16_t append(fb_log *g, fb_part *pp, const fb_limits *lim, lw_bytes rec, int64_t *base) {
   lw_buf_reset(&g->in);
   lw_buf_reset(&g->stage);
   g->nsents = 0;
+  g->msg[0] = 0;
   *base = -1;
   if (rec.len <= 0)
     return LW_KAFKA_CORRUPT_MESSAGE;
   lw_buf_append(&g->in, rec.p, (size_t)rec.len);
   if (g->in.err)
-    return LW_KAFKA_RECORD_LIST_TOO_LARGE;
+    return why(g, LW_KAFKA_RECORD_LIST_TOO_LARGE, "Records of %d bytes: over the model's ceiling",
+               rec.len);
   if (g->mangle > 0) {
     g->mangle--;
     g->in.data[g->in.len - 1] ^= 0x01;
@@ -321,48 +432,71 @@ static int16_t append(fb_log *g, fb_part *pp, int16_t v, lw_bytes rec, int64_t *
   while (!err && pos < n) {
     size_t left = n - pos, size = left >= 17 ? be32(d + pos + 8) : 0;
     if (left < 17 || size > INT32_MAX || size > left - 12)
-      return LW_KAFKA_CORRUPT_MESSAGE;
+      return why(g, LW_KAFKA_CORRUPT_MESSAGE, "a truncated batch at byte %zu", pos);
     int8_t magic = (int8_t)d[pos + 16];
     nv2 += magic == 2;
-    if (v >= 3 ? magic != 2 || nv2 > 1 : v == 2 ? magic != 0 && magic != 1 : magic != 0)
-      return FB_INVALID_RECORD;
-    if (magic == 2 && !(err = check_v2(g, d + pos, 12 + size, &b)) && b.ProducerId >= 0 &&
-        (err = check_seq(pp, &b, base)) == LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER) {
-      g->st.dup++;
-      return 0; /* already written: the original offset, nothing appended */
-    }
-    if (magic == 2 && !err) {
+    /* ProduceRequest.validateRecords: v3+ exactly one magic 2 batch. */
+    if (v_bad(lim->version, magic, nv2))
+      return why(g, FB_INVALID_RECORD, "magic %d is not allowed in Produce v%d", magic,
+                 lim->version);
+    /* analyzeAndValidateRecords: a client's batch starts at offset 0, then its size, then its
+     * CRC (in check_v2 / stage_legacy). */
+    if (magic == 2 && be64(d + pos) != 0)
+      return why(g, FB_INVALID_RECORD,
+                 "The baseOffset of the record batch should be 0, but it is %" PRId64,
+                 be64(d + pos));
+    if ((int64_t)(12 + size) > lim->max_message_bytes)
+      return why(g, LW_KAFKA_MESSAGE_TOO_LARGE,
+                 "The record batch size is %zu bytes which exceeds the maximum configured value "
+                 "of %" PRId64 ".",
+                 12 + size, lim->max_message_bytes);
+    if (magic == 2 && !(err = check_v2(g, d + pos, 12 + size, &b))) {
       size_t at = stage(g, next, next + b.LastOffsetDelta, b.MaxTimestamp, d + pos, 12 + size);
       if (at == SIZE_MAX)
-        return LW_KAFKA_RECORD_LIST_TOO_LARGE;
-      put_be64(g->stage.data + at, next);    /* BaseOffset */
-      memset(g->stage.data + at + 12, 0, 4); /* PartitionLeaderEpoch 0 */
+        return why(g, LW_KAFKA_RECORD_LIST_TOO_LARGE, "over the model's ceiling");
+      put_be64(g->stage.data + at, next);                             /* BaseOffset */
+      put_be32(g->stage.data + at + 12, (uint32_t)lim->leader_epoch); /* PartitionLeaderEpoch */
       next += (int64_t)b.LastOffsetDelta + 1;
-    } else if (!err) {
+    } else if (magic != 2) {
       err = stage_legacy(g, d + pos, 12 + size, magic, &next);
     }
     pos += 12 + size;
   }
   if (err)
+    return g->msg[0] ? err : why(g, err, "the records do not validate (%s)", lw_err_name(err));
+  /* UnifiedLog.append: the validated records against segment.bytes. */
+  if ((int64_t)g->stage.len > lim->segment_bytes)
+    return why(g, LW_KAFKA_RECORD_LIST_TOO_LARGE,
+               "Message batch size is %zu bytes, which exceeds the maximum configured segment "
+               "size of %" PRId64 ".",
+               g->stage.len, lim->segment_bytes);
+  /* Then the producer state: a duplicate is answered with its original offsets. */
+  if (b.ProducerId >= 0 &&
+      (err = check_seq(g, pp, &b, lim, base)) == LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER) {
+    g->st.dup++;
+    return 0; /* already written: the original offset, nothing appended */
+  }
+  if (err)
     return err;
-  if (g->bytes + g->stage.len > g->max) {
+  if (g->max != SIZE_MAX && g->bytes + g->stage.len > g->max) {
     fprintf(stderr, "fakebroker: log cap of %zu bytes reached\n", g->max);
-    return LW_KAFKA_RECORD_LIST_TOO_LARGE;
+    return why(g, LW_KAFKA_RECORD_LIST_TOO_LARGE, "the model's log cap (-m) is reached");
   }
   size_t need = pp->nents + g->nsents;
   if (need > pp->cap) {
     size_t cap = need > 2 * pp->cap ? need : 2 * pp->cap;
     fb_entry *e = realloc(pp->ents, cap * sizeof *e);
     if (!e)
-      return LW_KAFKA_RECORD_LIST_TOO_LARGE;
+      return why(g, LW_KAFKA_KAFKA_STORAGE_ERROR, "out of memory");
     pp->ents = e, pp->cap = cap;
   }
   size_t at = pp->log.len;
   lw_buf_append(&pp->log, g->stage.data, g->stage.len);
   if (pp->log.err)
-    return LW_KAFKA_RECORD_LIST_TOO_LARGE;
+    return why(g, LW_KAFKA_KAFKA_STORAGE_ERROR, "out of memory");
   for (size_t i = 0; i < g->nsents; i++) {
     pp->ents[pp->nents] = g->sents[i];
+    pp->ents[pp->nents].acks = lim->acks;
     pp->ents[pp->nents++].pos += at;
   }
   g->bytes += g->stage.len;
@@ -374,12 +508,32 @@ static int16_t append(fb_log *g, fb_part *pp, int16_t v, lw_bytes rec, int64_t *
   return 0;
 }
 
-int16_t fb_append(fb_log *g, fb_part *pp, int16_t version, lw_bytes records, int64_t *base) {
-  int16_t err = append(g, pp, version, records, base);
-  if (err == LW_KAFKA_CORRUPT_MESSAGE || err == FB_INVALID_RECORD || err == UNSUPPORTED_COMPRESSION)
-    g->st.invalid++;
-  if (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER)
-    g->st.ooo++;
+int16_t fb_append(fb_log *g, fb_part *pp, const fb_limits *lim, lw_bytes records, int64_t *base) {
+  g->lim = lim;
+  int16_t err = append(g, pp, lim, records, base);
+  g->lim = NULL;
+  switch (err) {
+    case LW_KAFKA_CORRUPT_MESSAGE:
+    case FB_INVALID_RECORD:
+    case UNSUPPORTED_COMPRESSION:
+      g->st.invalid++;
+      break;
+    case LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER:
+      g->st.ooo++;
+      break;
+    case LW_KAFKA_MESSAGE_TOO_LARGE:
+      g->st.too_large++;
+      break;
+    case LW_KAFKA_RECORD_LIST_TOO_LARGE:
+      g->st.list_large++;
+      break;
+    case LW_KAFKA_UNKNOWN_PRODUCER_ID:
+      g->st.unknown_pid++;
+      break;
+    case LW_KAFKA_INVALID_PRODUCER_EPOCH:
+      g->st.fenced++;
+      break;
+  }
   return err;
 }
 
