@@ -48,9 +48,9 @@ endif
 endif
 LDFLAGS += $(SAN)
 
-LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c)
+LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c console/*.c)
 LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/console_assets.o
 MAIN_OBJ := $(BUILD)/obj/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,12 +59,13 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
 BASE_SRC := $(wildcard base/*.c)
-STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] tests/unit/*.[ch] \
+STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] console/*.[ch] tests/unit/*.[ch] \
                tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all check test-run asan fuzz bench demo static install style-check format deps clean \
+.PHONY: FORCE all check test-run asan fuzz bench demo static install uninstall man style-check \
+        format deps clean \
         tests tools
 
 all: $(BUILD)/logwire
@@ -76,7 +77,26 @@ $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(FLAGS_SIG)' | cmp -s - $@ || echo '$(FLAGS_SIG)' >$@
 
+# The commit for `logwire --version` and where the docs are installed (for --help):
+# build_defs.h changes only when the checkout's commit or PREFIX does.
+$(BUILD)/build_defs.h: FORCE
+	@mkdir -p $(BUILD)
+	@c=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	  d="#define LW_COMMIT \"$$c\"\n#define LW_DOCDIR \"$(PREFIX)/share/doc/logwire\""; \
+	  printf "$$d\n" | cmp -s - $@ || printf "$$d\n" >$@
+$(BUILD)/obj/agent/buildinfo.o: $(BUILD)/build_defs.h
+$(BUILD)/obj/agent/buildinfo.o: CPPFLAGS += -I$(BUILD)
+
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The console's assets (console/assets/), compiled in as C arrays.
+CONSOLE_ASSETS := $(sort $(wildcard console/assets/*))
+$(BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $(CONSOLE_ASSETS) >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/console_assets.o: $(BUILD)/gen/console_assets.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -156,7 +176,9 @@ bench: deps
 	@scripts/bench.sh $(BUILD)
 
 demo: deps
-	@$(MAKE) --no-print-directory all tools
+	@echo "building logwire and the test tools (log: $(BUILD)/demo-build.log)"
+	@$(MAKE) --no-print-directory all tools >$(BUILD)/demo-build.log 2>&1 || \
+	  { tail -30 $(BUILD)/demo-build.log; exit 1; }
 	@scripts/demo.sh $(BUILD)
 
 static:
@@ -167,12 +189,29 @@ static:
 	strip $(BUILD)/logwire-static
 	@ls -l $(BUILD)/logwire-static
 
-install: all
+# The man pages, generated from the binary's --help texts, README and docs/CONFIG.md.
+man: all
+	@scripts/gen-man.sh $(BUILD)
+
+# Installed: the binary (stripped), the man pages, the docs where `logwire --help` points, the
+# examples, and the systemd unit with this PREFIX's paths.
+UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/logwire \
-	  $(DESTDIR)$(PREFIX)/share/logwire/examples
-	install -m 0755 $(BUILD)/logwire $(DESTDIR)$(PREFIX)/bin/logwire
+	  $(DESTDIR)$(PREFIX)/share/logwire/examples $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(UNIT_DIR)
+	install -s -m 0755 $(BUILD)/logwire $(DESTDIR)$(PREFIX)/bin/logwire
 	install -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/logwire/
 	install -m 0644 $(wildcard examples/*) $(DESTDIR)$(PREFIX)/share/logwire/examples/
+	install -m 0644 $(BUILD)/man/logwire.1 $(DESTDIR)$(PREFIX)/share/man/man1/logwire.1
+	install -m 0644 $(BUILD)/man/logwire.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/logwire.conf.5
+	sed 's|/usr/local|$(PREFIX)|g' examples/logwire.service >$(DESTDIR)$(UNIT_DIR)/logwire.service
+	chmod 0644 $(DESTDIR)$(UNIT_DIR)/logwire.service
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/logwire $(DESTDIR)$(PREFIX)/share/man/man1/logwire.1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5/logwire.conf.5 $(DESTDIR)$(UNIT_DIR)/logwire.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/logwire $(DESTDIR)$(PREFIX)/share/logwire
 
 style-check:
 	@clang-format-14 --version >/dev/null 2>&1 || scripts/deps.sh

@@ -18,6 +18,7 @@
 
 typedef struct lw_agent lw_agent;
 typedef struct lw_fleet lw_fleet;
+struct lw_line_filter;
 
 enum input_state {
   IN_STARTING, /* tail not created yet, or waiting to retry after a failure */
@@ -35,12 +36,17 @@ typedef struct lw_input {
   lw_tail *tail;
   lw_ptopic *topic;
   int state;
-  bool paused;        /* refused a line because the producer is full */
-  bool remove;        /* draining before removal (reload dropped it) */
-  bool restart;       /* draining before being started again (changed or rewinding) */
-  bool replaced_conf; /* conf belongs to a newer config to use at restart */
-  uint64_t inflight;  /* lines handed to the producer, not yet reported */
-  int failures;       /* consecutive start failures / rewinds (backoff) */
+  bool paused;                   /* refused a line because the producer is full */
+  bool remove;                   /* draining before removal (reload dropped it) */
+  bool restart;                  /* draining before being started again (changed or rewinding) */
+  bool replaced_conf;            /* conf belongs to a newer config to use at restart */
+  uint64_t inflight;             /* lines handed to the producer, not yet reported */
+  int failures;                  /* consecutive start failures / rewinds (backoff) */
+  bool announced;                /* "input started" was logged (restarts are not announced again) */
+  struct lw_line_filter *filter; /* include_lines/exclude_lines, NULL when unset (filters.c) */
+  uint64_t filtered;             /* lines dropped by include_lines/exclude_lines */
+  size_t line_max;               /* the tail's max_line_bytes: pieces of longer lines */
+  bool recut;                    /* restarting to cut lines shorter for the topic (no backoff) */
   lw_timer retry;
   char state_path[4096];
   /* statistics beyond what the tail counts */
@@ -102,6 +108,23 @@ bool lw_inputs_idle(lw_agent *a);
 void lw_inputs_checkpoint(lw_agent *a);
 /* Pause every input (shutdown). */
 void lw_inputs_stop_reading(lw_agent *a);
+
+/* filters.c */
+/* (Re)compile the input's include_lines/exclude_lines. Returns LW_OK or LW_ERR_NOMEM. */
+int lw_input_filters_compile(lw_input *in);
+void lw_input_filters_free(lw_input *in);
+/* False when include_lines/exclude_lines drop this line. */
+bool lw_input_line_wanted(lw_input *in, const uint8_t *p, size_t n);
+/* The producer's topic for the input's topic name; with a template ({file_stem}, {host},
+ * {input}) the rendered name for the file at path, and NULL when path is NULL (or out of
+ * memory). */
+lw_ptopic *lw_input_topic_for(lw_input *in, const char *path);
+/* fields.NAME = VALUE: as members added to the JSON object that ends b, or as headers into h
+ * (at most max; returns how many). Borrowed from the input's config. */
+int lw_input_fields_json(const lw_input *in, lw_buf *b);
+/* Warn about each of the input's paths that matches no file now. */
+void lw_input_warn_unmatched(const lw_input *in);
+int lw_input_fields_headers(const lw_input *in, lw_rec_header *h, int max);
 
 /* stats.c */
 int lw_agent_http_start(lw_agent *a);

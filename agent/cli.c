@@ -36,6 +36,11 @@ static int set_kv(lw_cli *cli, const char *kv) {
     fprintf(stderr, "logwire: -X %s: %s\n", key, err);
     return -1;
   }
+  if (lw_producer_conf_secret(key) && eq[1])
+    fprintf(stderr,
+            "logwire: warning: -X %s on the command line is visible to every user of this machine "
+            "(ps, /proc); put the secret in a file readable only by you and use -X %s_file=FILE\n",
+            key, strstr(key, "ssl") ? "ssl_key_password" : "sasl_password");
   return 1;
 }
 
@@ -94,6 +99,7 @@ int lw_cli_start(lw_cli *cli) {
   cli->ctx.log = lw_cli_log;
   cli->ctx.log_ud = cli;
   cli->ctx.rng = (uint64_t)lw_now_us() * 2654435761u + 1;
+  cli->started_us = lw_now_us();
   if (cli->trace) {
     cli->ctx.trace = lw_trace_frame;
     cli->ctx.trace_ud = cli;
@@ -106,6 +112,42 @@ int lw_cli_start(lw_cli *cli) {
     }
   }
   return LW_OK;
+}
+
+bool lw_cli_gave_up(lw_cli *cli, const char *cmd, bool unreachable) {
+  if (cli->gave_up)
+    return true;
+  const lw_net_ctx *x = &cli->ctx;
+  bool fatal = x->last_err == LW_ERR_AUTH || x->last_err == LW_ERR_TLS;
+  if (x->ever_ready && !fatal)
+    return false;
+  if (!fatal && (!unreachable || lw_now_us() - cli->started_us < (uint64_t)LW_CLI_REACH_MS * 1000u))
+    return false;
+  cli->gave_up = true;
+  const char *brokers = cli->conf.brokers ? cli->conf.brokers : "";
+  if (x->last_err == LW_ERR_AUTH)
+    fprintf(stderr,
+            "logwire %s: authentication failed: %s\n"
+            "  check sasl_username, sasl_password (or sasl_password_file) and sasl_mechanism\n",
+            cmd, x->last_why);
+  else if (x->last_err == LW_ERR_TLS)
+    fprintf(stderr,
+            "logwire %s: TLS handshake failed: %s\n"
+            "  check ssl_ca_file (the broker's CA), ssl_cert_file/ssl_key_file when the broker "
+            "requires a client certificate, and that the port speaks TLS\n",
+            cmd, x->last_why);
+  else if (x->last_err)
+    fprintf(stderr,
+            "logwire %s: no broker of %s answered within %d s: %s\n"
+            "  is Kafka running there, and is that a listener's address and port? "
+            "(-X security_protocol= must match the listener)\n",
+            cmd, brokers, LW_CLI_REACH_MS / 1000, x->last_why);
+  else
+    fprintf(stderr,
+            "logwire %s: no broker of %s answered within %d s (no error: the connection hangs;\n"
+            "  is that a Kafka listener, with the right security_protocol?)\n",
+            cmd, brokers, LW_CLI_REACH_MS / 1000);
+  return true;
 }
 
 void lw_cli_free(lw_cli *cli) {

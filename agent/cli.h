@@ -16,7 +16,15 @@ typedef struct lw_cli {
   bool trace;
   int verbosity; /* 0 warnings and errors, 1 info, 2 debug */
   FILE *trace_out;
+  uint64_t started_us; /* lw_cli_start */
+  bool gave_up;
 } lw_cli;
+
+/* How long a one-shot command waits for a first broker to answer before giving up. */
+#define LW_CLI_REACH_MS 5000
+
+/* The configuration `logwire run` reads when no -c is given. */
+#define LW_DEFAULT_CONFIG "/etc/logwire/logwire.conf"
 
 /* Exit codes of every command. */
 enum { LW_EXIT_OK = 0, LW_EXIT_FAIL = 1, LW_EXIT_USAGE = 2 };
@@ -31,6 +39,12 @@ int lw_cli_option(lw_cli *cli, int argc, char **argv, int i, int *used);
  * Returns LW_OK or prints why and returns an error. */
 int lw_cli_start(lw_cli *cli);
 void lw_cli_free(lw_cli *cli);
+
+/* One-shot commands fail fast: true (after printing the cause and a hint on stderr, once) at
+ * once when a broker refused the TLS handshake or the SASL credentials, which retrying will
+ * not heal, and, with `unreachable`, when no broker connection became READY within
+ * LW_CLI_REACH_MS. */
+bool lw_cli_gave_up(lw_cli *cli, const char *cmd, bool unreachable);
 
 /* Log hook for lw_net_ctx: "logwire: level: message" on stderr by verbosity. */
 void lw_cli_log(void *ud, int level, const char *msg);

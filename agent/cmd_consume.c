@@ -371,6 +371,8 @@ static void on_prepare(lw_loop *l, void *ud) {
 int lw_cmd_consume(int argc, char **argv) {
   con_run r = {.only_part = -1, .start = OFF_BEGINNING, .rc = LW_EXIT_OK};
   lw_cli_init(&r.cli);
+  bool help = false;
+  const char *bad = NULL;
   for (int i = 1; i < argc; i++) {
     int used, c = lw_cli_option(&r.cli, argc, argv, i, &used);
     if (c < 0)
@@ -380,6 +382,12 @@ int lw_cmd_consume(int argc, char **argv) {
       continue;
     }
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    bad = a;
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      help = true;
+      bad = NULL;
+      goto usage;
+    }
     if (!strcmp(a, "-e"))
       r.exit_at_end = true;
     else if (!strcmp(a, "-k"))
@@ -408,8 +416,11 @@ int lw_cmd_consume(int argc, char **argv) {
     } else
       goto usage;
   }
-  if (!r.topic_name)
+  bad = NULL;
+  if (!r.topic_name) {
+    fprintf(stderr, "logwire consume: -t TOPIC is required\n");
     goto usage;
+  }
   if (lw_cli_start(&r.cli) != LW_OK)
     goto usage;
   setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -431,6 +442,10 @@ int lw_cmd_consume(int argc, char **argv) {
   while (!r.stop) {
     if (lw_loop_run_once(r.cli.loop, 100) != LW_OK)
       break;
+    if (!r.started && lw_cli_gave_up(&r.cli, "consume", true)) {
+      r.rc = LW_EXIT_FAIL;
+      break;
+    }
     if (!r.started && lw_now_us() > deadline) {
       int e = lw_cluster_error(r.cl);
       fprintf(stderr, "logwire consume: no metadata for \"%s\" from %s: %s\n", r.topic_name,
@@ -448,11 +463,13 @@ int lw_cmd_consume(int argc, char **argv) {
   lw_cli_free(&r.cli);
   return r.rc;
 usage:
-  fprintf(stderr,
+  if (bad)
+    fprintf(stderr, "logwire consume: unknown option or missing value: \"%s\"\n", bad);
+  fprintf(help ? stdout : stderr,
           "usage: logwire consume -b BROKERS -t TOPIC [-p PARTITION] [-o beginning|end|OFFSET|-N]\n"
           "                       [-e] [-c N] [-k] [-X key=value]... [--trace]\n"
           "Prints each record's value on its own line (-k: key<TAB>value). -e exits at the end of\n"
           "every partition, -c after N records; -o -N starts N records before the end.\n");
   lw_cli_free(&r.cli);
-  return LW_EXIT_USAGE;
+  return help ? LW_EXIT_OK : LW_EXIT_USAGE;
 }

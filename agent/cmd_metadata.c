@@ -20,9 +20,18 @@ static void on_md(lw_cluster *cl, void *ud) {
   lw_loop_stop(r->loop);
 }
 
+typedef struct md_wait {
+  lw_cli *cli;
+  uint64_t deadline_us;
+} md_wait;
+
+/* Every 100 ms: give up when no broker answers (lw_cli_gave_up) or at the deadline. */
 static void on_deadline(lw_loop *l, lw_timer *t, void *ud) {
-  (void)t, (void)ud;
-  lw_loop_stop(l);
+  md_wait *w = ud;
+  if (lw_cli_gave_up(w->cli, "metadata", true) || lw_now_us() >= w->deadline_us)
+    lw_loop_stop(l);
+  else
+    lw_timer_start(l, t, 100000);
 }
 
 static void print_ids(const int32_t *ids, int32_t n) {
@@ -33,7 +42,8 @@ static void print_ids(const int32_t *ids, int32_t n) {
 int lw_cmd_metadata(int argc, char **argv) {
   lw_cli cli;
   lw_cli_init(&cli);
-  const char *topic = NULL;
+  const char *topic = NULL, *bad = NULL;
+  bool help = false;
   for (int i = 1; i < argc; i++) {
     int used, c = lw_cli_option(&cli, argc, argv, i, &used);
     if (c < 0)
@@ -42,10 +52,13 @@ int lw_cmd_metadata(int argc, char **argv) {
       i += used - 1;
       continue;
     }
-    if (!strcmp(argv[i], "-t") && i + 1 < argc)
+    if (!strcmp(argv[i], "-t") && i + 1 < argc) {
       topic = argv[++i];
-    else
+    } else {
+      help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+      bad = help ? NULL : argv[i];
       goto usage;
+    }
   }
   if (lw_cli_start(&cli) != LW_OK)
     goto usage;
@@ -62,13 +75,18 @@ int lw_cmd_metadata(int argc, char **argv) {
   else
     lw_cluster_refresh(cl, true);
   lw_timer deadline;
-  lw_timer_init(&deadline, on_deadline, NULL);
-  lw_timer_start(cli.loop, &deadline,
-                 (uint64_t)(cli.conf.connect_timeout_ms + cli.conf.request_timeout_ms) * 1000u);
+  md_wait w = {.cli = &cli,
+               .deadline_us =
+                   lw_now_us() +
+                   (uint64_t)(cli.conf.connect_timeout_ms + cli.conf.request_timeout_ms) * 1000u};
+  lw_timer_init(&deadline, on_deadline, &w);
+  lw_timer_start(cli.loop, &deadline, 100000);
   lw_loop_run(cli.loop);
   lw_timer_stop(cli.loop, &deadline);
   int rc = LW_EXIT_OK;
-  if (!r.done) {
+  if (!r.done && cli.gave_up) {
+    rc = LW_EXIT_FAIL;
+  } else if (!r.done) {
     int e = lw_cluster_error(cl);
     fprintf(stderr, "logwire metadata: no metadata from %s: %s\n", cli.conf.brokers,
             e ? lw_err_str(e) : "timed out");
@@ -119,7 +137,13 @@ int lw_cmd_metadata(int argc, char **argv) {
   lw_cli_free(&cli);
   return rc;
 usage:
-  fprintf(stderr, "usage: logwire metadata -b BROKERS [-t TOPIC] [-X key=value]... [--trace]\n");
+  if (bad)
+    fprintf(stderr, "logwire metadata: unknown option or missing value: \"%s\"\n", bad);
+  fprintf(help ? stdout : stderr,
+          "usage: logwire metadata -b BROKERS [-t TOPIC] [-X key=value]... [--trace] [-d|-q]\n"
+          "Brokers, topics, partitions and leaders (all topics, or TOPIC). Gives up after %d s\n"
+          "when no broker answers.\n",
+          LW_CLI_REACH_MS / 1000);
   lw_cli_free(&cli);
-  return LW_EXIT_USAGE;
+  return help ? LW_EXIT_OK : LW_EXIT_USAGE;
 }

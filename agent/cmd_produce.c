@@ -37,13 +37,12 @@ typedef struct prod_run {
   lw_timer kick;
 } prod_run;
 
-static void usage(void) {
-  fprintf(stderr,
-          "usage: logwire produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY | -K DELIM]\n"
-          "                       [-a 0|1|all] [-z none|gzip|lz4] [--linger-ms N] [-f FILE]\n"
-          "                       [-v] [-X key=value]... [--trace] [-d|-q]\n"
-          "Every line of FILE (default: stdin) is sent as one record. -v prints\n"
-          "\"partition offset\" for each acknowledged record.\n");
+static void usage(FILE *f) {
+  fprintf(f, "usage: logwire produce -b BROKERS -t TOPIC [-p PARTITION] [-k KEY | -K DELIM]\n"
+             "                       [-a 0|1|all] [-z none|gzip|lz4] [--linger-ms N] [-f FILE]\n"
+             "                       [-v] [-X key=value]... [--trace] [-d|-q]\n"
+             "Every line of FILE (default: stdin) is sent as one record. -v prints\n"
+             "\"partition offset\" for each acknowledged record.\n");
 }
 
 static void pump(prod_run *r);
@@ -187,10 +186,14 @@ static void pump(prod_run *r) {
 
 static void print_summary(const prod_run *r, const char *topic, double secs,
                           const lw_producer_stats *ps) {
+  char undelivered[48] = "";
+  if (r->lines > r->ok + r->failed) /* stopped early: what never got an answer */
+    snprintf(undelivered, sizeof undelivered, ", %" PRIu64 " not delivered",
+             r->lines - r->ok - r->failed);
   fprintf(stderr,
           "logwire produce: %" PRIu64 " records (%" PRIu64 " bytes) to %s: %" PRIu64
-          " delivered, %" PRIu64 " failed in %.2f s",
-          r->lines, r->bytes, topic, r->ok, r->failed, secs);
+          " delivered, %" PRIu64 " failed%s in %.2f s",
+          r->lines, r->bytes, topic, r->ok, r->failed, undelivered, secs);
   if (r->too_large)
     fprintf(stderr, " (TOO_LARGE: %" PRIu64, r->too_large);
   for (int i = 0; i < ps->nfail; i++)
@@ -235,7 +238,7 @@ int lw_cmd_produce(int argc, char **argv) {
       continue;
     }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      usage();
+      usage(stdout);
       lw_cli_free(&r.cli);
       return LW_EXIT_OK;
     }
@@ -315,12 +318,18 @@ int lw_cmd_produce(int argc, char **argv) {
     if (lw_loop_run_once(r.cli.loop, 1000) != LW_OK)
       break;
     check_done(&r);
+    /* Refused credentials or TLS end it at once, unless -X delivery_timeout_ms asked to keep
+     * trying that long (the agent always keeps trying). */
+    if (!r.done && !r.cli.conf.delivery_timeout_set && lw_cli_gave_up(&r.cli, "produce", false))
+      break; /* the records still buffered are reported as failed when the producer is freed */
   }
   double secs = (double)(lw_now_us() - t0) / 1e6;
   lw_producer_stats ps;
   lw_producer_stats_get(r.p, &ps);
   if (r.cli.verbosity >= 0 || r.failed)
     print_summary(&r, topic, secs, &ps);
+  if ((r.failed || !r.done) && !r.cli.gave_up && r.cli.ctx.last_err && !r.cli.ctx.ever_ready)
+    fprintf(stderr, "logwire produce: no broker was reached: %s\n", r.cli.ctx.last_why);
 out:
   if (!r.regular && r.watching)
     lw_loop_del(r.cli.loop, r.fd);
@@ -334,7 +343,7 @@ out:
   lw_cli_free(&r.cli);
   return fails ? LW_EXIT_FAIL : LW_EXIT_OK;
 usage_err:
-  usage();
+  usage(stderr);
   lw_cli_free(&r.cli);
   return LW_EXIT_USAGE;
 }

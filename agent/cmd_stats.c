@@ -226,11 +226,14 @@ int lw_cmd_stats(int argc, char **argv) {
       path = "/metrics";
     } else if (strcmp(a, "--raw") == 0) {
       raw = true;
+    } else if (!strcmp(a, "-d") || !strcmp(a, "-q") || !strcmp(a, "--debug") ||
+               !strcmp(a, "--quiet") || !strcmp(a, "--trace")) {
+      /* the global options: nothing to log or trace here */
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       usage(stdout);
       return 0;
     } else {
-      fprintf(stderr, "logwire stats: unexpected argument \"%s\"\n", a);
+      fprintf(stderr, "logwire stats: unknown option \"%s\"\n", a);
       usage(stderr);
       return 2;
     }
@@ -243,7 +246,15 @@ int lw_cmd_stats(int argc, char **argv) {
   lw_buf_init(&body, RESPONSE_MAX);
   char err[512];
   int status = 0, code = 1;
-  if (fetch(addr, path, &status, &body, err, sizeof err) != LW_OK) {
+  int frc = fetch(addr, path, &status, &body, err, sizeof err);
+  if (frc == LW_ERR_CONNECT) {
+    fprintf(stderr,
+            "logwire stats: %s\n"
+            "logwire stats: is the agent running with its statistics endpoint on? Set\n"
+            "  [agent]\n  http = %s\n"
+            "in its configuration (reloaded on change), or give its address with -a HOST:PORT.\n",
+            err, addr);
+  } else if (frc != LW_OK) {
     fprintf(stderr, "logwire stats: %s\n", err);
   } else if (status != 200) {
     fprintf(stderr, "logwire stats: %s answered %d for %s\n", addr, status, path);

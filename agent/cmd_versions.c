@@ -28,10 +28,17 @@ static void on_deadline(lw_loop *l, lw_timer *t, void *ud) {
 int lw_cmd_versions(int argc, char **argv) {
   lw_cli cli;
   lw_cli_init(&cli);
+  const char *bad = NULL;
+  bool help = false;
   for (int i = 1; i < argc; i++) {
     int used, c = lw_cli_option(&cli, argc, argv, i, &used);
-    if (c <= 0)
+    if (c < 0)
       goto usage;
+    if (c == 0) {
+      help = !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help");
+      bad = help ? NULL : argv[i];
+      goto usage;
+    }
     i += used - 1;
   }
   if (lw_cli_start(&cli) != LW_OK)
@@ -64,7 +71,9 @@ int lw_cmd_versions(int argc, char **argv) {
   int rc = LW_EXIT_OK;
   if (r.state != LW_CONN_READY) {
     fprintf(stderr, "logwire versions: cannot talk to %s: %s\n", lw_conn_name(c),
-            r.err ? lw_err_str(r.err) : "timed out");
+            cli.ctx.last_why[0] ? cli.ctx.last_why
+            : r.err             ? lw_err_str(r.err)
+                                : "timed out");
     rc = LW_EXIT_FAIL;
   } else {
     printf("Broker %s API versions (and logwire's):\n", lw_conn_name(c));
@@ -98,7 +107,11 @@ int lw_cmd_versions(int argc, char **argv) {
   lw_cli_free(&cli);
   return rc;
 usage:
-  fprintf(stderr, "usage: logwire versions -b BROKER [-X key=value]... [--trace]\n");
+  if (bad)
+    fprintf(stderr, "logwire versions: unknown option \"%s\"\n", bad);
+  fprintf(help ? stdout : stderr,
+          "usage: logwire versions -b BROKER [-X key=value]... [--trace] [-d|-q]\n"
+          "The API versions the broker supports, logwire's, and the version used for each.\n");
   lw_cli_free(&cli);
-  return LW_EXIT_USAGE;
+  return help ? LW_EXIT_OK : LW_EXIT_USAGE;
 }

@@ -122,6 +122,8 @@ static int apply_section(ctx *x, int sec, const lw_ini_section *s, void *base) {
     if (e->bad)
       continue;
     const lw_ckey *k = lw_ckey_find(sec, e->key);
+    if (!k && sec == LW_CSEC_INPUT && strncmp(e->key, "fields.", 7) == 0)
+      continue; /* do_fields */
     if (!k) {
       unknown_key(x, sec, e);
       continue;
@@ -140,6 +142,59 @@ static int apply_section(ctx *x, int sec, const lw_ini_section *s, void *base) {
   return LW_OK;
 }
 
+static int list_add(lw_strlist *l, const char *v) {
+  char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+  if (!nv)
+    return LW_ERR_NOMEM;
+  l->v = nv;
+  if (!(l->v[l->n] = strdup(v)))
+    return LW_ERR_NOMEM;
+  l->n++;
+  return LW_OK;
+}
+
+static void list_free(lw_strlist *l) {
+  for (size_t i = 0; i < l->n; i++)
+    free(l->v[i]);
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
+static bool list_eq(const lw_strlist *a, const lw_strlist *b) {
+  if (a->n != b->n)
+    return false;
+  for (size_t i = 0; i < a->n; i++)
+    if (strcmp(a->v[i], b->v[i]))
+      return false;
+  return true;
+}
+
+/* fields.NAME = VALUE entries of an input: taken out before the schema sees the section. */
+static int do_fields(ctx *x, const lw_ini_section *s, lw_input_conf *in) {
+  for (size_t i = 0; i < s->n; i++) {
+    const lw_ini_entry *e = &s->entries[i];
+    if (e->bad || strncmp(e->key, "fields.", 7) != 0)
+      continue;
+    const char *name = e->key + 7;
+    bool ok = name[0] != 0 && strlen(name) <= 128;
+    for (const char *p = name; *p && ok; p++)
+      ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+           *p == '_' || *p == '-' || *p == '.';
+    if (!ok) {
+      err_at(x, e->line, e->key, "a field name is 1 to 128 letters, digits, '_', '-' or '.'");
+      continue;
+    }
+    if (in->field_names.n >= 16) {
+      err_at(x, e->line, e->key, "at most 16 fields.NAME per input");
+      continue;
+    }
+    if (list_add(&in->field_names, name) != LW_OK || list_add(&in->field_values, e->value) != LW_OK)
+      return LW_ERR_NOMEM;
+  }
+  return LW_OK;
+}
+
 static int do_input(ctx *x, const lw_ini_section *s, lw_input_conf *in) {
   memset(in, 0, sizeof(*in));
   in->line = s->line;
@@ -147,6 +202,8 @@ static int do_input(ctx *x, const lw_ini_section *s, lw_input_conf *in) {
   if (!in->name || lw_csec_defaults(LW_CSEC_INPUT, in) != LW_OK)
     return LW_ERR_NOMEM;
   int rc = apply_section(x, LW_CSEC_INPUT, s, in);
+  if (rc == LW_OK)
+    rc = do_fields(x, s, in);
   if (rc != LW_OK)
     return rc;
   if (in->max_line_bytes > x->c->kafka.message_max_bytes)
@@ -305,6 +362,8 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag, bool fragmen
       rc = do_etcd(&x, s);
     } else if (strcmp(s->name, "agent") == 0) {
       rc = apply_section(&x, LW_CSEC_AGENT, s, &c->agent);
+      c->agent.state_dir_line = line_of(s, "state_dir");
+      c->agent.http_line = line_of(s, "http");
     } else if (strcmp(s->name, "sys") == 0) {
       c->sys.enabled = true;
       c->sys.line = s->line;
@@ -423,6 +482,8 @@ void lw_config_free(lw_config *c) {
   lw_csec_free(LW_CSEC_AGENT, &c->agent);
   for (size_t i = 0; i < c->ninputs; i++) {
     lw_csec_free(LW_CSEC_INPUT, &c->inputs[i]);
+    list_free(&c->inputs[i].field_names);
+    list_free(&c->inputs[i].field_values);
     free(c->inputs[i].name);
     free(c->inputs[i].origin);
   }
@@ -543,7 +604,8 @@ const lw_input_conf *lw_config_input(const lw_config *c, const char *name) {
 }
 
 bool lw_config_input_equal(const lw_input_conf *a, const lw_input_conf *b) {
-  return strcmp(a->name, b->name) == 0 && lw_csec_equal(LW_CSEC_INPUT, a, b);
+  return strcmp(a->name, b->name) == 0 && lw_csec_equal(LW_CSEC_INPUT, a, b) &&
+         list_eq(&a->field_names, &b->field_names) && list_eq(&a->field_values, &b->field_values);
 }
 
 bool lw_config_etcd_equal(const lw_config *a, const lw_config *b) {

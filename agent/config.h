@@ -40,21 +40,23 @@ typedef struct lw_strlist {
 } lw_strlist;
 
 typedef struct lw_agent_conf {
-  char *state_dir;         /* checkpoints; default /var/lib/logwire */
-  char *http;              /* stats endpoint "host:port"; NULL when off */
-  int log_level;           /* LW_LOG_DEBUG..LW_LOG_ERROR (log.h); default info */
-  int shutdown_timeout_ms; /* time to drain in-flight records at exit; default 10000 */
-  int checkpoint_ms;       /* how often acknowledged offsets are saved; default 1000 */
-  size_t read_ahead_bytes; /* per agent: bytes read from files but not yet acknowledged */
-  int max_open_files;      /* ceiling on files followed at once; default 1024 */
-  char *hostname;          /* default: gethostname() */
+  char *state_dir;               /* checkpoints; default /var/lib/logwire */
+  char *http;                    /* stats endpoint "host:port"; NULL when off */
+  int log_level;                 /* LW_LOG_DEBUG..LW_LOG_ERROR (log.h); default info */
+  int log_format;                /* enum lw_log_fmt (log.h): logfmt (default) or json */
+  int shutdown_timeout_ms;       /* time to drain in-flight records at exit; default 10000 */
+  int checkpoint_ms;             /* how often acknowledged offsets are saved; default 1000 */
+  size_t read_ahead_bytes;       /* per agent: bytes read from files but not yet acknowledged */
+  int max_open_files;            /* ceiling on files followed at once; default 1024 */
+  char *hostname;                /* default: gethostname() */
+  int state_dir_line, http_line; /* where they were set (0: default), for `run --check` */
 } lw_agent_conf;
 
 typedef struct lw_input_conf {
   char *name; /* NAME of [input.NAME] */
   int line;   /* line of the section header */
   lw_strlist paths, exclude;
-  char *topic;
+  char *topic;       /* may hold {file_stem}, {host}, {input} */
   int key;           /* enum lw_key_mode */
   char *key_literal; /* the TEXT of "literal:TEXT", else NULL */
   int start;         /* enum lw_start: where a file never seen before is read from */
@@ -65,6 +67,11 @@ typedef struct lw_input_conf {
   int long_lines; /* enum lw_long_lines */
   bool strip_cr;
   char *multiline_start; /* POSIX ERE source (validated with regcomp), NULL when unset */
+  char *include_lines;   /* POSIX ERE: ship only matching lines; NULL when unset */
+  char *exclude_lines;   /* POSIX ERE: drop matching lines; NULL when unset */
+  /* fields.NAME = VALUE: static fields, added to JSON records (format = json) or as record
+   * headers (format = raw); names[i] goes with values[i]. */
+  lw_strlist field_names, field_values;
   int multiline_flush_ms;
   int rotate_wait_ms; /* 0: close a rotated file as soon as it is drained */
   int poll_ms;

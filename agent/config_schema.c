@@ -31,6 +31,8 @@ static const lw_ckey keys[] = {
      "address of the stats endpoint, host:port ([addr]:port for IPv6); unset: no endpoint"},
     {LW_CSEC_AGENT, "log_level", LW_CT_ENUM, "info", A(log_level), 0, 0, 0, "debug|info|warn|error",
      "least severe level written to stderr"},
+    {LW_CSEC_AGENT, "log_format", LW_CT_ENUM, "logfmt", A(log_format), 0, 0, 0, "logfmt|json",
+     "the log's line format on stderr: logfmt (key=value) or json (one object a line)"},
     {LW_CSEC_AGENT, "shutdown_timeout_ms", LW_CT_INT, "10000", A(shutdown_timeout_ms), 0, 0,
      3600000, NULL,
      "on SIGTERM, how long to wait for in-flight records to be acknowledged before exiting "
@@ -77,6 +79,12 @@ static const lw_ckey keys[] = {
     {LW_CSEC_INPUT, "multiline_start", LW_CT_REGEX, "", I(multiline_start), 0, 0, 0, NULL,
      "POSIX extended regular expression matching the first line of a record; following lines "
      "that do not match are appended (Java stack traces); unset: one line, one record"},
+    {LW_CSEC_INPUT, "include_lines", LW_CT_REGEX, "", I(include_lines), 0, 0, 0, NULL,
+     "POSIX extended regular expression: only lines (records, with multiline_start) that match "
+     "it are shipped; the others are skipped and counted as filtered"},
+    {LW_CSEC_INPUT, "exclude_lines", LW_CT_REGEX, "", I(exclude_lines), 0, 0, 0, NULL,
+     "POSIX extended regular expression: lines that match it are not shipped (applied after "
+     "include_lines) and are counted as filtered"},
     {LW_CSEC_INPUT, "multiline_flush_ms", LW_CT_INT, "1000", I(multiline_flush_ms), 0, 1, 3600000,
      NULL,
      "with multiline_start: how long a record may wait for continuation lines before it is "
@@ -425,12 +433,37 @@ int lw_ckey_set(const lw_ckey *k, void *base, const char *v, char *err, size_t e
       *(lw_strlist *)f = l;
       return LW_OK;
     }
-    case LW_CT_TOPIC:
-      if (!valid_topic(v)) {
+    case LW_CT_TOPIC: {
+      /* An input's topic may name its file: {file_stem}, {host}, {input} are replaced per
+       * record (characters a topic cannot hold become '_'). */
+      char probe[1024];
+      size_t o = 0;
+      for (const char *p = v; *p && o + 2 < sizeof probe; p++) {
+        if (*p == '{' && k->sec == LW_CSEC_INPUT) {
+          const char *end = strchr(p, '}');
+          size_t n = end ? (size_t)(end - p - 1) : 0;
+          if (!end || !((n == 9 && !strncmp(p + 1, "file_stem", 9)) ||
+                        (n == 4 && !strncmp(p + 1, "host", 4)) ||
+                        (n == 5 && !strncmp(p + 1, "input", 5)))) {
+            snprintf(err, errlen,
+                     "unknown placeholder in \"%s\" (a topic may use {file_stem}, {host} and "
+                     "{input})",
+                     v);
+            return LW_ERR_CONFIG;
+          }
+          probe[o++] = 'x';
+          p = end;
+          continue;
+        }
+        probe[o++] = *p;
+      }
+      probe[o] = 0;
+      if (!valid_topic(probe)) {
         snprintf(err, errlen, "invalid topic name (1 to 249 letters, digits, '.', '_' or '-')");
         return LW_ERR_CONFIG;
       }
       return set_str((char **)f, v);
+    }
     case LW_CT_KEY: {
       char **lit = (char **)((char *)base + k->off2);
       if (strncmp(v, "literal:", 8) == 0) {

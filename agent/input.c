@@ -3,8 +3,12 @@
  * Kafka has it, so the checkpoint never passes an undelivered line.
  *
  * What happens to a line Kafka refused:
- *   - a record-level error (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD): it can
- *     never be delivered; it is counted, logged and skipped, so one bad line cannot stop a file;
+ *   - larger than the topic takes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, or refused by the
+ *     producer against the topic's max.message.bytes): while a smaller piece would fit, the input
+ *     re-reads from its checkpoint and cuts lines into pieces that fit, as it cuts long lines;
+ *   - another record-level error (INVALID_RECORD, INVALID_TIMESTAMP), or a line too large even
+ *     cut: it can never be delivered; it is counted, logged and skipped, so one bad line cannot
+ *     stop a file;
  *   - anything else (timeouts, a missing topic, authorisation, authentication): the input
  *     stops reading, waits for its other lines in flight, and starts again from its
  *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
@@ -60,6 +64,14 @@ static void tail_log(void *ud, int level, const char *msg) {
   lw_log(lvl, msg, LW_S("input", in_name(in)));
 }
 
+/* File events from the tail, as debug lines with the path as a field. */
+static void tail_event(void *ud, int ev, const char *path, uint64_t offset) {
+  lw_input *in = ud;
+  char msg[64];
+  snprintf(msg, sizeof msg, "file %s", lw_tail_event_name(ev));
+  lw_log(LW_LOG_DEBUG, msg, LW_S("input", in_name(in)), LW_S("path", path), LW_U("offset", offset));
+}
+
 /* mkdir -p for the state directory. Returns LW_OK or LW_ERR_IO (errno kept). */
 static int make_dirs(const char *path) {
   char buf[4096];
@@ -102,7 +114,7 @@ static bool skip_log_due(lw_input *in) {
  * path counts as PATH_MAX), and for a broker whose message.max.bytes (1 MiB + 12 by
  * default) bounds the whole record batch around them. A JSON record whose message needs many
  * escapes can still exceed the limit: it is counted as failed. */
-static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
+static size_t line_limit(const lw_agent *a, const lw_input_conf *c, size_t topic_max) {
   const size_t frame = 128; /* batch header (61) + record framing and length varints */
   size_t host = strlen(a->hostname), name = strlen(c->name), over = frame;
   switch (c->key) {
@@ -132,11 +144,34 @@ static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
   if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
     over += 128 + 6 * host + 6 * PATH_MAX;
   size_t max = a->cfg.kafka.message_max_bytes;
+  if (topic_max && topic_max < max) /* the topic's max.message.bytes, as the producer learned it */
+    max = topic_max;
   size_t room = max > over + 1024 ? max - over : 1024;
   return c->max_line_bytes < room ? c->max_line_bytes : room;
 }
 
 static int sent_failed(lw_input *in, const lw_line *l, int rc);
+
+/* A line did not fit the topic: when the producer now knows a limit that gives shorter pieces
+ * than the tail cuts, re-read from the checkpoint with those (true); else false: skip it. */
+static bool recut(lw_input *in) {
+  if (!in->conf || !in->topic || in->state != IN_RUNNING || in->a->stopping)
+    return false;
+  size_t max = line_limit(in->a, in->conf, lw_producer_topic_limit(in->a->prod, in->topic));
+  if (max >= in->line_max)
+    return false;
+  lw_log(LW_LOG_WARN,
+         "a line is larger than the topic takes: re-reading from the checkpoint, "
+         "cutting lines into pieces that fit",
+         LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_U("piece_bytes", max),
+         LW_U("topic_max_bytes", lw_producer_topic_limit(in->a->prod, in->topic)));
+  in->restart = true;
+  in->recut = true;
+  in->state = IN_DRAINING;
+  if (in->inflight == 0) /* not from inside the tail's callback: once the loop turns */
+    lw_timer_start(in->a->loop, &in->retry, 0);
+  return true;
+}
 
 static int on_line(void *ud, const lw_line *l) {
   lw_input *in = ud;
@@ -144,7 +179,13 @@ static int on_line(void *ud, const lw_line *l) {
   if (in->state != IN_RUNNING || a->stopping)
     return LW_ERR_QUEUE_FULL; /* not reading any more: the line stays in the file */
   const lw_input_conf *c = in->conf;
-  if (c->key == LW_KEY_NONE && !c->headers && c->format != LW_FORMAT_JSON) {
+  if (in->filter && !lw_input_line_wanted(in, l->p, l->len)) {
+    in->filtered++;
+    lw_tail_ack(in->tail, l->file, l->end_offset);
+    return LW_OK;
+  }
+  if (c->key == LW_KEY_NONE && !c->headers && c->format != LW_FORMAT_JSON && !c->field_names.n &&
+      in->topic) {
     /* The line as it is: no key, no headers, no wrapper (the default, and the hot path). */
     lw_msg pm = {.key_len = -1,
                  .value = l->p,
@@ -192,7 +233,8 @@ static int on_line(void *ud, const lw_line *l) {
   if (c->format == LW_FORMAT_JSON) {
     lw_buf_reset(&a->value);
     if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
-                       (const char *)l->p, l->len) != LW_OK) {
+                       (const char *)l->p, l->len) != LW_OK ||
+        lw_input_fields_json(in, &a->value) != LW_OK) {
       in->skipped++; /* only a ceiling can fail here: count the line and move on */
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
@@ -200,7 +242,7 @@ static int on_line(void *ud, const lw_line *l) {
     m.value = a->value.data;
     m.value_len = (int32_t)a->value.len;
   }
-  lw_rec_header hdr[4];
+  lw_rec_header hdr[4 + 16];
   char off[24];
   int nh = 0;
   if (c->headers & LW_HDR_HOST)
@@ -215,9 +257,12 @@ static int on_line(void *ud, const lw_line *l) {
     int n = snprintf(off, sizeof off, "%llu", (unsigned long long)l->end_offset);
     hdr[nh++] = (lw_rec_header){lw_str_c("offset"), {(const uint8_t *)off, n}};
   }
+  if (c->format != LW_FORMAT_JSON && c->field_names.n)
+    nh += lw_input_fields_headers(in, hdr + nh, 16);
   m.headers = nh ? hdr : NULL;
   m.nheaders = nh;
-  int rc = lw_producer_send(a->prod, in->topic, &m);
+  lw_ptopic *topic = in->topic ? in->topic : lw_input_topic_for(in, path);
+  int rc = topic ? lw_producer_send(a->prod, topic, &m) : LW_ERR_NOMEM;
   if (rc != LW_OK)
     return sent_failed(in, l, rc);
   in->inflight++;
@@ -233,6 +278,8 @@ static int sent_failed(lw_input *in, const lw_line *l, int rc) {
     in->paused = true;
     return LW_ERR_QUEUE_FULL;
   }
+  if (rc == LW_ERR_TOO_LARGE && recut(in))
+    return LW_ERR_QUEUE_FULL; /* not taken: read again, cut shorter */
   if (rc != LW_OK) {
     /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
     if (rc != LW_ERR_SHUTDOWN) {
@@ -279,6 +326,9 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
       fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in), (unsigned long long)off,
               (unsigned long long)now, (unsigned long long)(now - dr->latency_us));
     }
+  } else if ((dr->err == LW_KAFKA_MESSAGE_TOO_LARGE || dr->err == LW_KAFKA_RECORD_LIST_TOO_LARGE) &&
+             (in->recut || recut(in))) {
+    /* read again from the checkpoint, cut shorter (lines after it may be sent twice) */
   } else if (record_level_error(dr->err)) {
     if (skip_log_due(in)) {
       lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
@@ -288,8 +338,10 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
-    /* Not delivered for now: read it again later from the checkpoint. */
-    in->failures++;
+    /* Not delivered for now: read it again later from the checkpoint. A missing topic was
+     * already waited for (topic_wait_ms, in the producer): start again at once. */
+    if (dr->err != LW_ERR_UNKNOWN_TOPIC)
+      in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
            LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;
@@ -373,7 +425,13 @@ void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
 
 static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
   (void)l, (void)t;
-  start_tail(ud);
+  lw_input *in = ud;
+  if (in->state == IN_DRAINING) { /* a recut with nothing in flight */
+    if (in->inflight == 0)
+      finish_drain(in);
+    return;
+  }
+  start_tail(in);
 }
 
 /* Start again after a backoff doubling from RETRY_MIN_US up to `cap`. */
@@ -384,7 +442,7 @@ static void schedule_start_cap(lw_input *in, uint64_t cap) {
   if (d > cap)
     d = cap;
   in->state = IN_STARTING;
-  lw_timer_start(in->a->loop, &in->retry, in->failures ? d : 0);
+  lw_timer_start(in->a->loop, &in->retry, in->failures && !in->recut ? d : 0);
 }
 
 static void schedule_start(lw_input *in) {
@@ -412,7 +470,9 @@ static void start_tail(lw_input *in) {
   tc.exclude = (const char *const *)c->exclude.v;
   tc.nexclude = (int)c->exclude.n;
   tc.start_beginning = c->start == LW_START_BEGINNING;
-  tc.max_line_bytes = line_limit(a, c);
+  tc.max_line_bytes = line_limit(a, c, in->topic ? lw_producer_topic_limit(a->prod, in->topic) : 0);
+  in->line_max = tc.max_line_bytes;
+  in->recut = false;
   tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
   tc.strip_cr = c->strip_cr;
   tc.multiline_start = c->multiline_start;
@@ -428,8 +488,11 @@ static void start_tail(lw_input *in) {
   tc.sweep_ms = 10000;
   tc.rotate_wait_ms = a->once || !c->rotate_wait_ms ? -1 : c->rotate_wait_ms;
   tc.log = tail_log;
+  tc.event = tail_event;
   tc.log_ud = in;
-  int rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
+  int rc = lw_input_filters_compile(in);
+  if (rc == LW_OK)
+    rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
   int e = errno;
   bool state_err = false;
   if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
@@ -460,7 +523,19 @@ static void start_tail(lw_input *in) {
   in->state = IN_RUNNING;
   in->paused = false;
   in->restart = false;
-  lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  if (!in->announced)
+    lw_input_warn_unmatched(in);
+  if (!in->announced && in->failures)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic),
+           LW_I("failed_attempts", in->failures));
+  else if (!in->announced)
+    lw_log(LW_LOG_INFO, "input started", LW_S("input", c->name), LW_S("topic", c->topic));
+  else if (in->failures)
+    lw_log(LW_LOG_INFO, "input running again", LW_S("input", c->name),
+           LW_I("failed_attempts", in->failures));
+  else
+    lw_log(LW_LOG_DEBUG, "input restarted", LW_S("input", c->name));
+  in->announced = true;
 }
 
 int lw_input_start(lw_agent *a, lw_input_conf *conf) {
@@ -487,8 +562,8 @@ int lw_input_start(lw_agent *a, lw_input_conf *conf) {
   in->state = IN_STARTING;
   if (a->hold) /* started by lw_input_kick once the new producer is up */
     return LW_OK;
-  in->topic = lw_producer_topic(a->prod, conf->topic);
-  if (!in->topic) {
+  in->topic = lw_input_topic_for(in, NULL);
+  if (!in->topic && !strchr(conf->topic, '{')) {
     lw_input_free(in);
     return LW_ERR_NOMEM;
   }
@@ -508,6 +583,7 @@ void lw_input_free(lw_input *in) {
       *pp = in->next;
       break;
     }
+  lw_input_filters_free(in);
   free(in->name);
   free(in->topic_name);
   free(in);
@@ -529,14 +605,14 @@ static void finish_drain(lw_input *in) {
     in->state = IN_STARTING;
     return;
   }
-  in->topic = lw_producer_topic(a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   schedule_start(in);
 }
 
 void lw_input_kick(lw_input *in) {
   if (in->state != IN_STARTING || in->remove)
     return;
-  in->topic = lw_producer_topic(in->a->prod, in->conf->topic);
+  in->topic = lw_input_topic_for(in, NULL);
   in->failures = 0;
   lw_timer_stop(in->a->loop, &in->retry);
   start_tail(in);

@@ -11,6 +11,7 @@
 #include "net/producer_conf.h"
 
 static int threshold = LW_LOG_INFO;
+static int format = LW_LOG_FMT_LOGFMT;
 static lw_log_sink sink;
 static void *sink_ud;
 
@@ -37,6 +38,10 @@ int lw_log_level_parse(const char *s) {
     if (strcmp(s, level_names[i]) == 0)
       return i;
   return -1;
+}
+
+void lw_log_set_format(int fmt) {
+  format = fmt == LW_LOG_FMT_JSON ? LW_LOG_FMT_JSON : LW_LOG_FMT_LOGFMT;
 }
 
 void lw_log_set_sink(lw_log_sink s, void *ud) {
@@ -205,11 +210,103 @@ size_t lw_log_format(char *out, int64_t wall_ms, int level, const char *msg, con
   return o.len;
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped; bytes >= 0x80 as they
+ * are (log text is UTF-8 or the file's bytes). */
+static void put_json_str(w *o, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  put(o, "\"", 1);
+  for (size_t i = 0; i < n && !o->full; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      put(o, e, 2);
+    } else if (c == '\n') {
+      put(o, "\\n", 2);
+    } else if (c == '\t') {
+      put(o, "\\t", 2);
+    } else if (c == '\r') {
+      put(o, "\\r", 2);
+    } else if (c < 0x20 || c == 0x7f) {
+      char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+      put(o, e, 6);
+    } else {
+      put(o, &s[i], 1);
+    }
+  }
+  put(o, "\"", 1);
+}
+
+static size_t json_line(char *out, int64_t wall_ms, int level, const char *msg, const lw_kv *kv,
+                        size_t msg_max, bool truncated) {
+  w o = {.p = out, .cap = LW_LOG_LINE_MAX - TAIL};
+  char ts[32];
+  lw_json_fmt_ts(ts, wall_ms);
+  puts_(&o, "{\"ts\":\"");
+  put(&o, ts, 24);
+  puts_(&o, "\",\"level\":\"");
+  puts_(&o, lw_log_level_name(level));
+  puts_(&o, "\",\"msg\":");
+  size_t ml = msg ? strlen(msg) : 0;
+  put_json_str(&o, msg ? msg : "", ml < msg_max ? ml : msg_max);
+  for (; kv && kv->key && !o.full; kv++) {
+    puts_(&o, ",");
+    put_json_str(&o, kv->key, strlen(kv->key));
+    puts_(&o, ":");
+    char num[40];
+    if (secret_key(kv->key)) {
+      puts_(&o, "\"***\"");
+      continue;
+    }
+    switch (kv->type) {
+      case LW_KV_STR:
+      case LW_KV_STRN:
+        if (!kv->v.s)
+          puts_(&o, "null");
+        else
+          put_json_str(&o, kv->v.s, kv->type == LW_KV_STR ? strlen(kv->v.s) : kv->n);
+        continue;
+      case LW_KV_INT:
+        snprintf(num, sizeof num, "%lld", (long long)kv->v.i);
+        break;
+      case LW_KV_UINT:
+        snprintf(num, sizeof num, "%llu", (unsigned long long)kv->v.u);
+        break;
+      case LW_KV_DBL:
+        if (kv->v.d != kv->v.d || kv->v.d - kv->v.d != 0) /* NaN, infinities: not JSON */
+          snprintf(num, sizeof num, "null");
+        else
+          snprintf(num, sizeof num, "%.17g", kv->v.d);
+        break;
+      case LW_KV_BOOL:
+        snprintf(num, sizeof num, "%s", kv->v.b ? "true" : "false");
+        break;
+      default:
+        snprintf(num, sizeof num, "null");
+    }
+    puts_(&o, num);
+  }
+  if (truncated)
+    puts_(&o, ",\"truncated\":true");
+  puts_(&o, "}");
+  if (o.full)
+    return 0;
+  o.p[o.len++] = '\n';
+  return o.len;
+}
+
+size_t lw_log_format_json(char *out, int64_t wall_ms, int level, const char *msg, const lw_kv *kv) {
+  size_t n = json_line(out, wall_ms, level, msg, kv, SIZE_MAX, false);
+  if (n == 0) /* too long for one line: keep what identifies the event */
+    n = json_line(out, wall_ms, level, msg, NULL, LW_LOG_LINE_MAX / 2, true);
+  return n;
+}
+
 void lw_log_emit(int level, const char *msg, const lw_kv *kv) {
   if (!lw_log_enabled(level))
     return;
   char line[LW_LOG_LINE_MAX];
-  size_t n = lw_log_format(line, lw_wall_ms(), level, msg, kv);
+  size_t n = format == LW_LOG_FMT_JSON ? lw_log_format_json(line, lw_wall_ms(), level, msg, kv)
+                                       : lw_log_format(line, lw_wall_ms(), level, msg, kv);
   if (sink) {
     sink(sink_ud, level, line, n);
     return;

@@ -70,6 +70,13 @@ typedef struct lw_kv {
 /* Write one event; `kv` ends with an entry whose key is NULL. */
 void lw_log_emit(int level, const char *msg, const lw_kv *kv);
 
+/* The line format: logfmt (default) or one JSON object a line, for log pipelines:
+ *   {"ts":"2026-11-21T17:20:00.123Z","level":"info","msg":"connected","broker":"k1:9092"}
+ * (numbers and booleans as JSON values; a line too long keeps ts, level and msg, cut, and
+ * "truncated":true). */
+enum lw_log_fmt { LW_LOG_FMT_LOGFMT = 0, LW_LOG_FMT_JSON = 1 };
+void lw_log_set_format(int fmt);
+
 void lw_log_set_level(int level);
 int lw_log_get_level(void);
 bool lw_log_enabled(int level);
@@ -90,5 +97,7 @@ void lw_log_hook(void *ud, int level, const char *msg);
 /* Formatting alone (used by lw_log_emit, exposed for tests): writes the line, '\n'
  * included, into out (at least LW_LOG_LINE_MAX bytes) and returns its length. */
 size_t lw_log_format(char *out, int64_t wall_ms, int level, const char *msg, const lw_kv *kv);
+/* The same as one JSON object (LW_LOG_FMT_JSON). */
+size_t lw_log_format_json(char *out, int64_t wall_ms, int level, const char *msg, const lw_kv *kv);
 
 #endif

@@ -15,6 +15,8 @@
 #include "agent/cli.h"
 #include "agent/cmds.h"
 #include "agent/log.h"
+#include "agent/notify.h"
+#include "agent/statedir.h"
 #include "net/tls.h"
 #include "proto/err.h"
 
@@ -135,7 +137,16 @@ static void report(const lw_diag *d, bool plain) {
     lw_log(d->v[i].sev == LW_DIAG_ERROR ? LW_LOG_ERROR : LW_LOG_WARN, d->v[i].text);
 }
 
+static int reload_(lw_agent *a, const char *why, char *err, size_t errlen);
+
 int lw_agent_reload(lw_agent *a, const char *why, char *err, size_t errlen) {
+  lw_notify("RELOADING=1");
+  int rc = reload_(a, why, err, errlen);
+  lw_notify("READY=1");
+  return rc;
+}
+
+static int reload_(lw_agent *a, const char *why, char *err, size_t errlen) {
   lw_config nc;
   lw_diag d;
   lw_diag_init(&d);
@@ -164,6 +175,7 @@ int lw_agent_reload(lw_agent *a, const char *why, char *err, size_t errlen) {
   if (!lw_config_etcd_equal(&a->cfg, &nc))
     lw_log(LW_LOG_WARN, "[etcd] changed: it takes effect at the next start (restart logwire)");
   lw_log_set_level(nc.agent.log_level);
+  lw_log_set_format(nc.agent.log_format);
   bool kafka = !lw_config_kafka_equal(&a->cfg.kafka, &nc.kafka);
   bool sys = !lw_config_sys_equal(&a->cfg.sys, &nc.sys);
   bool http = (a->cfg.agent.http == NULL) != (nc.agent.http == NULL) ||
@@ -285,24 +297,109 @@ static void on_tick(lw_loop *l, lw_timer *t, void *ud) {
 }
 
 static lw_prepare once_check;
+static bool once_done;
 
 /* --once: done when every file is read to its end and every line acknowledged. */
 static void on_prepare_once(lw_loop *l, void *ud) {
   lw_agent *a = ud;
   if (!a->stopping && lw_producer_idle(a->prod) && lw_inputs_idle(a)) {
     lw_inputs_checkpoint(a);
+    once_done = true;
     lw_loop_stop(l);
   }
 }
 
+/* --trace: every request and response decoded on stderr. */
+static void run_trace(void *ud, const lw_conn *c, bool outgoing, int16_t api, int16_t ver,
+                      const uint8_t *frame, size_t len) {
+  (void)ud;
+  char peer[340];
+  snprintf(peer, sizeof peer, "%s (node %d)", lw_conn_name(c), (int)lw_conn_node_id(c));
+  lw_trace_print(stderr, peer, outgoing, api, ver, frame, len);
+}
+
 static void usage(FILE *f) {
-  fprintf(f, "usage: logwire run -c FILE [--once] [--check] [-d]\n"
-             "  -c FILE   the configuration (docs/CONFIG.md)\n"
+  fprintf(f, "usage: logwire run [-c FILE] [--once] [--check] [-d | -q] [--trace]\n"
+             "  -c FILE   the configuration (docs/CONFIG.md; default " LW_DEFAULT_CONFIG ")\n"
              "  --check   validate FILE and exit: 0 when valid, 2 with every error as\n"
-             "            FILE:LINE: KEY: PROBLEM\n"
-             "  --once    read every matched file to its end, deliver, checkpoint, exit\n"
-             "            (0, or 1 when a line could not be delivered)\n"
-             "  -d        debug logging\n");
+             "            FILE:LINE: KEY: PROBLEM (also: state_dir writable, http address free)\n"
+             "  --once    read every matched file to its end, deliver, checkpoint, exit with a\n"
+             "            summary (0, or 1 when a line could not be delivered or a signal\n"
+             "            stopped it first)\n"
+             "  -d        debug logging (--debug)\n"
+             "  -q        warnings and errors only (--quiet)\n"
+             "  --trace   every Kafka request and response decoded field by field on stderr\n");
+}
+
+/* --check beyond the file's syntax: what `run` needs from this machine. Each problem is a
+ * FILE:LINE: KEY: PROBLEM line on stderr; returns how many there were. */
+static int check_environment(lw_agent *a) {
+  int problems = 0;
+  char err[512];
+  const char *dir = a->cfg.agent.state_dir;
+  if (dir && lw_statedir_check(dir, err, sizeof err) != 0) {
+    fprintf(stderr, "%s:%d: state_dir: %s\n", a->cfg.path, a->cfg.agent.state_dir_line, err);
+    problems++;
+  }
+  const lw_producer_conf *k = &a->cfg.kafka;
+  if (k->security_protocol == LW_SEC_SSL || k->security_protocol == LW_SEC_SASL_SSL) {
+    void *tls = NULL;
+    if (lw_tls_ctx_new(&tls, k, err, sizeof err) != LW_OK) {
+      fprintf(stderr, "%s: [kafka]: TLS setup: %s\n", a->cfg.path, err);
+      problems++;
+    } else {
+      lw_tls_ctx_free(tls);
+    }
+  }
+  const char *addr = a->cfg.agent.http;
+  if (addr && *addr) {
+    lw_loop *l = NULL;
+    lw_http_server *h = NULL;
+    if (lw_loop_new(&l) == LW_OK) {
+      int rc = lw_http_new(l, addr, NULL, &h);
+      if (rc != LW_OK) {
+        fprintf(stderr, "%s:%d: http: cannot listen on %s: %s\n", a->cfg.path,
+                a->cfg.agent.http_line, addr, rc == LW_ERR_IO ? strerror(errno) : lw_err_str(rc));
+        problems++;
+      } else {
+        lw_http_free(h);
+      }
+      lw_loop_free(l);
+    }
+  }
+  return problems;
+}
+
+/* The end of --once: what was shipped, and when nothing was, why. */
+static void once_summary(lw_agent *a) {
+  uint64_t lines = 0, bytes = 0, files = 0, failed = 0, read = 0;
+  bool start_end = false;
+  for (lw_input *in = a->inputs; in; in = in->next) {
+    lw_tail_stats s;
+    memset(&s, 0, sizeof s);
+    if (in->tail)
+      lw_tail_stats_get(in->tail, &s);
+    lines += in->acked;
+    bytes += s.bytes;
+    read += s.lines;
+    files += s.files_tracked;
+    failed += in->failed;
+    if (in->conf && in->conf->start == LW_START_END)
+      start_end = true;
+  }
+  if (read == 0 && files == 0)
+    lw_log(LW_LOG_WARN, "nothing shipped: no file matched the inputs' paths");
+  else if (read == 0 && start_end)
+    lw_log(LW_LOG_WARN,
+           "nothing shipped: start = end skips what a file held when first seen; set start = "
+           "beginning in the input to ship existing lines (files with a checkpoint resume from "
+           "it)");
+  else if (read == 0)
+    lw_log(LW_LOG_WARN, "nothing shipped: every file was already shipped up to its end "
+                        "(see the checkpoints in state_dir)");
+  lw_log(LW_LOG_INFO, "once: summary", LW_U("lines", lines), LW_U("bytes", bytes),
+         LW_U("files", files), LW_U("failures", failed),
+         LW_B("complete", once_done && failed == 0));
 }
 
 static uint64_t total_failed(lw_agent *a) {
@@ -314,31 +411,45 @@ static uint64_t total_failed(lw_agent *a) {
 
 int lw_cmd_run(int argc, char **argv) {
   const char *path = NULL;
-  bool debug = false;
+  int verbosity = 0; /* 1 debug, -1 quiet */
+  bool trace = false;
   static lw_agent ag; /* one agent per process; static keeps its 26 KiB histogram off the stack */
   lw_agent *a = &ag;
   memset(a, 0, sizeof(*a));
+  /* Every object the exit path touches is initialised before anything can fail. */
+  lw_timer_init(&a->tick, on_tick, a);
+  lw_timer_init(&a->sys_timer, on_sys, a);
+  lw_producer_conf_init(&a->pconf);
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-c") && i + 1 < argc)
+    const char *o = argv[i];
+    if (!strcmp(o, "-c") || !strcmp(o, "--config")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "logwire run: %s needs a file\n", o);
+        return LW_EXIT_USAGE;
+      }
       path = argv[++i];
-    else if (!strcmp(argv[i], "--once"))
+    } else if (!strncmp(o, "--config=", 9)) {
+      path = o + 9;
+    } else if (!strcmp(o, "--once")) {
       a->once = true;
-    else if (!strcmp(argv[i], "--check"))
+    } else if (!strcmp(o, "--check")) {
       a->check_only = true;
-    else if (!strcmp(argv[i], "-d"))
-      debug = true;
-    else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+    } else if (!strcmp(o, "-d") || !strcmp(o, "--debug")) {
+      verbosity = 1;
+    } else if (!strcmp(o, "-q") || !strcmp(o, "--quiet")) {
+      verbosity = -1;
+    } else if (!strcmp(o, "--trace")) {
+      trace = true;
+    } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
       usage(stdout);
       return LW_EXIT_OK;
     } else {
-      usage(stderr);
+      fprintf(stderr, "logwire run: unknown option \"%s\" (logwire run --help)\n", o);
       return LW_EXIT_USAGE;
     }
   }
-  if (!path) {
-    usage(stderr);
-    return LW_EXIT_USAGE;
-  }
+  if (!path)
+    path = LW_DEFAULT_CONFIG;
   lw_diag d;
   lw_diag_init(&d);
   int rc = lw_config_load(path, &a->cfg, &d);
@@ -349,13 +460,20 @@ int lw_cmd_run(int argc, char **argv) {
     lw_config_free(&a->cfg);
     return LW_EXIT_USAGE;
   }
+  if (a->check_only && check_environment(a)) {
+    lw_config_free(&a->cfg);
+    return LW_EXIT_USAGE;
+  }
   if (a->check_only) {
     printf("%s: configuration valid: %zu input%s%s\n", path, a->cfg.ninputs,
            a->cfg.ninputs == 1 ? "" : "s", a->cfg.sys.enabled ? ", [sys]" : "");
     lw_config_free(&a->cfg);
     return LW_EXIT_OK;
   }
-  lw_log_set_level(debug ? LW_LOG_DEBUG : a->cfg.agent.log_level);
+  lw_log_set_format(a->cfg.agent.log_format);
+  lw_log_set_level(verbosity > 0   ? LW_LOG_DEBUG
+                   : verbosity < 0 ? LW_LOG_WARN
+                                   : a->cfg.agent.log_level);
   /* Benchmark probe (docs/BENCHMARKS.md): when each line was acknowledged, on the monotonic
    * clock every process shares, to measure latency from the writer's write(2) to Kafka's ack. */
   const char *probe = getenv("LOGWIRE_ACK_LOG");
@@ -375,8 +493,20 @@ int lw_cmd_run(int argc, char **argv) {
   a->ctx.log = lw_log_hook;
   a->ctx.log_ud = "kafka";
   a->ctx.rng = lw_now_us() * 2654435761u + (uint64_t)getpid();
-  lw_producer_conf_init(&a->pconf);
+  if (trace)
+    a->ctx.trace = run_trace;
   int code = LW_EXIT_OK;
+  char lerr[600];
+  long holder = 0;
+  int lock_fd = lw_statedir_lock(a->cfg.agent.state_dir, &holder, lerr, sizeof lerr);
+  if (lock_fd < 0 && holder) {
+    lw_log(LW_LOG_ERROR, "another agent uses this state_dir: refusing to start",
+           LW_S("state_dir", a->cfg.agent.state_dir), LW_I("pid", holder), LW_S("reason", lerr));
+    code = LW_EXIT_FAIL;
+    goto out;
+  }
+  if (lock_fd < 0) /* the inputs retry creating it; without a lock, say so */
+    lw_log(LW_LOG_WARN, "cannot lock state_dir", LW_S("reason", lerr));
   if (producer_start(a) != LW_OK) {
     code = LW_EXIT_USAGE;
     goto out;
@@ -384,9 +514,7 @@ int lw_cmd_run(int argc, char **argv) {
   lw_loop_signal(a->loop, SIGTERM, on_signal, a);
   lw_loop_signal(a->loop, SIGINT, on_signal, a);
   lw_loop_signal(a->loop, SIGHUP, on_signal, a);
-  lw_timer_init(&a->tick, on_tick, a);
   lw_timer_start(a->loop, &a->tick, TICK_US);
-  lw_timer_init(&a->sys_timer, on_sys, a);
   /* [etcd]: the inputs cached from etcd join the file's before anything starts; etcd itself
    * is read once the loop runs (shipping never waits for it). */
   if (a->cfg.etcd_enabled && !a->once) {
@@ -417,10 +545,23 @@ int lw_cmd_run(int argc, char **argv) {
     lw_prepare_init(&once_check, on_prepare_once, a);
     lw_prepare_start(a->loop, &once_check);
   }
+  /* Type=notify: ready once the inputs, the producer and the endpoint are set up. */
+  if (lw_notify("READY=1") < 0)
+    lw_log(LW_LOG_WARN, "cannot notify the service manager",
+           LW_S("NOTIFY_SOCKET", getenv("NOTIFY_SOCKET")), LW_S("reason", strerror(errno)));
   if (lw_loop_run(a->loop) != LW_OK)
     code = LW_EXIT_FAIL;
-  if (a->once)
+  lw_notify("STOPPING=1");
+  if (a->once) {
     lw_prepare_stop(a->loop, &once_check);
+    if (!once_done && a->prod && lw_producer_idle(a->prod) && lw_inputs_idle(a))
+      once_done = true; /* stopped by a signal after the last acknowledgement */
+    once_summary(a);
+    if (!once_done) {
+      lw_log(LW_LOG_ERROR, "--once stopped before every line was read and delivered");
+      code = LW_EXIT_FAIL;
+    }
+  }
 out:
   /* The producer goes first: records still in flight are reported as not delivered, so the
    * inputs' final checkpoints stop before them and they are read again at the next start. */
@@ -445,5 +586,7 @@ out:
   lw_buf_free(&a->value);
   lw_producer_conf_free(&a->pconf);
   lw_config_free(&a->cfg);
+  if (lock_fd >= 0)
+    close(lock_fd);
   return code;
 }

@@ -47,6 +47,8 @@ static void alog(lw_auth *a, int level, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
   va_end(ap);
+  if (level >= 3)
+    lw_conn_set_reason(a->c, msg + n);
   ctx->log(ctx->log_ud, level, msg);
 }
 

@@ -63,21 +63,82 @@ void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...) {
   ctx->log(ctx->log_ud, level, msg);
 }
 
+void lw_conn_set_reason(lw_conn *c, const char *why) {
+  snprintf(c->why, sizeof c->why, "%s", why);
+}
+
 void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
-  if (!c->ctx->log)
-    return;
   char msg[512];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  if (level >= 3) /* an error: the reason of the failure that follows */
+    lw_conn_set_reason(c, msg);
+  if (!c->ctx->log)
+    return;
   lw_net_logf(c->ctx, level, "broker %s (id %d): %s", c->name, (int)c->node_id, msg);
+}
+
+/* How often an outage that lasts is reported again. */
+#define LW_CONN_WARN_EVERY_US (60u * 1000000u)
+
+/* Record why the current attempt failed (kept for the outage warning). */
+static void set_why(lw_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(lw_conn *c, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->why, sizeof c->why, fmt, ap);
+  va_end(ap);
+}
+
+/* A failed attempt to reach the broker (or a lost connection): the outage's first one is a
+ * warning with the address and the reason, later ones are repeated at a limited rate. A
+ * connection that was READY and drops is not an outage yet (brokers close idle connections):
+ * only a failed attempt to connect again makes it one. */
+static void note_failure(lw_conn *c, int err, bool was_ready) {
+  if (err == LW_ERR_SHUTDOWN)
+    return;
+  if (!c->why[0])
+    snprintf(c->why, sizeof c->why, "%s", lw_err_str(err));
+  snprintf(c->last_error, sizeof c->last_error, "%s", c->why);
+  snprintf(c->ctx->last_why, sizeof c->ctx->last_why, "%s: %s", c->name, c->why);
+  c->ctx->last_err = err;
+  c->errors++;
+  uint64_t now = lw_now_us();
+  if (was_ready) {
+    lw__conn_log(c, 1, "connection lost: %s", c->why);
+  } else if (!c->down_since_us) {
+    c->down_since_us = now;
+    c->warned_us = now;
+    lw__conn_log(c, 2, "cannot reach the broker: %s (retrying, backoff up to %d ms)", c->why,
+                 c->ctx->conf->reconnect_backoff_max_ms);
+  } else if (now - c->warned_us >= LW_CONN_WARN_EVERY_US) {
+    c->warned_us = now;
+    lw__conn_log(c, 2, "still cannot reach the broker after %llu s (%d attempts): %s",
+                 (unsigned long long)((now - c->down_since_us) / 1000000u), c->attempts + 1,
+                 c->why);
+  } else { /* every attempt, at debug */
+    lw__conn_log(c, 0, "attempt %d failed: %s", c->attempts + 1, c->why);
+  }
+  c->why[0] = 0;
 }
 
 static void set_state(lw_conn *c, int state, int err) {
   if (c->state == state)
     return;
   c->state = state;
+  if (state == LW_CONN_READY && c->down_since_us) {
+    uint64_t d = lw_now_us() - c->down_since_us;
+    lw__conn_log(c, 1, "reachable again after an outage of %llu.%01llu s",
+                 (unsigned long long)(d / 1000000u), (unsigned long long)(d / 100000u % 10));
+    c->down_since_us = 0;
+  }
+  if (state == LW_CONN_READY) {
+    c->why[0] = 0;
+    c->ctx->ever_ready = true;
+    lw__conn_log(c, 0, "connected");
+  }
   if ((state == LW_CONN_READY || state == LW_CONN_BACKOFF || state == LW_CONN_DOWN) &&
       c->cbs.on_state) {
     c->busy++;
@@ -298,7 +359,8 @@ static void timer_work(lw_conn *c) {
         if (rc == LW_ERR_NEED_MORE) {
           if (now - lw_resolve_started_us(c->res) >
               (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u) {
-            lw__conn_log(c, 2, "name resolution timed out");
+            set_why(c, "resolving %s timed out after %d ms", c->host,
+                    c->ctx->conf->connect_timeout_ms);
             lw__conn_fail(c, LW_ERR_RESOLVE);
           } else {
             lw_timer_start(c->ctx->loop, &c->timer, lw_resolve_next_poll_us(c->res));
@@ -308,7 +370,7 @@ static void timer_work(lw_conn *c) {
         lw_resolve_free(c->res);
         c->res = NULL;
         if (rc != LW_OK) {
-          lw__conn_log(c, 2, "cannot resolve host name %s", c->host);
+          set_why(c, "cannot resolve host name %s", c->host);
           lw__conn_fail(c, LW_ERR_RESOLVE);
           return;
         }
@@ -319,8 +381,9 @@ static void timer_work(lw_conn *c) {
     case LW_CONN_CONNECTING:
     case LW_CONN_TLS:
     case LW_CONN_APIVERSIONS:
-      lw__conn_log(c, 2, "%s timed out after %d ms", lw_conn_state_name(c->state),
-                   c->ctx->conf->connect_timeout_ms);
+      set_why(c, "%s timed out after %d ms",
+              c->state == LW_CONN_CONNECTING ? "connecting" : lw_conn_state_name(c->state),
+              c->ctx->conf->connect_timeout_ms);
       lw__conn_fail(c, LW_ERR_TIMED_OUT);
       return;
     default:
@@ -393,6 +456,7 @@ static void close_socket(lw_conn *c) {
 }
 
 void lw__conn_fail(lw_conn *c, int err) {
+  bool was_ready = c->state == LW_CONN_READY || c->state == LW_CONN_AUTH;
   close_socket(c);
   if (c->res) {
     lw_resolve_free(c->res);
@@ -408,6 +472,8 @@ void lw__conn_fail(lw_conn *c, int err) {
   fail_requests(c, err == LW_ERR_AUTH ? LW_ERR_DISCONNECTED : err);
   if (c->dead)
     return;
+  if (c->want)
+    note_failure(c, err, was_ready);
   /* A refused authentication will not succeed in 100 ms: wait reconnect_backoff_max_ms. */
   if (err == LW_ERR_AUTH && c->attempts < ATTEMPTS_MAX_BACKOFF)
     c->attempts = ATTEMPTS_MAX_BACKOFF;
@@ -446,6 +512,7 @@ static void try_next_address(lw_conn *c) {
       rc = connect(fd, a->ai_addr, a->ai_addrlen);
     while (rc < 0 && errno == EINTR);
     if (rc < 0 && errno != EINPROGRESS) {
+      set_why(c, "%s", strerror(errno));
       close(fd);
       continue;
     }
@@ -460,7 +527,8 @@ static void try_next_address(lw_conn *c) {
     lw_timer_start(c->ctx->loop, &c->timer, (uint64_t)c->ctx->conf->connect_timeout_ms * 1000u);
     return;
   }
-  lw__conn_log(c, c->attempts ? 0 : 2, "connection refused or unreachable on every address");
+  if (!c->why[0])
+    set_why(c, "no address to connect to");
   lw__conn_fail(c, LW_ERR_CONNECT);
 }
 
@@ -540,6 +608,7 @@ void lw__conn_on_connected(lw_conn *c) {
   socklen_t sl = sizeof soerr;
   getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
   if (soerr) {
+    set_why(c, "%s", strerror(soerr));
     lw_loop_del(c->ctx->loop, c->fd);
     close(c->fd);
     c->fd = -1;
@@ -697,6 +766,15 @@ uint64_t lw_conn_rtt_us(const lw_conn *c) {
 }
 uint64_t lw_conn_rtt_avg_us(const lw_conn *c) {
   return c->rtt_avg_us;
+}
+uint64_t lw_conn_errors(const lw_conn *c) {
+  return c->errors;
+}
+const char *lw_conn_last_error(const lw_conn *c) {
+  return c->last_error;
+}
+uint64_t lw_conn_down_since_us(const lw_conn *c) {
+  return c->down_since_us;
 }
 lw_net_ctx *lw_conn_ctx(lw_conn *c) {
   return c->ctx;

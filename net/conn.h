@@ -51,6 +51,12 @@ typedef struct lw_net_ctx {
   void *log_ud;
   void *tls;    /* TLS context (net/tls.h) when security_protocol uses TLS, else NULL */
   uint64_t rng; /* backoff jitter state */
+  /* Kept up to date by every connection of the context, so that one-shot commands can give up
+   * with the real cause: the last failure to reach a broker (0 when none) and its reason, and
+   * whether any connection ever became READY. */
+  int last_err;
+  char last_why[832];
+  bool ever_ready;
 } lw_net_ctx;
 
 /* Log through ctx->log (when set) with printf formatting; level as lw_log_fn. */
@@ -110,6 +116,12 @@ bool lw_conn_has_room(const lw_conn *c);
 /* Round-trip time of the last answered request, and a smoothed average, in microseconds. */
 uint64_t lw_conn_rtt_us(const lw_conn *c);
 uint64_t lw_conn_rtt_avg_us(const lw_conn *c);
+/* Connection errors (failed attempts and lost connections) since the conn was created. */
+uint64_t lw_conn_errors(const lw_conn *c);
+/* The last connection error's reason ("" when none). Borrowed, valid while c is. */
+const char *lw_conn_last_error(const lw_conn *c);
+/* When the current outage began (lw_now_us clock), 0 when the broker is not unreachable. */
+uint64_t lw_conn_down_since_us(const lw_conn *c);
 
 /* Building a request: lw_conn_request_begin returns a buffer holding the frame size
  * placeholder and the request header for api/version; append the body, then

@@ -19,6 +19,9 @@ void lw_conn_auth_done(lw_conn *c, int err);
  * While it runs, requests are queued but not written (lw_conn_has_room is false). */
 void lw_conn_reauth_in(lw_conn *c, uint64_t delay_us);
 lw_net_ctx *lw_conn_ctx(lw_conn *c);
+/* Why the connection is about to fail, in words (kept for the outage warning and for
+ * one-shot commands that give up); copied. */
+void lw_conn_set_reason(lw_conn *c, const char *why);
 /* Versions assumed for brokers that cannot be asked (api_version_request = false). */
 void lw_api_fallback_ranges(const char *fallback, int16_t *min, int16_t *max, int n);
 

@@ -59,6 +59,13 @@ struct lw_conn {
   int16_t bmin[MAX_API], bmax[MAX_API]; /* broker ranges, -1 when not advertised */
   int16_t apiver_try;
   uint64_t rtt_us, rtt_avg_us;
+  /* Outages: the first failed attempt to reach the broker is a warning, repeated at most every
+   * LW_CONN_WARN_EVERY_US while it lasts; reaching it again is an info line with how long. */
+  char why[512];          /* what the current attempt failed of, for the next warning */
+  char last_error[512];   /* the last failure's reason (statistics) */
+  uint64_t down_since_us; /* first failed attempt of the current outage, 0 when none */
+  uint64_t warned_us;     /* last outage warning */
+  uint64_t errors;        /* failed connection attempts and disconnections, ever */
   lw_tls *tls;
   lw_auth *auth;   /* kept while connected: it re-authenticates (KIP-368) */
   lw_timer reauth; /* when to re-authenticate */

@@ -114,6 +114,11 @@ void lw_producer_free(lw_producer *p);
  * out of memory. */
 lw_ptopic *lw_producer_topic(lw_producer *p, const char *name);
 
+/* The largest record batch topic t takes, as learned from the brokers (DescribeConfigs
+ * max.message.bytes, or a bound learned from MESSAGE_TOO_LARGE), or 0 while unknown. A record
+ * that does not fit alone in a batch of that size is refused with LW_ERR_TOO_LARGE. */
+size_t lw_producer_topic_limit(const lw_producer *p, const lw_ptopic *t);
+
 /* Queue one record. Returns LW_OK (a delivery report will follow), LW_ERR_QUEUE_FULL (not
  * queued: wait for on_space), LW_ERR_TOO_LARGE (bigger than message_max_bytes: not queued,
  * no report), or LW_ERR_SHUTDOWN. */

@@ -243,6 +243,10 @@ bool lw_split_hostport(const char *s, size_t n, char *host, size_t hostsz, int *
     h++, hl -= 2;
   if (hl == 0 || hl >= hostsz)
     return false;
+  /* A bracket left over ("[::1:9092") or an IPv6 address without brackets is not host:port. */
+  for (size_t i = 0; i < hl; i++)
+    if (h[i] == '[' || h[i] == ']' || (h[i] == ':' && h == s))
+      return false;
   long p = 0;
   const char *q = colon + 1;
   if (q == s + n)
@@ -529,6 +533,29 @@ static int check_security(const lw_producer_conf *c, char *key, size_t keylen, c
 int lw_producer_conf_check(const lw_producer_conf *c, char *key, size_t keylen, char *err,
                            size_t errlen) {
   if (!c->brokers || !c->brokers[0]) {
+    snprintf(key, keylen, "brokers");
+    snprintf(err, errlen, "missing: at least one bootstrap broker host:port is required");
+    return LW_ERR_CONFIG;
+  }
+  /* Every bootstrap address as the cluster will parse it, so a bad one is refused here. */
+  int nboot = 0;
+  for (const char *p = c->brokers; *p;) {
+    p += strspn(p, ", ");
+    size_t n = strcspn(p, ", ");
+    char host[256];
+    int port;
+    if (n && !lw_split_hostport(p, n, host, sizeof host, &port)) {
+      snprintf(key, keylen, "brokers");
+      snprintf(err, errlen,
+               "\"%.*s\" is not host:port (port 1-65535, IPv6 as [addr]:port, e.g. "
+               "localhost:9092)",
+               (int)n, p);
+      return LW_ERR_CONFIG;
+    }
+    nboot += n > 0;
+    p += n;
+  }
+  if (nboot == 0) {
     snprintf(key, keylen, "brokers");
     snprintf(err, errlen, "missing: at least one bootstrap broker host:port is required");
     return LW_ERR_CONFIG;

@@ -4,6 +4,7 @@
 
 #include "proto/api_versions.h"
 #include "proto/codec.h"
+#include "proto/describe_configs.h"
 #include "proto/fetch.h"
 #include "proto/init_producer_id.h"
 #include "proto/list_offsets.h"
@@ -26,6 +27,7 @@ static const api_info apis[] = {
     {LW_API_SASL_HANDSHAKE, "SaslHandshake", 0, 1, -1},
     {LW_API_API_VERSIONS, "ApiVersions", 0, 4, 3},
     {LW_API_INIT_PRODUCER_ID, "InitProducerId", 0, 5, 2},
+    {LW_API_DESCRIBE_CONFIGS, "DescribeConfigs", 0, 4, 4},
     {LW_API_SASL_AUTHENTICATE, "SaslAuthenticate", 0, 2, 2},
 };
 
@@ -261,6 +263,8 @@ typedef union {
   lw_sasl_handshake_resp hs_resp;
   lw_sasl_auth_req auth_req;
   lw_sasl_auth_resp auth_resp;
+  lw_dc_req dc_req;
+  lw_dc_resp dc_resp;
 } any_msg;
 
 int lw_api_decode_body(lw_cur *c, int16_t api_key, int16_t version, bool is_request, lw_arena *a) {
@@ -292,6 +296,9 @@ int lw_api_decode_body(lw_cur *c, int16_t api_key, int16_t version, bool is_requ
     case LW_API_INIT_PRODUCER_ID:
       return is_request ? lw_initpid_req_decode(c, version, &m.initpid_req)
                         : lw_initpid_resp_decode(c, version, &m.initpid_resp);
+    case LW_API_DESCRIBE_CONFIGS:
+      return is_request ? lw_dc_req_decode(c, version, a, &m.dc_req)
+                        : lw_dc_resp_decode(c, version, a, &m.dc_resp);
     case LW_API_SASL_AUTHENTICATE:
       return is_request ? lw_sasl_auth_req_decode(c, version, &m.auth_req)
                         : lw_sasl_auth_resp_decode(c, version, &m.auth_resp);

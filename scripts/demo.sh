@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh BUILD — logwire on this machine, start to finish: a local mock Kafka cluster
 # (librdkafka's, test-only), a sample log being written, `logwire run` shipping it, the records
-# read back with `logwire consume`, and the agent's statistics. Ctrl-C stops everything it
-# started. DEMO_SECONDS=N stops by itself after N seconds (for unattended runs).
+# read back with `logwire consume`, and the agent's statistics. It stops by itself after
+# DEMO_SECONDS (default 20; 0: until Ctrl-C); Ctrl-C stops everything it started earlier.
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +73,7 @@ paths = $dir/logs/*.log
 topic = web_log
 start = beginning
 format = json
-key = path
+key = none
 headers = host,path
 
 [sys]
@@ -88,9 +88,17 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 
-bold "== 4. read back from Kafka: logwire consume -b ... -t web_log -o -3 -e (last 3 per partition)"
-sleep 1
-"$bin" consume -q -b "$brokers" -t web_log -o -3 -e | sed 's/^/   /'
+bold "== 4. read back from Kafka: logwire consume -b ... -t web_log -o -2 -e (last 2 per partition)"
+# Records without a key spread over the 3 partitions: wait until each has some.
+for _ in $(seq 100); do
+  (($("$bin" consume -q -b "$brokers" -t web_log -p 0 -o -1 -e 2>/dev/null | wc -l) > 0)) &&
+    (($("$bin" consume -q -b "$brokers" -t web_log -p 2 -o -1 -e 2>/dev/null | wc -l) > 0)) && break
+  sleep 0.1
+done
+for p in 0 1 2; do
+  echo "   partition $p:"
+  "$bin" consume -q -b "$brokers" -t web_log -p $p -o -2 -e | sed 's/^/     /'
+done
 bold "   and the Sys Agent's first sample (topic sys_metrics, one every 2 s):"
 for _ in $(seq 100); do
   "$bin" stats --raw -a "127.0.0.1:$port" 2>/dev/null | grep -q '"samples_sent":[1-9]' && break
@@ -102,8 +110,14 @@ bold "== 5. the agent's statistics: logwire stats -a 127.0.0.1:$port"
 "$bin" stats -a "127.0.0.1:$port" | sed 's/^/   /'
 echo "   (Prometheus: curl http://127.0.0.1:$port/metrics ; the agent's log: $dir/agent.log)"
 
-bold "== 6. shipping continues; Ctrl-C stops the agent, the writer and the cluster"
-end=$((SECONDS + ${DEMO_SECONDS:-1000000}))
+secs=${DEMO_SECONDS:-20}
+if ((secs > 0)); then
+  bold "== 6. shipping continues for $secs s (DEMO_SECONDS=0: until Ctrl-C); Ctrl-C stops it now"
+else
+  bold "== 6. shipping continues; Ctrl-C stops the agent, the writer and the cluster"
+  secs=1000000000
+fi
+end=$((SECONDS + secs))
 while ((SECONDS < end)); do
   sleep 2
   kill -0 "$agent" 2>/dev/null || { echo "   the agent exited: see $dir/agent.log"; break; }

@@ -48,8 +48,10 @@ void lw__enqueue(lw_tail_file *f, int q, bool front) {
       *head = f;
     *tail = f;
   }
-  if (q == Q_WAIT)
+  if (q == Q_WAIT) {
     t->nwaiting++;
+    lw__tail_event(t, LW_TAIL_EV_WAITING, f->path, f->lines.off);
+  }
 }
 
 void lw__queue_del(lw_tail_file *f) {
@@ -237,6 +239,7 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
     t->files->prev = f;
   t->files = f;
   t->nfiles++;
+  lw__tail_event(t, LW_TAIL_EV_FOUND, f->path, 0);
   /* Race (rename + create):
    *  1. app.log (handle A, open) is renamed away (or deleted) and a new app.log B created,
    *     perhaps before any event about it was read
@@ -273,6 +276,7 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
 void lw__file_drop_fd(lw_tail_file *f) {
   lw_tail *t = f->t;
   if (f->fd >= 0) {
+    lw__tail_event(t, LW_TAIL_EV_CLOSED, f->path, f->lines.off);
     close(f->fd);
     f->fd = -1;
     t->nopen--;
@@ -421,6 +425,7 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
     /* Shorter than its checkpoint (cut while nobody watched): what it holds now is new. */
     t->st.truncations++;
     lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: shorter than its checkpoint; reading from 0", f->path);
+    lw__tail_event(t, LW_TAIL_EV_TRUNCATED, f->path, 0);
     off = 0;
   } else if (!known) {
     /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file, or
@@ -499,6 +504,7 @@ static int file_open(lw_tail_file *f) {
   f->fd = fd;
   f->state = F_OPEN;
   t->nopen++;
+  lw__tail_event(t, LW_TAIL_EV_OPENED, f->path, f->lines.off);
   lw__lru_push(f);
   if (f->link)
     f->wd = lw_watch_file(&t->w, f->path, f);

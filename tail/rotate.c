@@ -199,6 +199,7 @@ void lw__file_truncate(lw_tail_file *f) {
   lw_timer_stop(t->loop, &f->timer);
   f->need_trunc = false;
   t->st.truncations++;
+  lw__tail_event(t, LW_TAIL_EV_TRUNCATED, n->path, 0);
   uint64_t unread = f->size > f->lines.rpos ? f->size - f->lines.rpos : 0;
   if (cfd >= 0) {
     /* 2a: f reads on in the copy; n waits for it. */
@@ -303,6 +304,9 @@ void lw__file_path_lost(lw_tail_file *f) {
   }
   if (f->state == F_OPEN) {
     t->st.rotations++;
+    struct stat rs;
+    bool gone = f->fd >= 0 && fstat(f->fd, &rs) == 0 && rs.st_nlink == 0;
+    lw__tail_event(t, gone ? LW_TAIL_EV_DELETED : LW_TAIL_EV_ROTATED, f->path, f->lines.off);
     f->rotated = true;
     vacate(f, key);
     lw__file_ready(f);

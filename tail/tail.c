@@ -33,6 +33,17 @@ void lw_tail_conf_init(lw_tail_conf *c) {
   c->strip_cr = true;
 }
 
+const char *lw_tail_event_name(int ev) {
+  static const char *n[] = {
+      "found", "opened", "rotated", "deleted", "truncated", "closed", "waiting for a descriptor"};
+  return ev >= 0 && ev <= LW_TAIL_EV_WAITING ? n[ev] : "?";
+}
+
+void lw__tail_event(lw_tail *t, int ev, const char *path, uint64_t offset) {
+  if (t->conf.event)
+    t->conf.event(t->conf.log_ud, ev, path ? path : "", offset);
+}
+
 void lw__tail_log(lw_tail *t, int level, const char *fmt, ...) {
   if (!t->conf.log)
     return;

@@ -78,6 +78,19 @@ enum {
 /* Log levels of lw_tail_conf.log. tail/ never prints by itself. */
 enum { LW_TAIL_LOG_ERROR = 0, LW_TAIL_LOG_WARN = 1, LW_TAIL_LOG_INFO = 2, LW_TAIL_LOG_DEBUG = 3 };
 
+/* What happened to a file (lw_tail_conf.event), for debug logs. */
+enum lw_tail_event {
+  LW_TAIL_EV_FOUND,     /* a matching file appeared (or was there at the start) */
+  LW_TAIL_EV_OPENED,    /* it got a descriptor */
+  LW_TAIL_EV_ROTATED,   /* renamed away from its path (drained from its descriptor) */
+  LW_TAIL_EV_DELETED,   /* unlinked (drained from its descriptor) */
+  LW_TAIL_EV_TRUNCATED, /* shorter than what was read: read again from 0 */
+  LW_TAIL_EV_CLOSED,    /* its descriptor was given up */
+  LW_TAIL_EV_WAITING,   /* it waits for a descriptor (max_open_files) */
+};
+/* "found", "opened", ... */
+const char *lw_tail_event_name(int ev);
+
 typedef struct lw_tail_conf {
   const char *name; /* input name, used in log messages */
   /* Globs, each matched per path component with fnmatch(3) (`*`, `?`, `[...]`, `\` escapes;
@@ -123,6 +136,9 @@ typedef struct lw_tail_conf {
    * trailing newline, valid during the call. */
   void (*log)(void *ud, int level, const char *msg);
   void *log_ud;
+  /* File event callback (may be NULL; called with log_ud): ev an enum lw_tail_event, path the
+   * file's path (valid during the call), offset how far it was read. */
+  void (*event)(void *ud, int ev, const char *path, uint64_t offset);
 } lw_tail_conf;
 
 /* Fill *c with the defaults (every field zero/NULL except strip_cr = true). */

@@ -134,6 +134,8 @@ struct lw_tail {
 };
 
 /* tail.c */
+/* Report a file event through conf.event (when set). */
+void lw__tail_event(lw_tail *t, int ev, const char *path, uint64_t offset);
 void lw__tail_log(lw_tail *t, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void lw__tail_kick(lw_tail *t);  /* make sure the read timer runs soon (unless paused) */

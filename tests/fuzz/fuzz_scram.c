@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t wn = flat.len;
   lw_scram saved = s; /* server_final only reads the state and moves step */
   err[0] = 0;
-  rc = lw_scram_server_final(&s, (const uint8_t *)final, n2, err, sizeof err);
+  rc = lw_scram_server_final(&s, (const uint8_t *) final, n2, err, sizeof err);
   if (rc == LW_OK) {
     if (n2 < wn || memcmp(final, want, wn) != 0 || (n2 > wn && final[wn] != ','))
       abort();

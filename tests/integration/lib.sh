@@ -80,6 +80,7 @@ seq_order() {
 peer_start() {
   local tool=$1
   shift
+  rm -f "$T/mock.in" "$T/mock.out" # left by a peer that did not start
   mkfifo "$T/mock.in" "$T/mock.out"
   "$LW_TOOLS/$tool" "$@" <"$T/mock.in" >"$T/mock.out" 2>"$T/mock.err" &
   MOCK_PID=$!

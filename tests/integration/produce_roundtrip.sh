@@ -90,7 +90,7 @@ for brokers in 1 3; do
       for part in murmur2 crc32 round_robin random; do
         name="mock: brokers=$brokers compression=$z acks=$a partitioner=$part"
         topic="rt-$brokers-$z-$a-$part"
-        mock_cmd "create $topic 4 $brokers" || true
+        mock_topic "$topic" 4 $brokers || notok "$name: topic layout"
         roundtrip "$name" "$topic" $z $a $part && ok "$name"
       done
     done
@@ -110,7 +110,7 @@ for brokers in 1 3; do
       part=${parts[$((i++ % 4))]}
       name="model: brokers=$brokers compression=$z acks=$a partitioner=$part"
       topic="rt-$brokers-$z-$a"
-      mock_cmd "create $topic 4 $brokers" && mock_cmd reset || true
+      { mock_topic "$topic" 4 $brokers && mock_cmd reset; } || notok "$name: topic layout"
       roundtrip "$name" "$topic" $z $a $part && wire_check "$name" "$topic" $z $a
     done
   done

@@ -12,8 +12,10 @@
  * connection, as a broker that does not know the API); -m caps the stored bytes (default: no
  * cap); -N: no ApiVersions (the connection is closed on an ApiVersions request, as brokers
  * before 0.10 do). Defaults: Produce 0-12, Fetch 4-12, ListOffsets 1-5, Metadata 0-12,
- * ApiVersions 0-3, InitProducerId 0-4. Fetch and ListOffsets cannot go lower than logwire's
- * codecs (v4, v1): posing as an old broker limits what clients may write, not how they read.
+ * ApiVersions 0-3, InitProducerId 0-4, DescribeConfigs 0-4 (tests/tools/fakebroker/
+ * fb_configs.c: the configs below, topic ones falling back to the broker's). Fetch and ListOffsets
+ * cannot go lower than logwire's codecs (v4, v1): posing as an old broker limits what clients may
+ * write, not how they read.
  *
  * Prints "bootstrap=127.0.0.1:PORT[,127.0.0.1:PORT...]", then reads one command per line and
  * answers "ok[ ...]" or "error: ..." (the interface is stable: scripts rely on it).
@@ -36,6 +38,8 @@
  *                                     id/epoch (v3+): a new id, epoch 0 (what Kafka's
  *                                     coordinator does without TransactionalId, default), or
  *                                     that id with epoch + 1 (KIP-360's transactional path)
+ *                                   model.topic.ids true|false  Metadata gives topic ids
+ *                                     (default) or none, as brokers before 2.8
  *   topic TOPIC KEY VALUE         a topic config: max.message.bytes, segment.bytes,
  *                                 min.insync.replicas (-1: back to the broker's)
  *   leader TOPIC PARTITION ID     move the leader to broker ID (leader epoch + 1)
@@ -43,6 +47,8 @@
  *                                 it led move to another in-sync replica, leader epoch + 1)
  *                                 / start it again on the same port
  *   isr TOPIC PARTITION ID[,ID...]|all   the in-sync replicas (the others taken out)
+ *   stale ID on|off               broker ID keeps answering Metadata with the leaders and
+ *                                 epochs it knows now (a lagging broker) / catches up
  * Producers:
  *   expire [PID]                  forget producer PID (every producer) on every partition, as
  *                                 producer state expiry does; "ok N": states dropped
@@ -98,23 +104,17 @@
 
 #include "net/loop.h"
 #include "proto/api_versions.h"
-#include "proto/fetch.h"
-#include "proto/init_producer_id.h"
-#include "proto/list_offsets.h"
 #include "proto/produce.h"
 #include "tests/tools/fakebroker/fb.h"
 
 #define MAX_OUT  (256u << 20) /* unsent responses of one connection */
-#define PARK     1            /* a Fetch waits for data */
 #define NO_REPLY 2            /* Produce with Acks 0 */
 
 typedef fb_conn conn;
 
 /* ---- Request handlers: decode `c` (after the header), encode the body into `out` ---- */
 
-/* n zeroed elements from the request's arena. Sets *ok false when they cannot be had (the
- * caller then gives up on the request); NULL without error for n <= 0. */
-static void *arr(fb *f, int32_t n, size_t size, bool *ok) {
+void *fb_arr(fb *f, int32_t n, size_t size, bool *ok) {
   void *p = n > 0 ? lw_arena_alloc(&f->arena, (size_t)n * size) : NULL;
   *ok &= n <= 0 || p;
   return p;
@@ -151,14 +151,17 @@ static int32_t up_brokers(fb *f, lw_md_broker *out) {
 }
 
 /* One partition as Metadata describes it: leader, epoch, replicas, ISR, offline replicas. */
-static bool md_partition(fb *f, const fb_part *pp, int32_t j, lw_md_partition *mp) {
+static bool md_partition(fb *f, const fb_node *node, const fb_part *pp, int32_t j,
+                         lw_md_partition *mp) {
   bool ok = true;
-  *mp = (lw_md_partition){
-      .PartitionIndex = j, .LeaderId = pp->leader, .LeaderEpoch = pp->leader_epoch};
-  mp->ErrorCode = pp->leader < 0 ? LW_KAFKA_LEADER_NOT_AVAILABLE : 0;
-  mp->ReplicaNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
-  mp->IsrNodes = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
-  mp->OfflineReplicas = arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  bool stale = node->stale && (pp->stale_set & (1u << node->id));
+  *mp = (lw_md_partition){.PartitionIndex = j,
+                          .LeaderId = stale ? pp->stale_leader[node->id] : pp->leader,
+                          .LeaderEpoch = stale ? pp->stale_epoch[node->id] : pp->leader_epoch};
+  mp->ErrorCode = mp->LeaderId < 0 ? LW_KAFKA_LEADER_NOT_AVAILABLE : 0;
+  mp->ReplicaNodes = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  mp->IsrNodes = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
+  mp->OfflineReplicas = fb_arr(f, pp->nreplicas, sizeof(int32_t), &ok);
   if (!ok)
     return false;
   mp->ReplicaNodesCount = pp->nreplicas;
@@ -170,7 +173,7 @@ static bool md_partition(fb *f, const fb_part *pp, int32_t j, lw_md_partition *m
   return true;
 }
 
-static int h_metadata(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
+static int h_metadata(fb *f, const fb_node *node, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
   lw_md_req q;
   if (lw_md_req_decode(c, v, &f->arena, &q) != LW_OK)
     return LW_ERR_MALFORMED;
@@ -183,34 +186,38 @@ static int h_metadata(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
   bool all = q.TopicsCount < 0 || (v == 0 && q.TopicsCount == 0);
   r.TopicsCount = all ? f->g.ntopics : q.TopicsCount;
   bool ok = true;
-  r.Topics = arr(f, r.TopicsCount, sizeof *r.Topics, &ok);
+  r.Topics = fb_arr(f, r.TopicsCount, sizeof *r.Topics, &ok);
   for (int32_t i = 0; ok && i < r.TopicsCount; i++) {
     lw_md_topic *mt = &r.Topics[i];
     fb_topic *t = all ? f->g.topics[i] : NULL;
+    bool created = false;
     if (!all && q.Topics[i].Name.len >= 0) {
       mt->Name = q.Topics[i].Name;
       t = fb_topic_find(&f->g, mt->Name.p, (size_t)mt->Name.len);
       /* KafkaApis.handleTopicMetadataRequest: auto-created when the broker allows it and
-       * (v4+) the request does. */
+       * (v4+) the request does; the answer that creates it says LEADER_NOT_AVAILABLE without
+       * partitions (AutoTopicCreationManager), the client asks again. */
       if (!t && f->conf.auto_create && (v < 4 || q.AllowAutoTopicCreation))
-        t = fb_create(f, mt->Name.p, (size_t)mt->Name.len, f->conf.num_partitions, 0);
+        created =
+            (t = fb_create(f, mt->Name.p, (size_t)mt->Name.len, f->conf.num_partitions, 0)) != NULL;
     } else if (!all) {
       mt->TopicId = q.Topics[i].TopicId;
       t = fb_topic_find_id(&f->g, &mt->TopicId);
     }
     mt->TopicAuthorizedOperations = INT32_MIN;
     mt->ErrorCode = inj                 ? inj
+                    : created           ? LW_KAFKA_LEADER_NOT_AVAILABLE
                     : t                 ? 0
                     : mt->Name.len >= 0 ? LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
                                         : LW_KAFKA_UNKNOWN_TOPIC_ID;
     if (!t || mt->ErrorCode)
       continue;
     mt->Name = lw_str_c(t->name);
-    mt->TopicId = t->id;
+    mt->TopicId = f->conf.topic_ids ? t->id : (lw_uuid){{0}};
     mt->PartitionsCount = t->nparts;
-    mt->Partitions = arr(f, t->nparts, sizeof *mt->Partitions, &ok);
+    mt->Partitions = fb_arr(f, t->nparts, sizeof *mt->Partitions, &ok);
     for (int32_t j = 0; ok && j < t->nparts; j++)
-      ok = md_partition(f, &t->parts[j], j, &mt->Partitions[j]);
+      ok = md_partition(f, node, &t->parts[j], j, &mt->Partitions[j]);
   }
   return ok ? lw_md_resp_encode(out, v, &r) : LW_ERR_NOMEM;
 }
@@ -281,7 +288,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
   lw_produce_resp r = {.ResponsesCount = q.TopicDataCount};
   lw_md_broker ends[FB_MAX_NODES];
   bool ok = true, hint[FB_MAX_NODES + 1] = {false};
-  r.Responses = arr(f, q.TopicDataCount, sizeof *r.Responses, &ok);
+  r.Responses = fb_arr(f, q.TopicDataCount, sizeof *r.Responses, &ok);
   for (int32_t i = 0; ok && i < q.TopicDataCount; i++) {
     const lw_produce_topic *qt = &q.TopicData[i];
     lw_produce_topic_resp *rt = &r.Responses[i];
@@ -290,7 +297,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
     rt->Name = qt->Name;
     rt->TopicId = qt->TopicId;
     rt->PartitionResponsesCount = qt->PartitionDataCount;
-    rt->PartitionResponses = arr(f, qt->PartitionDataCount, sizeof *rt->PartitionResponses, &ok);
+    rt->PartitionResponses = fb_arr(f, qt->PartitionDataCount, sizeof *rt->PartitionResponses, &ok);
     for (int32_t j = 0; ok && j < qt->PartitionDataCount; j++) {
       lw_produce_part_resp *rp = &rt->PartitionResponses[j];
       *rp = (lw_produce_part_resp){.Index = qt->PartitionData[j].Index,
@@ -304,7 +311,7 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
       rp->ErrorCode = produce_part(f, cn->node, t, &q, &qt->PartitionData[j], v, inj, rp);
       f->wake |= rp->ErrorCode == 0;
       if (rp->ErrorCode && f->g.msg[0]) {
-        char *m = arr(f, (int32_t)strlen(f->g.msg) + 1, 1, &ok);
+        char *m = fb_arr(f, (int32_t)strlen(f->g.msg) + 1, 1, &ok);
         if (m)
           rp->ErrorMessage = lw_str_c(strcpy(m, f->g.msg));
       }
@@ -331,137 +338,6 @@ static int h_produce(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf 
   r.NodeEndpoints = ends;
   int rc = ok ? lw_produce_resp_encode(out, v, &r) : LW_ERR_NOMEM;
   return rc == LW_OK && q.Acks == 0 ? NO_REPLY : rc;
-}
-
-static int h_fetch(fb *f, conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_fetch_req q;
-  if (lw_fetch_req_decode(c, v, &f->arena, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_fetch_resp r = {.ResponsesCount = q.TopicsCount};
-  bool ok = true;
-  r.Responses = arr(f, q.TopicsCount, sizeof *r.Responses, &ok);
-  size_t budget = q.MaxBytes > 0 ? (size_t)q.MaxBytes : INT32_MAX, total = 0;
-  bool errors = false;
-  for (int32_t i = 0; ok && i < q.TopicsCount; i++) {
-    const lw_fetch_req_topic *qt = &q.Topics[i];
-    lw_fetch_resp_topic *rt = &r.Responses[i];
-    fb_topic *t = v >= 13 ? fb_topic_find_id(&f->g, &qt->TopicId)
-                          : fb_topic_find(&f->g, qt->Topic.p, (size_t)qt->Topic.len);
-    rt->Topic = qt->Topic;
-    rt->TopicId = qt->TopicId;
-    rt->PartitionsCount = qt->PartitionsCount;
-    rt->Partitions = arr(f, qt->PartitionsCount, sizeof *rt->Partitions, &ok);
-    for (int32_t j = 0; ok && j < qt->PartitionsCount; j++) {
-      const lw_fetch_req_part *qp = &qt->Partitions[j];
-      lw_fetch_resp_part *rp = &rt->Partitions[j];
-      fb_part *pp = fb_part_get(t, qp->Partition);
-      *rp = (lw_fetch_resp_part){.PartitionIndex = qp->Partition,
-                                 .HighWatermark = -1,
-                                 .LastStableOffset = -1,
-                                 .LogStartOffset = -1,
-                                 .DivergingEpoch = {-1, -1},
-                                 .CurrentLeader = {-1, -1},
-                                 .SnapshotId = {-1, -1},
-                                 .AbortedTransactionsCount = -1,
-                                 .PreferredReadReplica = -1};
-      rp->ErrorCode = inj   ? inj
-                      : !pp ? LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION
-                      : qp->FetchOffset < 0 || qp->FetchOffset > pp->next
-                          ? LW_KAFKA_OFFSET_OUT_OF_RANGE
-                          : 0;
-      errors |= rp->ErrorCode != 0;
-      if (rp->ErrorCode)
-        continue;
-      rp->HighWatermark = rp->LastStableOffset = pp->next;
-      rp->LogStartOffset = 0;
-      size_t k = fb_first_entry(pp, qp->FetchOffset), from = k < pp->nents ? pp->ents[k].pos : 0;
-      size_t to = from, limit = qp->PartitionMaxBytes > 0 ? (size_t)qp->PartitionMaxBytes : 0;
-      if (limit > (total < budget ? budget - total : 0))
-        limit = total < budget ? budget - total : 0;
-      /* Whole entries up to the limits; the first entry of the response even when larger
-       * (KIP-74), so that a consumer always progresses. */
-      for (; k < pp->nents; k++) {
-        if (to - from + pp->ents[k].len > limit && (to > from || total > 0))
-          break;
-        to += pp->ents[k].len;
-      }
-      rp->Records = (lw_bytes){pp->log.data + from, (int32_t)(to - from)};
-      total += to - from;
-    }
-  }
-  if (!ok)
-    return LW_ERR_NOMEM;
-  if (total == 0 && !errors && q.MaxWaitMs > 0) {
-    if (!cn->parked)
-      cn->park_until = lw_now_us() + (uint64_t)q.MaxWaitMs * 1000u;
-    if (lw_now_us() < cn->park_until)
-      return PARK;
-  }
-  return lw_fetch_resp_encode(out, v, &r);
-}
-
-static int h_list_offsets(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_lo_req q;
-  if (lw_lo_req_decode(c, v, &f->arena, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_lo_resp r = {.TopicsCount = q.TopicsCount};
-  bool ok = true;
-  r.Topics = arr(f, q.TopicsCount, sizeof *r.Topics, &ok);
-  for (int32_t i = 0; ok && i < q.TopicsCount; i++) {
-    fb_topic *t = fb_topic_find(&f->g, q.Topics[i].Name.p, (size_t)q.Topics[i].Name.len);
-    lw_lo_resp_topic *rt = &r.Topics[i];
-    rt->Name = q.Topics[i].Name;
-    rt->PartitionsCount = q.Topics[i].PartitionsCount;
-    rt->Partitions = arr(f, rt->PartitionsCount, sizeof *rt->Partitions, &ok);
-    for (int32_t j = 0; ok && j < rt->PartitionsCount; j++) {
-      const lw_lo_req_part *qp = &q.Topics[i].Partitions[j];
-      lw_lo_resp_part *rp = &rt->Partitions[j];
-      fb_part *pp = fb_part_get(t, qp->PartitionIndex);
-      *rp = (lw_lo_resp_part){
-          .PartitionIndex = qp->PartitionIndex, .Timestamp = -1, .Offset = -1, .LeaderEpoch = 0};
-      rp->ErrorCode = inj ? inj : pp ? 0 : LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION;
-      if (rp->ErrorCode)
-        continue;
-      if (qp->Timestamp == LW_LO_EARLIEST)
-        rp->Offset = 0;
-      else if (qp->Timestamp == LW_LO_LATEST)
-        rp->Offset = pp->next;
-      for (size_t k = 0; qp->Timestamp >= 0 && k < pp->nents && rp->Offset < 0; k++)
-        if (pp->ents[k].max_ts >= qp->Timestamp)
-          rp->Offset = pp->ents[k].base, rp->Timestamp = pp->ents[k].max_ts;
-    }
-  }
-  return ok ? lw_lo_resp_encode(out, v, &r) : LW_ERR_NOMEM;
-}
-
-/* TransactionCoordinator.handleInitProducerId without a TransactionalId: always a new id with
- * epoch 0. With model.initpid bump, the KIP-360 path for the current id/epoch (v3+): that id
- * with epoch + 1, INVALID_PRODUCER_EPOCH for a stale epoch, a new id past the last epoch. */
-static int h_init_pid(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out) {
-  lw_initpid_req q;
-  if (lw_initpid_req_decode(c, v, &q) != LW_OK)
-    return LW_ERR_MALFORMED;
-  lw_initpid_resp r = {.ErrorCode = inj, .ProducerId = -1, .ProducerEpoch = -1};
-  int64_t i = q.ProducerId - 1000;
-  bool known = i >= 0 && (uint64_t)i < f->npids;
-  if (inj) {
-    f->st.injected++;
-  } else if (f->conf.initpid_bump && q.ProducerId >= 0 && q.ProducerEpoch >= 0 &&
-             (!known || f->pid_epoch[i] != q.ProducerEpoch)) {
-    r.ErrorCode = LW_KAFKA_INVALID_PRODUCER_EPOCH;
-  } else if (f->conf.initpid_bump && q.ProducerId >= 0 && q.ProducerEpoch >= 0 &&
-             q.ProducerEpoch < INT16_MAX - 1) {
-    r.ProducerId = q.ProducerId, r.ProducerEpoch = ++f->pid_epoch[i];
-  } else {
-    int16_t *pe = realloc(f->pid_epoch, (f->npids + 1) * sizeof *pe);
-    if (!pe)
-      return LW_ERR_NOMEM;
-    f->pid_epoch = pe;
-    f->pid_epoch[f->npids++] = 0;
-    r.ProducerId = f->next_pid++, r.ProducerEpoch = 0;
-  }
-  f->st.initpid += r.ProducerId >= 0;
-  return lw_initpid_resp_encode(out, v, &r);
 }
 
 /* One request frame p[0..n) (after Size). Returns LW_OK, PARK, or an error (close). */
@@ -497,19 +373,22 @@ static int on_request(fb *f, conn *cn, const uint8_t *p, size_t n) {
       rc = h_apiversions(f, &c, v, inj, &cn->out);
       break;
     case LW_API_METADATA:
-      rc = h_metadata(f, &c, v, inj, &cn->out);
+      rc = h_metadata(f, cn->node, &c, v, inj, &cn->out);
       break;
     case LW_API_PRODUCE:
       rc = h_produce(f, cn, &c, v, inj, &cn->out);
       break;
     case LW_API_FETCH:
-      rc = h_fetch(f, cn, &c, v, inj, &cn->out);
+      rc = fb_h_fetch(f, cn, &c, v, inj, &cn->out);
       break;
     case LW_API_LIST_OFFSETS:
-      rc = h_list_offsets(f, &c, v, inj, &cn->out);
+      rc = fb_h_list_offsets(f, &c, v, inj, &cn->out);
       break;
     case LW_API_INIT_PRODUCER_ID:
-      rc = h_init_pid(f, &c, v, inj, &cn->out);
+      rc = fb_h_init_pid(f, &c, v, inj, &cn->out);
+      break;
+    case LW_API_DESCRIBE_CONFIGS:
+      rc = fb_h_describe_configs(f, &c, v, inj, &cn->out);
       break;
     default:
       rc = LW_ERR_UNSUPPORTED;
@@ -812,6 +691,20 @@ int fb_node_up(fb *f, int32_t id) {
   return LW_OK;
 }
 
+int fb_node_stale(fb *f, int32_t id, bool on) {
+  if (id < 1 || id > f->nnodes)
+    return LW_ERR_INVALID_ARG;
+  f->nodes[id - 1].stale = on;
+  for (int i = 0; on && i < f->g.ntopics; i++)
+    for (int32_t j = 0; j < f->g.topics[i]->nparts; j++) {
+      fb_part *pp = &f->g.topics[i]->parts[j];
+      pp->stale_set |= 1u << id;
+      pp->stale_leader[id] = pp->leader;
+      pp->stale_epoch[id] = pp->leader_epoch;
+    }
+  return LW_OK;
+}
+
 /* ---- Setup ---- */
 
 int main(int argc, char **argv) {
@@ -826,7 +719,8 @@ int main(int argc, char **argv) {
                      .num_partitions = 1,
                      .min_isr = 1,
                      .segment_bytes = 1073741824,
-                     .reject_unknown_pid = true};
+                     .reject_unknown_pid = true,
+                     .topic_ids = true};
   fb_log_init(&f.g, SIZE_MAX);
   f.next_pid = 1000;
   for (int k = 0; k < FB_MAX_API; k++)
@@ -837,6 +731,7 @@ int main(int argc, char **argv) {
   fb_set_range(&f, LW_API_METADATA, 0, 12);
   fb_set_range(&f, LW_API_API_VERSIONS, 0, 3);
   fb_set_range(&f, LW_API_INIT_PRODUCER_ID, 0, 4);
+  fb_set_range(&f, LW_API_DESCRIBE_CONFIGS, 0, 4);
   lw_arena_init(&f.arena, 64u << 20);
   lw_prepare_init(&f.prep, on_prepare, &f);
   signal(SIGPIPE, SIG_IGN);

@@ -523,8 +523,7 @@ Test(batch, fixtures_cut_from_frames) {
     uint8_t *f = fixture_read(rel, &fn);
     cr_assert_eq(bn, len, "%s: %zu bytes, the table says %lu", file, bn, len);
     cr_assert(off + len <= fn, "%s: slice %lu+%lu past the end of %s", file, off, len, frame);
-    cr_assert(memcmp(f + off, b, len) == 0, "%s differs from %s at %lu+%lu", file, frame, off,
-              len);
+    cr_assert(memcmp(f + off, b, len) == 0, "%s differs from %s at %lu+%lu", file, frame, off, len);
     free(b);
     free(f);
     cr_assert_lt(rows, 64);

@@ -272,6 +272,37 @@ Test(config, kafka_errors) {
   ASSERT_DIAG("t.conf: missing [kafka] section (brokers is required)");
 }
 
+/* Every bootstrap address the producer would refuse at start is refused by the config check,
+ * at the line of brokers. */
+Test(config, bad_bootstrap_addresses_are_refused_at_their_line) {
+  static const char *bad[] = {"localhost", "kafka:99999", "host:port", "[::1:9092",
+                              "::1:9092",  "k1:9092,k2",  "k1:0",      " , "};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lw_config_free(&cfg);
+    lw_diag_free(&diag);
+    lw_diag_init(&diag);
+    char text[256];
+    snprintf(text, sizeof text,
+             "[kafka]\nclient_id = x\nbrokers = %s\n[input.a]\npaths = /x\ntopic = t\n", bad[i]);
+    cr_assert_eq(parse(text), LW_ERR_CONFIG, "accepted brokers = %s", bad[i]);
+    cr_assert_eq(diag.errors, 1, "for %s", bad[i]);
+    cr_assert(!strncmp(diag.v[0].text, "t.conf:3: brokers: ", 19), "for %s: %s", bad[i],
+              diag.v[0].text);
+  }
+  static const char *good[] = {"localhost:9092", "[::1]:9092", "k1:1,k2:65535", "10.0.0.1:9093"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    lw_config_free(&cfg);
+    lw_diag_free(&diag);
+    lw_diag_init(&diag);
+    char text[256];
+    snprintf(text, sizeof text, "[kafka]\nbrokers = %s\n[input.a]\npaths = /x\ntopic = t\n",
+             good[i]);
+    if (parse(text) != LW_OK)
+      dump();
+    cr_assert_eq(diag.errors, 0, "refused brokers = %s", good[i]);
+  }
+}
+
 Test(config, every_error_of_a_file_is_reported_in_line_order) {
   unsetenv("LW_T_NOPE");
   const char *t = "[kafka]\n"              /* 1 */
@@ -502,6 +533,41 @@ Test(config, schema_iteration) {
     cr_assert(doc && doc[0], "%s.%s has a doc", sec, name);
     inputs += strcmp(sec, "input") == 0;
   }
-  cr_assert_eq(inputs, 16);
-  cr_assert_eq(n, 39); /* 8 [agent], 16 [input.NAME], 3 [sys], 12 [etcd] */
+  cr_assert_eq(inputs, 18);
+  cr_assert_eq(n, 42); /* 9 [agent], 18 [input.NAME], 3 [sys], 12 [etcd] */
+}
+
+/* fields.NAME = VALUE, include_lines/exclude_lines and topic templates. */
+Test(config, fields_filters_and_topic_templates) {
+  cr_assert_eq(parse(KAFKA "[input.a]\npaths = /x\ntopic = logs-{file_stem}.{host}\n"
+                           "fields.env = prod\nfields.team = web\ninclude_lines = ERROR|WARN\n"
+                           "exclude_lines = ^DEBUG\n"),
+               LW_OK);
+  const lw_input_conf *in = &cfg.inputs[0];
+  cr_assert_str_eq(in->topic, "logs-{file_stem}.{host}");
+  cr_assert_eq(in->field_names.n, 2);
+  cr_assert_str_eq(in->field_names.v[1], "team");
+  cr_assert_str_eq(in->field_values.v[1], "web");
+  cr_assert_str_eq(in->include_lines, "ERROR|WARN");
+  cr_assert_str_eq(in->exclude_lines, "^DEBUG");
+  one_error("[input.a]\npaths = /x\ntopic = t-{file}\n",
+            "t.conf:5: topic: unknown placeholder in \"t-{file}\" (a topic may use {file_stem}, "
+            "{host} and {input})");
+  one_error("[input.a]\npaths = /x\ntopic = t\nfields. = 1\n",
+            "t.conf:6: fields.: a field name is 1 to 128 letters, digits, '_', '-' or '.'");
+  one_error("[sys]\ntopic = s-{host}\n",
+            "t.conf:4: topic: invalid topic name (1 to 249 letters, digits, '.', '_' or '-')");
+  /* A changed field restarts the input at a reload. */
+  lw_config a2, b2;
+  lw_diag d2;
+  lw_diag_init(&d2);
+  const char *ta = KAFKA "[input.a]\npaths = /x\ntopic = t\nfields.env = a\n";
+  const char *tb = KAFKA "[input.a]\npaths = /x\ntopic = t\nfields.env = b\n";
+  cr_assert_eq(lw_config_parse("a", ta, strlen(ta), &a2, &d2), LW_OK);
+  cr_assert_eq(lw_config_parse("b", tb, strlen(tb), &b2, &d2), LW_OK);
+  cr_assert(!lw_config_input_equal(&a2.inputs[0], &b2.inputs[0]));
+  cr_assert(lw_config_input_equal(&a2.inputs[0], &a2.inputs[0]));
+  lw_config_free(&a2);
+  lw_config_free(&b2);
+  lw_diag_free(&d2);
 }

@@ -198,7 +198,7 @@ Test(docs, example_config_loads_cleanly) {
 
 Test(docs, systemd_unit) {
   char *u = slurp("examples/logwire.service");
-  const char *want[] = {"\nType=simple\n",
+  const char *want[] = {"\nType=notify\n",
                         "\nExecStart=/usr/local/bin/logwire run -c /etc/logwire/logwire.conf\n",
                         "\nExecReload=/bin/kill -HUP $MAINPID\n",
                         "\nRestart=on-failure\n",

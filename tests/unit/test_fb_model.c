@@ -1,13 +1,18 @@
 /* test_fb_model.c — the broker model's rules (tests/tools/fakebroker/fb_log.c) on crafted
  * batches: sizes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE), CRCs, formats per Produce
  * version, idempotence (duplicates answered with their original offsets, gaps, epochs, expired
- * and fenced producers, the INT32_MAX wrap) and the record dump. The integration tests trust
- * these answers, so each rule is checked here against what Kafka's broker answers. */
+ * and fenced producers, the INT32_MAX wrap), the record dump, and DescribeConfigs answering the
+ * limits those checks use, and InitProducerId (a new id, or KIP-360's epoch bump). The integration
+ * tests trust these answers, so each rule is checked here against what Kafka's broker answers. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "proto/describe_configs.h"
+#include "proto/init_producer_id.h"
 #include "proto/msgset.h"
+#include "tests/tools/fakebroker/fb_configs.c"
+#include "tests/tools/fakebroker/fb_coord.c"
 #include "tests/tools/fakebroker/fb_dump.c"
 #include "tests/tools/fakebroker/fb_log.c"
 
@@ -259,4 +264,109 @@ Test(model, dump_lists_every_record_with_its_metadata) {
                          "t\t0\t1\t42\t1\t6\t2\tgzip\t1\t\\N\tv1\n"
                          "t\t0\t2\t-1\t-1\t-1\t2\tnone\t0\t\\N\tv0\n");
   free(text);
+}
+
+/* DescribeConfigs of one key of one resource through the model's handler; the answer's arrays
+ * in `a`, its strings in a static copy of the response (valid until the next call). */
+static lw_dc_result describe(fb *f, lw_arena *a, int16_t v, int8_t type, const char *name,
+                             const char *key) {
+  lw_str k = lw_str_c(key);
+  lw_dc_req_resource res = {type, lw_str_c(name), &k, 1};
+  lw_dc_req q = {.Resources = &res, .ResourcesCount = 1};
+  lw_buf req, resp;
+  lw_buf_init(&req, 1 << 16);
+  lw_buf_init(&resp, 1 << 16);
+  cr_assert_eq(lw_dc_req_encode(&req, v, &q), LW_OK);
+  lw_cur c;
+  lw_cur_init(&c, req.data, req.len);
+  lw_arena_reset(&f->arena);
+  cr_assert_eq(fb_h_describe_configs(f, &c, v, 0, &resp), LW_OK);
+  static uint8_t copy[1 << 16];
+  memcpy(copy, resp.data, resp.len);
+  lw_cur_init(&c, copy, resp.len);
+  lw_dc_resp r;
+  cr_assert_eq(lw_dc_resp_decode(&c, v, a, &r), LW_OK);
+  cr_assert_eq(r.ResultsCount, 1);
+  lw_buf_free(&req);
+  lw_buf_free(&resp);
+  return r.Results[0];
+}
+
+Test(configs, describe_configs_answers_the_limits_in_force) {
+  static fb f;
+  memset(&f, 0, sizeof f);
+  fb_log_init(&f.g, SIZE_MAX);
+  lw_arena_init(&f.arena, 1 << 20);
+  lw_arena a;
+  lw_arena_init(&a, 1 << 20);
+  f.conf = (fb_conf){.message_max_bytes = 1048588, .segment_bytes = 1073741824, .min_isr = 1};
+  fb_topic *t = fb_topic_create(&f.g, "lim", 3, 1);
+  int64_t v;
+  for (int16_t ver = 0; ver <= 4; ver++) {
+    lw_dc_result r = describe(&f, &a, ver, LW_RESOURCE_TOPIC, "lim", "max.message.bytes");
+    cr_assert_eq(r.ErrorCode, 0);
+    cr_assert_eq(lw_dc_result_int(&r, "max.message.bytes", &v), LW_OK);
+    cr_assert_eq(v, 1048588, "v%d: the broker's message.max.bytes by default", ver);
+    cr_assert_eq(r.ConfigsCount, 1, "only the key asked for");
+  }
+  f.conf.message_max_bytes = 500000;
+  lw_dc_result r = describe(&f, &a, 4, LW_RESOURCE_TOPIC, "lim", "max.message.bytes");
+  cr_assert_eq(lw_dc_result_int(&r, "max.message.bytes", &v), LW_OK);
+  cr_assert_eq(v, 500000);
+  cr_assert_eq(r.Configs[0].ConfigSource, 3, "a changed broker default");
+  t->max_message_bytes = 100000;
+  r = describe(&f, &a, 4, LW_RESOURCE_TOPIC, "lim", "max.message.bytes");
+  cr_assert_eq(lw_dc_result_int(&r, "max.message.bytes", &v), LW_OK);
+  cr_assert_eq(v, 100000);
+  cr_assert_eq(r.Configs[0].ConfigSource, 1, "a topic override");
+  r = describe(&f, &a, 1, LW_RESOURCE_TOPIC, "nope", "max.message.bytes");
+  cr_assert_eq(r.ErrorCode, LW_KAFKA_UNKNOWN_TOPIC_OR_PARTITION);
+  r = describe(&f, &a, 2, LW_RESOURCE_BROKER, "1", "message.max.bytes");
+  cr_assert_eq(lw_dc_result_int(&r, "message.max.bytes", &v), LW_OK);
+  cr_assert_eq(v, 500000);
+  fb_log_free(&f.g);
+  lw_arena_free(&f.arena);
+  lw_arena_free(&a);
+}
+
+/* InitProducerId through the model's handler. */
+static lw_initpid_resp init_pid(fb *f, int16_t v, int64_t pid, int16_t epoch) {
+  lw_initpid_req q = {.TransactionalId = LW_STR_NULL,
+                      .TransactionTimeoutMs = 60000,
+                      .ProducerId = pid,
+                      .ProducerEpoch = epoch};
+  lw_buf req, resp;
+  lw_buf_init(&req, 1 << 12);
+  lw_buf_init(&resp, 1 << 12);
+  cr_assert_eq(lw_initpid_req_encode(&req, v, &q), LW_OK);
+  lw_cur c;
+  lw_cur_init(&c, req.data, req.len);
+  cr_assert_eq(fb_h_init_pid(f, &c, v, 0, &resp), LW_OK);
+  lw_initpid_resp r;
+  lw_cur_init(&c, resp.data, resp.len);
+  cr_assert_eq(lw_initpid_resp_decode(&c, v, &r), LW_OK);
+  lw_buf_free(&req);
+  lw_buf_free(&resp);
+  return r;
+}
+
+Test(coord, init_producer_id_new_ids_or_kip360_bump) {
+  static fb f;
+  memset(&f, 0, sizeof f);
+  f.next_pid = 1000;
+  lw_initpid_resp r = init_pid(&f, 4, -1, -1);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1000 && r.ProducerEpoch == 0);
+  /* Without a TransactionalId Kafka gives a new id even when v3+ names the current one. */
+  r = init_pid(&f, 4, 1000, 0);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1001 && r.ProducerEpoch == 0);
+  f.conf.initpid_bump = true;
+  r = init_pid(&f, 3, 1001, 0);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1001 && r.ProducerEpoch == 1, "bumped");
+  r = init_pid(&f, 3, 1001, 0);
+  cr_assert_eq(r.ErrorCode, LW_KAFKA_INVALID_PRODUCER_EPOCH, "a stale epoch");
+  r = init_pid(&f, 3, 4242, 0);
+  cr_assert_eq(r.ErrorCode, LW_KAFKA_INVALID_PRODUCER_EPOCH, "an id never given");
+  r = init_pid(&f, 2, -1, -1);
+  cr_assert(r.ErrorCode == 0 && r.ProducerId == 1002 && r.ProducerEpoch == 0, "v2: a new id");
+  free(f.pid_epoch);
 }

@@ -201,3 +201,40 @@ Test(log, every_length_near_the_ceiling_stays_in_bounds) {
     free(out);
   }
 }
+
+/* log_format = json: one object a line, typed values, escapes, secrets redacted. */
+Test(log, json_lines) {
+  static char out[LW_LOG_LINE_MAX + 1];
+  lw_kv kv[] = {LW_S("path", "/var/log/a \"b\".log"),
+                LW_I("attempt", -2),
+                LW_U("n", 7),
+                LW_B("tls", true),
+                LW_S("none", NULL),
+                LW_S("sasl_password", "hunter2"),
+                LW_S("ctl", "a\nb\x01"),
+                LW_KV_END_};
+  size_t n = lw_log_format_json(out, T0, LW_LOG_WARN, "file \"x\"", kv);
+  out[n] = 0;
+  cr_assert_str_eq(out,
+                   "{\"ts\":\"2026-11-22T17:06:40.123Z\",\"level\":\"warn\",\"msg\":\"file "
+                   "\\\"x\\\"\",\"path\":\"/var/log/a \\\"b\\\".log\",\"attempt\":-2,\"n\":7,"
+                   "\"tls\":true,\"none\":null,\"sasl_password\":\"***\",\"ctl\":\"a\\nb\\u0001\"}"
+                   "\n");
+  /* A line too long keeps ts, level and the cut message, and says it was truncated. */
+  static char big[LW_LOG_LINE_MAX * 2];
+  memset(big, 'x', sizeof big - 1);
+  big[sizeof big - 1] = 0;
+  lw_kv kv2[] = {LW_S("v", big), LW_KV_END_};
+  n = lw_log_format_json(out, T0, LW_LOG_INFO, "m", kv2);
+  out[n] = 0;
+  cr_assert(n > 0 && n <= LW_LOG_LINE_MAX);
+  cr_assert(strstr(out, "\"truncated\":true}\n"), "%s", out);
+  n = lw_log_format_json(out, T0, LW_LOG_INFO, big, NULL);
+  out[n] = 0;
+  cr_assert(n > 0 && n <= LW_LOG_LINE_MAX && strstr(out, "\"truncated\":true}\n"));
+  /* Through the sink once the format is set. */
+  lw_log_set_format(LW_LOG_FMT_JSON);
+  lw_log(LW_LOG_INFO, "hello", LW_S("k", "v"));
+  lw_log_set_format(LW_LOG_FMT_LOGFMT);
+  cr_assert(strstr(got, "\"msg\":\"hello\",\"k\":\"v\"}\n"), "%s", got);
+}

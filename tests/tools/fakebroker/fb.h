@@ -8,6 +8,7 @@
 
 #define FB_MAX_API   64
 #define FB_MAX_CONNS 256
+#define PARK         1 /* a handler's answer: the Fetch waits for data */
 
 typedef struct fb fb;
 
@@ -16,6 +17,7 @@ typedef struct fb_node { /* one broker of the cluster */
   int32_t id; /* node id, 1..nnodes */
   int lfd;    /* listening socket, -1 while down */
   int port;   /* kept while down: it comes back on the same port */
+  bool stale; /* answers Metadata with the leaders it knew when made stale (a lagging broker) */
 } fb_node;
 
 typedef struct fb_conn {
@@ -44,6 +46,7 @@ typedef struct fb_conf {
   int64_t segment_bytes;            /* log.segment.bytes, default 1073741824 */
   bool reject_unknown_pid;          /* model.unknown.producer reject|accept */
   bool initpid_bump;                /* model.initpid bump|new */
+  bool topic_ids;                   /* model.topic.ids true|false: Metadata gives topic ids */
 } fb_conf;
 
 struct fb {
@@ -95,6 +98,25 @@ bool fb_node_is_up(const fb *f, int32_t id);
 int32_t fb_isr(const fb *f, const fb_part *pp, int32_t *out);
 /* Set an advertised range (lo < 0: not advertised). False on a bad key or range. */
 bool fb_set_range(fb *f, int k, int lo, int hi);
+
+/* Make broker `id` answer Metadata from the leaders and epochs it knows now (on) or from the
+ * current ones again (off), as a broker whose metadata lags. Returns LW_OK or an error. */
+int fb_node_stale(fb *f, int32_t id, bool on);
+
+/* DescribeConfigs (fb_configs.c): decode the request body at c, encode the answer into out. */
+int fb_h_describe_configs(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+
+/* n zeroed elements from the request's arena. Sets *ok false when they cannot be had (the
+ * caller then gives up on the request); NULL without error for n <= 0. */
+void *fb_arr(fb *f, int32_t n, size_t size, bool *ok);
+
+/* Fetch and ListOffsets (fb_read.c): decode the request body at c, encode the answer into out;
+ * Fetch returns PARK when it waits for data (cn->park_until set). */
+int fb_h_fetch(fb *f, fb_conn *cn, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+int fb_h_list_offsets(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
+
+/* InitProducerId (fb_coord.c): decode the request body at c, encode the answer into out. */
+int fb_h_init_pid(fb *f, lw_cur *c, int16_t v, int16_t inj, lw_buf *out);
 
 /* Handle one command line; answers on stdout. Returns true on quit. */
 bool fb_command(fb *f, const char *line);

@@ -60,6 +60,8 @@ static void cmd_set(fb *f, const char *key, const char *val) {
     c->reject_unknown_pid = !strcmp(val, "reject");
   else if (!strcmp(key, "model.initpid") && (ok = !strcmp(val, "new") || !strcmp(val, "bump")))
     c->initpid_bump = !strcmp(val, "bump");
+  else if (!strcmp(key, "model.topic.ids"))
+    ok = boolean(val, &c->topic_ids);
   else {
     answer("error: unknown broker config or bad value: %.80s %.80s", key, val);
     return;
@@ -203,6 +205,9 @@ bool fb_command(fb *f, const char *line) {
     answer(fb_node_down(f, x) == LW_OK ? "ok" : "error: no such broker up");
   } else if (sscanf(line, "up %d", &x) == 1) {
     answer(fb_node_up(f, x) == LW_OK ? "ok" : "error: no such broker down, or its port is taken");
+  } else if (sscanf(line, "stale %d %255s", &x, a) == 2 &&
+             (!strcmp(a, "on") || !strcmp(a, "off"))) {
+    answer(fb_node_stale(f, x, !strcmp(a, "on")) == LW_OK ? "ok" : "error: no such broker");
   } else if (!strncmp(line, "expire", 6)) {
     long long pid = -1;
     if (sscanf(line, "expire %lld", &pid) != 1)

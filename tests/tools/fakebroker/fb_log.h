@@ -43,6 +43,9 @@ typedef struct fb_part {
   int32_t replicas[FB_MAX_NODES];
   int32_t nreplicas;
   uint32_t isr_out; /* bit n: node n was taken out of the ISR by a command */
+  /* What a stale broker n answers in Metadata (when bit n of stale_set): */
+  int32_t stale_leader[FB_MAX_NODES + 1], stale_epoch[FB_MAX_NODES + 1];
+  uint32_t stale_set;
   /* Injected errors for this partition's next Produce appends: */
   int16_t perr_code;
   int perr_count;
