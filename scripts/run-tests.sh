@@ -68,6 +68,7 @@ done
 for s in "$root"/tests/integration/*.sh; do
   [[ -f $s ]] || continue
   name=$(basename "$s" .sh)
+  [[ $name != lib ]] || continue # sourced by the scripts, not one of them
   [[ $name =~ $filter ]] || continue
   log=$(mktemp /tmp/lw-it-XXXXXX.log)
   start=$(date +%s)
