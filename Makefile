@@ -1,5 +1,5 @@
-# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in proto/, net/,
-# tail/ or agent/ is part of the product; tests/unit/test_*.c are Criterion test programs;
+# logwire — one plain Makefile. Sources are found by wildcard: a new .c file in base/, proto/,
+# net/, tail/, agent/ or fleet/ is part of the product; tests/unit/test_*.c are Criterion test programs;
 # tests/fuzz/fuzz_*.c are libFuzzer targets; tests/tools/*.c are test-only helpers (they may
 # link librdkafka; the product never does), with more sources in tests/tools/NAME/ if needed.
 #
@@ -48,9 +48,9 @@ endif
 endif
 LDFLAGS += $(SAN)
 
-LIB_SRC := $(wildcard proto/*.c net/*.c tail/*.c agent/*.c)
+LIB_SRC := $(wildcard base/*.c proto/*.c net/*.c tail/*.c agent/*.c fleet/*.c console/*.c)
 LIB_SRC := $(filter-out agent/main.c,$(LIB_SRC))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/console_assets.o
 MAIN_OBJ := $(BUILD)/obj/agent/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -58,7 +58,8 @@ TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 PROTO_SRC := $(wildcard proto/*.c)
-STYLE_SRC := $(wildcard proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] tests/unit/*.[ch] \
+BASE_SRC := $(wildcard base/*.c)
+STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.[ch] fleet/*.[ch] console/*.[ch] tests/unit/*.[ch] \
                tests/fuzz/*.[ch] tests/tools/*.[ch] tests/tools/*/*.[ch] tests/bench/*.[ch])
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -76,6 +77,15 @@ $(BUILD)/.flags: FORCE
 	@echo '$(FLAGS_SIG)' | cmp -s - $@ || echo '$(FLAGS_SIG)' >$@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The console's assets (console/assets/), compiled in as C arrays.
+CONSOLE_ASSETS := $(sort $(wildcard console/assets/*))
+$(BUILD)/gen/console_assets.c: $(CONSOLE_ASSETS) scripts/embed-assets.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-assets.sh $(CONSOLE_ASSETS) >$@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/console_assets.o: $(BUILD)/gen/console_assets.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -109,7 +119,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/liblogwire.a
 # in `make asan`.
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/obj/%.o)
-$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PROTO_OBJ)
+BASE_OBJ := $(BASE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(PROTO_OBJ) $(BASE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
 	  tests/fuzz/replay.c $(filter %.o,$^) $(LDLIBS)
@@ -134,14 +145,15 @@ asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests.sh build-asan
 
-# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the proto/ sources only.
+# Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the base/ and proto/ sources.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \
                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(wildcard proto/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(BASE_SRC) $(wildcard proto/*.h base/*.h)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) -lz -llz4 $(OPENSSL_LIBS)
-# A target that needs more than proto/ names the sources here (the replay build, their objects).
+# A target that needs more than base/ and proto/ names the sources here (the replay build,
+# their objects).
 $(BUILD)/fuzz/fuzz_scram: net/ossl.c
 
 fuzz: deps

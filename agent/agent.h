@@ -17,6 +17,7 @@
 #define LW_MAX_INPUTS 4096 /* input slots; a slot number travels with each record */
 
 typedef struct lw_agent lw_agent;
+typedef struct lw_fleet lw_fleet;
 
 enum input_state {
   IN_STARTING, /* tail not created yet, or waiting to retry after a failure */
@@ -40,6 +41,8 @@ typedef struct lw_input {
   bool replaced_conf; /* conf belongs to a newer config to use at restart */
   uint64_t inflight;  /* lines handed to the producer, not yet reported */
   int failures;       /* consecutive start failures / rewinds (backoff) */
+  size_t line_max;    /* the tail's max_line_bytes: pieces of longer lines */
+  bool recut;         /* restarting to cut lines shorter for the topic (no backoff) */
   lw_timer retry;
   char state_path[4096];
   /* statistics beyond what the tail counts */
@@ -75,8 +78,10 @@ struct lw_agent {
   uint64_t started_us;
   uint64_t reloads, reload_errors;
   lw_buf value;  /* scratch for JSON records */
-  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET MONO_US" per acknowledged line (benchmarks) */
+  FILE *ack_log; /* LOGWIRE_ACK_LOG: "INPUT OFFSET ACK_US SENT_US" per acknowledged line
+                    (benchmarks) */
   char hostname[256];
+  lw_fleet *fleet; /* [etcd]: the configuration from etcd (fleet_agent.c), else NULL */
 };
 
 /* input.c */
@@ -87,6 +92,7 @@ void lw_input_remove(lw_input *in);
 void lw_input_replace(lw_input *in, lw_input_conf *conf);
 /* Delivery report for a record that came from an input. */
 void lw_input_delivery(lw_agent *a, const lw_dr *dr);
+void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd);
 /* The producer has room again: resume the inputs it refused. */
 void lw_input_resume_all(lw_agent *a);
 /* Start a held or waiting input now (after the producer was replaced). */
@@ -102,5 +108,21 @@ void lw_inputs_stop_reading(lw_agent *a);
 /* stats.c */
 int lw_agent_http_start(lw_agent *a);
 void lw_agent_http_stop(lw_agent *a);
+/* The /stats document appended to body. Returns body->err. */
+int lw_agent_stats_json(lw_agent *a, lw_buf *body);
+
+/* run.c: reload the local file (and merge etcd's part), as SIGHUP does. Returns LW_OK, or an
+ * error with the first problem's text in err (the running configuration is kept). */
+int lw_agent_reload(lw_agent *a, const char *why, char *err, size_t errlen);
+
+/* fleet_agent.c ([etcd]) */
+/* Set up the etcd client and load the cached configuration (a->fleet). Returns LW_OK or
+ * LW_ERR_CONFIG/LW_ERR_NOMEM (logged). */
+int lw_fleet_start(lw_agent *a);
+/* Start reading, watching and the status key (after the inputs started). */
+void lw_fleet_run(lw_agent *a);
+/* Merge the configuration from etcd (the pending one) into c. No-op without a->fleet. */
+int lw_fleet_merge(lw_agent *a, lw_config *c, lw_diag *d);
+void lw_fleet_stop(lw_agent *a);
 
 #endif

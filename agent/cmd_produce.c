@@ -59,6 +59,19 @@ static void on_delivery(void *ud, const lw_dr *dr) {
   }
 }
 
+/* A batch at a time: no call per record. */
+static void on_batch(void *ud, const lw_batch_dr *bd) {
+  prod_run *r = ud;
+  if (bd->err != LW_OK) {
+    r->failed += (uint64_t)bd->count;
+    return;
+  }
+  r->ok += (uint64_t)bd->count;
+  for (int32_t i = 0; r->verbose && i < bd->count; i++)
+    printf("%" PRId32 " %" PRId64 "\n", bd->partition,
+           bd->base_offset >= 0 ? bd->base_offset + i : (int64_t)-1);
+}
+
 static void on_space(void *ud) {
   prod_run *r = ud;
   r->paused = false;
@@ -276,7 +289,7 @@ int lw_cmd_produce(int argc, char **argv) {
   r.regular = fstat(r.fd, &st) == 0 && S_ISREG(st.st_mode);
   if (lw_cli_start(&r.cli) != LW_OK)
     goto usage_err;
-  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_space = on_space};
+  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_batch = on_batch, .on_space = on_space};
   if (lw_producer_new(&r.p, &r.cli.ctx, &cbs, &r) != LW_OK) {
     lw_cli_free(&r.cli);
     return LW_EXIT_USAGE;

@@ -9,5 +9,6 @@ int lw_cmd_metadata(int argc, char **argv);
 int lw_cmd_versions(int argc, char **argv);
 int lw_cmd_run(int argc, char **argv);
 int lw_cmd_stats(int argc, char **argv);
+int lw_cmd_fleet(int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * and the producer's option table (net/producer_conf.c), every error collected. */
 #include "agent/config.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,14 @@
 
 #include "agent/config_schema.h"
 #include "agent/ini.h"
+#include "base/http.h"
 #include "proto/err.h"
 
 typedef struct ctx {
   const lw_ini *ini;
   lw_diag *diag;
   lw_config *c;
+  bool fragment; /* text from etcd: inputs and [sys] only */
 } ctx;
 
 static void err_at(ctx *x, int line, const char *key, const char *fmt, ...)
@@ -261,9 +264,30 @@ out:
 
 /* ---- Whole file ---- */
 
-static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag) {
-  ctx x = {.ini = ini, .diag = diag, .c = c};
-  int rc = do_kafka(&x);
+/* [etcd]: the schema checks each key; the endpoints must be URLs. */
+static int do_etcd(ctx *x, const lw_ini_section *s) {
+  lw_config *c = x->c;
+  c->etcd_enabled = true;
+  c->etcd_line = s->line;
+  int rc = apply_section(x, LW_CSEC_ETCD, s, &c->etcd);
+  lw_http_url u;
+  for (size_t i = 0; rc == LW_OK && i < c->etcd.endpoints.n; i++)
+    if (lw_http_parse_url(c->etcd.endpoints.v[i], &u) != LW_OK)
+      err_at(x, line_of(s, "endpoints"), "endpoints",
+             "\"%.200s\" is not http://host:port or https://host:port", c->etcd.endpoints.v[i]);
+  if (rc == LW_OK && c->etcd.endpoints.n > 16)
+    err_at(x, line_of(s, "endpoints"), "endpoints", "at most 16 endpoints");
+  if (rc == LW_OK && c->etcd.password && c->etcd.password_file)
+    err_at(x, line_of(s, "password_file"), "password_file",
+           "set password or password_file, not both");
+  if (rc == LW_OK && c->etcd.prefix && c->etcd.prefix[0] != '/')
+    err_at(x, line_of(s, "prefix"), "prefix", "must start with /");
+  return rc;
+}
+
+static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag, bool fragment) {
+  ctx x = {.ini = ini, .diag = diag, .c = c, .fragment = fragment};
+  int rc = fragment ? LW_OK : do_kafka(&x);
   size_t ninputs = 0;
   for (size_t i = 0; i < ini->n; i++)
     ninputs += strncmp(ini->sections[i].name, "input.", 6) == 0;
@@ -271,8 +295,14 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag) {
     rc = LW_ERR_NOMEM;
   for (size_t i = 0; i < ini->n && rc == LW_OK; i++) {
     const lw_ini_section *s = &ini->sections[i];
-    if (strcmp(s->name, "kafka") == 0) {
+    if (fragment && (strcmp(s->name, "kafka") == 0 || strcmp(s->name, "agent") == 0 ||
+                     strcmp(s->name, "etcd") == 0)) {
+      err_at(&x, s->line, NULL,
+             "[%s] is not accepted from etcd: it stays in each agent's local file", s->name);
+    } else if (strcmp(s->name, "kafka") == 0) {
       continue;
+    } else if (strcmp(s->name, "etcd") == 0) {
+      rc = do_etcd(&x, s);
     } else if (strcmp(s->name, "agent") == 0) {
       rc = apply_section(&x, LW_CSEC_AGENT, s, &c->agent);
     } else if (strcmp(s->name, "sys") == 0) {
@@ -287,10 +317,11 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag) {
       err_at(&x, s->line, NULL, "unknown section [%s] (inputs are [input.NAME])", s->name);
     } else {
       err_at(&x, s->line, NULL,
-             "unknown section [%s] (expected [kafka], [agent], [input.NAME] or [sys])", s->name);
+             "unknown section [%s] (expected [kafka], [agent], [input.NAME], [sys] or [etcd])",
+             s->name);
     }
   }
-  if (rc != LW_OK)
+  if (rc != LW_OK || fragment)
     return rc;
   if (!c->agent.hostname) {
     char h[256];
@@ -300,7 +331,7 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag) {
     if (!(c->agent.hostname = strdup(h)))
       return LW_ERR_NOMEM;
   }
-  if (c->ninputs == 0 && !c->sys.enabled && lw_ini_find(ini, "kafka"))
+  if (c->ninputs == 0 && !c->sys.enabled && !c->etcd_enabled && lw_ini_find(ini, "kafka"))
     lw_diag_add(diag, LW_DIAG_WARNING, ini->file, 0, NULL,
                 "no [input.NAME] or [sys] section: nothing to ship");
   return LW_OK;
@@ -311,7 +342,8 @@ static int init_config(lw_config *c, const char *file) {
   lw_producer_conf_init(&c->kafka);
   if (!(c->path = strdup(file ? file : "-")) ||
       lw_csec_defaults(LW_CSEC_AGENT, &c->agent) != LW_OK ||
-      lw_csec_defaults(LW_CSEC_SYS, &c->sys) != LW_OK)
+      lw_csec_defaults(LW_CSEC_SYS, &c->sys) != LW_OK ||
+      lw_csec_defaults(LW_CSEC_ETCD, &c->etcd) != LW_OK)
     return LW_ERR_NOMEM;
   return LW_OK;
 }
@@ -346,7 +378,7 @@ static void secret_warnings(const lw_ini *ini, lw_diag *diag) {
 
 static int finish(lw_ini *ini, lw_config *c, lw_diag *diag, size_t errors0, int rc) {
   if (rc == LW_OK || rc == LW_ERR_CONFIG) {
-    int rc2 = from_ini(ini, c, diag);
+    int rc2 = from_ini(ini, c, diag, false);
     if (rc2 != LW_OK)
       rc = rc2;
     else
@@ -392,11 +424,115 @@ void lw_config_free(lw_config *c) {
   for (size_t i = 0; i < c->ninputs; i++) {
     lw_csec_free(LW_CSEC_INPUT, &c->inputs[i]);
     free(c->inputs[i].name);
+    free(c->inputs[i].origin);
   }
   free(c->inputs);
   lw_csec_free(LW_CSEC_SYS, &c->sys);
+  lw_csec_free(LW_CSEC_ETCD, &c->etcd);
   free(c->path);
   memset(c, 0, sizeof(*c));
+}
+
+/* ---- Configuration from etcd ---- */
+
+bool lw_config_paths_allowed(const lw_input_conf *in, const lw_strlist *allowed, const char **bad) {
+  for (size_t i = 0; i < in->paths.n; i++) {
+    const char *p = in->paths.v[i];
+    bool ok = false;
+    /* "." and ".." components would let "/var/log/../../etc/shadow" match a glob of /var/log. */
+    size_t n = strlen(p);
+    bool dots = strstr(p, "/./") || strstr(p, "/../") || (n >= 2 && !strcmp(p + n - 2, "/.")) ||
+                (n >= 3 && !strcmp(p + n - 3, "/.."));
+    if (!dots)
+      for (size_t j = 0; j < allowed->n && !ok; j++)
+        ok = fnmatch(allowed->v[j], p, 0) == 0;
+    if (!ok) {
+      *bad = p;
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Parse an etcd text into f (inputs and [sys] only). */
+static int parse_fragment(const char *origin, const char *text, size_t len, size_t msg_max,
+                          lw_config *f, lw_diag *diag) {
+  lw_ini ini;
+  memset(&ini, 0, sizeof ini);
+  int rc = init_config(f, origin);
+  if (rc != LW_OK)
+    return rc;
+  f->kafka.message_max_bytes = msg_max;
+  rc = lw_ini_parse(&ini, origin, text, len, diag);
+  if (rc == LW_OK || rc == LW_ERR_CONFIG) {
+    int rc2 = from_ini(&ini, f, diag, true);
+    if (rc2 != LW_OK)
+      rc = rc2;
+  }
+  lw_ini_free(&ini);
+  return rc == LW_ERR_NOMEM ? rc : LW_OK;
+}
+
+int lw_config_check_fragment(const char *origin, const char *text, size_t len, lw_diag *diag) {
+  size_t errors0 = diag->errors;
+  lw_config f;
+  lw_producer_conf pc;
+  lw_producer_conf_init(&pc);
+  int rc = parse_fragment(origin, text, len, pc.message_max_bytes, &f, diag);
+  lw_producer_conf_free(&pc);
+  lw_config_free(&f);
+  lw_diag_sort(diag);
+  if (rc != LW_OK)
+    return rc;
+  return diag->errors > errors0 ? LW_ERR_CONFIG : LW_OK;
+}
+
+int lw_config_merge(lw_config *c, const char *origin, const char *text, size_t len, lw_diag *diag) {
+  size_t errors0 = diag->errors;
+  lw_config f;
+  int rc = parse_fragment(origin, text, len, c->kafka.message_max_bytes, &f, diag);
+  if (rc != LW_OK)
+    goto out;
+  for (size_t i = 0; i < f.ninputs; i++) {
+    lw_input_conf *in = &f.inputs[i];
+    const lw_input_conf *other = lw_config_input(c, in->name);
+    const char *bad;
+    if (other)
+      lw_diag_add(diag, LW_DIAG_ERROR, origin, in->line, NULL,
+                  "[input.%s] is defined twice: here and at %s:%d", in->name,
+                  other->origin ? other->origin : c->path, other->line);
+    else if (c->etcd_enabled && !lw_config_paths_allowed(in, &c->etcd.allowed_paths, &bad))
+      lw_diag_add(diag, LW_DIAG_ERROR, origin, in->line, "paths",
+                  "\"%.200s\" is outside [etcd] allowed_paths of %s: refused", bad, c->path);
+  }
+  if (f.sys.enabled && c->sys.enabled)
+    lw_diag_add(diag, LW_DIAG_ERROR, origin, f.sys.line, NULL,
+                "[sys] is defined twice: here and at %s:%d", c->path, c->sys.line);
+  if (diag->errors > errors0)
+    goto out;
+  if (f.ninputs) {
+    lw_input_conf *v = realloc(c->inputs, (c->ninputs + f.ninputs) * sizeof *v);
+    if (!v) {
+      rc = LW_ERR_NOMEM;
+      goto out;
+    }
+    c->inputs = v;
+    for (size_t i = 0; i < f.ninputs; i++) {
+      f.inputs[i].origin = strdup(origin);
+      c->inputs[c->ninputs++] = f.inputs[i];
+    }
+    f.ninputs = 0;
+  }
+  if (f.sys.enabled) {
+    lw_sys_conf t = c->sys;
+    c->sys = f.sys;
+    f.sys = t;
+  }
+out:
+  lw_config_free(&f);
+  if (rc != LW_OK)
+    return rc;
+  return diag->errors > errors0 ? LW_ERR_CONFIG : LW_OK;
 }
 
 const lw_input_conf *lw_config_input(const lw_config *c, const char *name) {
@@ -408,6 +544,10 @@ const lw_input_conf *lw_config_input(const lw_config *c, const char *name) {
 
 bool lw_config_input_equal(const lw_input_conf *a, const lw_input_conf *b) {
   return strcmp(a->name, b->name) == 0 && lw_csec_equal(LW_CSEC_INPUT, a, b);
+}
+
+bool lw_config_etcd_equal(const lw_config *a, const lw_config *b) {
+  return a->etcd_enabled == b->etcd_enabled && lw_csec_equal(LW_CSEC_ETCD, &a->etcd, &b->etcd);
 }
 
 bool lw_config_sys_equal(const lw_sys_conf *a, const lw_sys_conf *b) {
@@ -462,7 +602,7 @@ bool lw_config_key(int i, const char **section, const char **name, const char **
   const lw_ckey *k = lw_ckey_at(i);
   if (!k)
     return false;
-  static const char *secs[] = {"agent", "input", "sys"};
+  static const char *secs[] = {"agent", "input", "sys", "etcd"};
   *section = secs[k->sec];
   *name = k->name;
   *type = lw_ckey_type_name(k);

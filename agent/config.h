@@ -3,7 +3,8 @@
  * a unit test holds the two together.
  *
  * Sections: [kafka] (producer options, net/producer_conf.h), [agent], any number of
- * [input.NAME], and an optional [sys] (system metrics). */
+ * [input.NAME], an optional [sys] (system metrics) and an optional [etcd] (the fleet's
+ * central configuration: inputs from etcd are merged with lw_config_merge). */
 #ifndef LW_CONFIG_H
 #define LW_CONFIG_H
 
@@ -66,7 +67,8 @@ typedef struct lw_input_conf {
   char *multiline_start; /* POSIX ERE source (validated with regcomp), NULL when unset */
   int multiline_flush_ms;
   int poll_ms;
-  bool poll; /* stat polling only (no inotify) */
+  bool poll;    /* stat polling only (no inotify) */
+  char *origin; /* where it was defined when not in the local file ("etcd KEY@REV"), owned */
 } lw_input_conf;
 
 typedef struct lw_sys_conf {
@@ -78,6 +80,18 @@ typedef struct lw_sys_conf {
   char *key_literal;
 } lw_sys_conf;
 
+/* [etcd]: where the fleet's configuration lives (docs/FLEET.md). */
+typedef struct lw_etcd_conf {
+  lw_strlist endpoints; /* http(s)://host:port, tried in order */
+  char *prefix;         /* default /logwire */
+  char *host;           /* the name under <prefix>/config/; default: [agent] hostname */
+  char *username, *password, *password_file;
+  char *ca_file, *cert_file, *key_file;
+  int timeout_ms;
+  lw_strlist allowed_paths; /* what inputs from etcd may read; default: all of /var/log */
+  char *config_key;         /* a key in the tutorial JSON layout, {host} and {ip} expanded */
+} lw_etcd_conf;
+
 typedef struct lw_config {
   char *path; /* the file it came from (owned) */
   lw_producer_conf kafka;
@@ -85,6 +99,9 @@ typedef struct lw_config {
   lw_input_conf *inputs; /* owned array, in file order */
   size_t ninputs;
   lw_sys_conf sys;
+  bool etcd_enabled; /* the [etcd] section exists */
+  int etcd_line;
+  lw_etcd_conf etcd;
 } lw_config;
 
 /* Read and check a config file. Every problem goes to diag ("FILE:LINE: KEY: PROBLEM"); also
@@ -99,6 +116,21 @@ int lw_config_parse(const char *file, const char *text, size_t len, lw_config *o
 
 void lw_config_free(lw_config *c);
 
+/* Merge a configuration kept in etcd into c: `text` may hold [input.NAME] and [sys] sections
+ * only ([kafka], [agent] and [etcd] stay in the local file). Problems are reported as
+ * "ORIGIN:LINE: KEY: PROBLEM" (ORIGIN names the key and revision): an input defined twice
+ * (naming both places), a path outside c->etcd.allowed_paths, any schema error. Returns LW_OK,
+ * LW_ERR_CONFIG (c keeps what it had before) or LW_ERR_NOMEM. */
+int lw_config_merge(lw_config *c, const char *origin, const char *text, size_t len, lw_diag *diag);
+
+/* The check `logwire fleet put` runs before writing: the same as lw_config_merge against an
+ * empty local configuration, without the allowed_paths check (that is each agent's). */
+int lw_config_check_fragment(const char *origin, const char *text, size_t len, lw_diag *diag);
+
+/* Does every path of `in` stay inside the allowed globs? A path with a "." or ".." component
+ * never does. On false, *bad is the first path refused. */
+bool lw_config_paths_allowed(const lw_input_conf *in, const lw_strlist *allowed, const char **bad);
+
 /* The input named `name`, or NULL. Borrowed from c. */
 const lw_input_conf *lw_config_input(const lw_config *c, const char *name);
 
@@ -107,6 +139,8 @@ const lw_input_conf *lw_config_input(const lw_config *c, const char *name);
 bool lw_config_input_equal(const lw_input_conf *a, const lw_input_conf *b);
 /* True when the producer options are identical (no producer restart needed). */
 bool lw_config_kafka_equal(const lw_producer_conf *a, const lw_producer_conf *b);
+/* True when the [etcd] sections are identical (both absent included). */
+bool lw_config_etcd_equal(const lw_config *a, const lw_config *b);
 /* True when the [sys] settings are identical. */
 bool lw_config_sys_equal(const lw_sys_conf *a, const lw_sys_conf *b);
 

@@ -16,6 +16,7 @@
 #define A(f)  offsetof(lw_agent_conf, f)
 #define I(f)  offsetof(lw_input_conf, f)
 #define SY(f) offsetof(lw_sys_conf, f)
+#define E(f)  offsetof(lw_etcd_conf, f)
 #define KIB   1024LL
 #define MIB   (1024LL * 1024)
 #define GIB   (1024LL * 1024 * 1024)
@@ -36,7 +37,7 @@ static const lw_ckey keys[] = {
      "(unacknowledged lines are read again at the next start)"},
     {LW_CSEC_AGENT, "checkpoint_ms", LW_CT_INT, "1000", A(checkpoint_ms), 0, 10, 3600000, NULL,
      "how often acknowledged file offsets are written to state_dir"},
-    {LW_CSEC_AGENT, "read_ahead_bytes", LW_CT_SIZE, "1M", A(read_ahead_bytes), 0, 64 * KIB, GIB,
+    {LW_CSEC_AGENT, "read_ahead_bytes", LW_CT_SIZE, "512K", A(read_ahead_bytes), 0, 64 * KIB, GIB,
      NULL,
      "how far the agent reads ahead of Kafka's acknowledgements, over all file inputs: the log "
      "file on disk is the buffer, so this bounds memory, not durability"},
@@ -93,6 +94,38 @@ static const lw_ckey keys[] = {
      "seconds between samples"},
     {LW_CSEC_SYS, "key", LW_CT_KEY, "host", SY(key), SY(key_literal), 0, 0, "none|host",
      "record key: host, none or literal:TEXT"},
+
+    /* [etcd] (docs/FLEET.md) */
+    {LW_CSEC_ETCD, "endpoints", LW_CT_GLOBS, NULL, E(endpoints), 0, 0, 0, NULL,
+     "required: comma-separated etcd client URLs (http://host:port or https://host:port), "
+     "tried in order when one does not answer"},
+    {LW_CSEC_ETCD, "prefix", LW_CT_STR, "/logwire", E(prefix), 0, 1, 0, NULL,
+     "key prefix: this host's inputs are read from PREFIX/config/HOST and PREFIX/config/_all, "
+     "its status written to PREFIX/agents/HOST"},
+    {LW_CSEC_ETCD, "host", LW_CT_STR, "", E(host), 0, 0, 0, NULL,
+     "the name of this agent in etcd keys; unset: [agent] hostname"},
+    {LW_CSEC_ETCD, "username", LW_CT_STR, "", E(username), 0, 0, 0, NULL,
+     "etcd user (etcd authentication); unset: none"},
+    {LW_CSEC_ETCD, "password", LW_CT_STR, "", E(password), 0, 0, 0, NULL,
+     "the user's password (prefer password_file or ${ENV})"},
+    {LW_CSEC_ETCD, "password_file", LW_CT_STR, "", E(password_file), 0, 0, 0, NULL,
+     "file holding the password (read at start and at each reload; a trailing newline is "
+     "dropped)"},
+    {LW_CSEC_ETCD, "ca_file", LW_CT_STR, "", E(ca_file), 0, 0, 0, NULL,
+     "CA certificate(s) to verify etcd's certificate with (https endpoints); unset: the "
+     "system store"},
+    {LW_CSEC_ETCD, "cert_file", LW_CT_STR, "", E(cert_file), 0, 0, 0, NULL,
+     "client certificate for etcd's --client-cert-auth"},
+    {LW_CSEC_ETCD, "key_file", LW_CT_STR, "", E(key_file), 0, 0, 0, NULL,
+     "the client certificate's private key"},
+    {LW_CSEC_ETCD, "timeout_ms", LW_CT_INT, "5000", E(timeout_ms), 0, 100, 600000, NULL,
+     "how long one request to etcd may take before the next endpoint is tried"},
+    {LW_CSEC_ETCD, "allowed_paths", LW_CT_GLOBS, "/var/log/**", E(allowed_paths), 0, 1, 0, NULL,
+     "comma-separated globs (fnmatch(3), * also matches /): an input from etcd whose paths are "
+     "not all inside them is refused, whoever can write to etcd"},
+    {LW_CSEC_ETCD, "config_key", LW_CT_STR, "", E(config_key), 0, 0, 0, NULL,
+     "read this key instead, in the tutorial JSON layout ([{\"path\":..,\"topic\":..}]); "
+     "{host} and {ip} are expanded"},
 };
 #define NKEYS (sizeof keys / sizeof *keys)
 

@@ -8,7 +8,7 @@
 
 #include "agent/config.h"
 
-enum lw_csec { LW_CSEC_AGENT, LW_CSEC_INPUT, LW_CSEC_SYS };
+enum lw_csec { LW_CSEC_AGENT, LW_CSEC_INPUT, LW_CSEC_SYS, LW_CSEC_ETCD };
 
 enum lw_ctype {
   LW_CT_STR,      /* string; min 1: must not be empty */

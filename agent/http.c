@@ -1,4 +1,5 @@
-/* http.c — minimal non-blocking HTTP/1.1 server for the stats endpoint (see http.h).
+/* http.c — minimal non-blocking HTTP/1.1 server for the stats endpoint (see http.h); heads are
+ * parsed and responses written by the codec in base/http.c.
  *
  * A connection goes READ -> WRITE -> LINGER -> closed. LINGER: after the response is sent the
  * write side is shut down and whatever the client still sends is read and dropped until it
@@ -54,48 +55,6 @@ struct lw_http_server {
   bool backoff; /* accept failed for lack of resources: wait for the retry timer */
   lw_timer retry;
 };
-
-int lw_http_split_addr(const char *addr, char *host, size_t hostlen, int *port) {
-  const char *h = addr, *colon;
-  size_t hn;
-  if (addr[0] == '[') {
-    const char *close = strchr(addr, ']');
-    if (!close || close[1] != ':')
-      return LW_ERR_CONFIG;
-    h = addr + 1;
-    hn = (size_t)(close - h);
-    colon = close + 1;
-  } else {
-    colon = strrchr(addr, ':');
-    if (!colon)
-      return LW_ERR_CONFIG;
-    hn = (size_t)(colon - addr);
-    if (memchr(addr, ':', hn))
-      return LW_ERR_CONFIG; /* IPv6 needs brackets */
-  }
-  if (hn == 0)
-    return LW_ERR_CONFIG;
-  long p = 0;
-  const char *d = colon + 1;
-  if (!*d || strlen(d) > 5)
-    return LW_ERR_CONFIG;
-  for (; *d; d++) {
-    if (*d < '0' || *d > '9')
-      return LW_ERR_CONFIG;
-    p = p * 10 + (*d - '0');
-  }
-  if (p > 65535)
-    return LW_ERR_CONFIG;
-  if (host) {
-    if (hn >= hostlen)
-      return LW_ERR_CONFIG;
-    memcpy(host, h, hn);
-    host[hn] = 0;
-  }
-  if (port)
-    *port = (int)p;
-  return LW_OK;
-}
 
 /* ---- Connections ---- */
 
@@ -158,52 +117,22 @@ static void conn_write(conn *c) {
   conn_drain(c);
 }
 
-static const char *reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 204:
-      return "No Content";
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 500:
-      return "Internal Server Error";
-    case 503:
-      return "Service Unavailable";
-    case 505:
-      return "HTTP Version Not Supported";
-  }
-  return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
-}
-
 /* Queue the whole response and start writing it. body may be NULL (a short text of the status
  * is sent instead); head_only leaves the body out but keeps its Content-Length. */
 static void respond(conn *c, int status, const char *ctype, const void *body, size_t len,
                     bool head_only) {
   char text[64];
   if (!body) {
-    len = (size_t)snprintf(text, sizeof text, "%d %s\n", status, reason(status));
+    len = (size_t)snprintf(text, sizeof text, "%d %s\n", status, lw_http_reason(status));
     body = text;
     ctype = DEFAULT_CT;
   }
-  char head[512];
-  int hn = snprintf(head, sizeof head,
-                    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                    "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
-                    status, reason(status), ctype ? ctype : DEFAULT_CT, len,
-                    status == 405 ? "Allow: GET, HEAD\r\n" : "");
-  lw_buf_init(&c->out, (size_t)hn + len + 1);
-  lw_buf_append(&c->out, head, (size_t)hn);
-  if (!head_only)
-    lw_buf_append(&c->out, body, len);
+  lw_buf_init(&c->out, len + 512);
+  lw_http_write_response(&c->out, status, ctype ? ctype : DEFAULT_CT,
+                         status == 405 ? "Cache-Control: no-store\r\nAllow: GET, HEAD\r\n"
+                                         "Connection: close\r\n"
+                                       : "Cache-Control: no-store\r\nConnection: close\r\n",
+                         body, len, head_only);
   if (c->out.err) {
     conn_close(c);
     return;
@@ -213,54 +142,17 @@ static void respond(conn *c, int status, const char *ctype, const void *body, si
   conn_write(c);
 }
 
-static bool is_tchar(char ch) {
-  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-         (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-/* Parse the request head in c->in[0..n) (NUL-terminating fields in place) and answer it. */
-static void handle(conn *c, size_t n) {
+/* Answer the parsed request head h, whose bytes are c->in (NUL-terminating fields in place:
+ * the head is not used after this). */
+static void handle(conn *c, lw_http_head *h) {
   lw_http_server *s = c->srv;
-  char *p = c->in, *end = c->in + n;
-  char *eol = memchr(p, '\n', n);
-  char *line_end = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
-  /* Request line: METHOD SP target SP HTTP/x.y */
-  char *m = p;
-  while (p < line_end && is_tchar(*p))
-    p++;
-  if (p == m || p - m > 16 || p >= line_end || *p != ' ')
-    goto bad;
-  *p++ = 0;
-  char *target = p;
-  while (p < line_end && *p != ' ' && (unsigned char)*p > 0x20 && *p != 0x7f)
-    p++;
-  if (p == target || p >= line_end || *p != ' ')
-    goto bad;
-  *p++ = 0;
-  size_t vn = (size_t)(line_end - p);
-  if (vn != 8 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' ||
-      p[7] < '0' || p[7] > '9')
-    goto bad;
-  bool version_ok = p[5] == '1' && (p[7] == '0' || p[7] == '1');
-  /* Header fields: "name:" with a token name; no obsolete line folding. */
-  for (p = eol + 1; p < end;) {
-    char *e = memchr(p, '\n', (size_t)(end - p));
-    if (!e)
-      break; /* not reached: the head ends with an empty line */
-    char *le = e > p && e[-1] == '\r' ? e - 1 : e;
-    if (le == p)
-      break; /* the empty line ending the head */
-    char *q = p;
-    while (q < le && is_tchar(*q))
-      q++;
-    if (q == p || q >= le || *q != ':')
-      goto bad;
-    p = e + 1;
-  }
-  if (!version_ok) {
+  if (h->minor < 0 || h->minor > 1) {
     respond(c, 505, NULL, NULL, 0, false);
     return;
   }
+  char *m = (char *)h->method, *target = (char *)h->target;
+  m[h->method_len] = 0;
+  target[h->target_len] = 0;
   bool head = strcmp(m, "HEAD") == 0;
   if (!head && strcmp(m, "GET") != 0) {
     respond(c, 405, NULL, NULL, 0, false);
@@ -271,8 +163,10 @@ static void handle(conn *c, size_t n) {
     char *slash = strchr(target + 7, '/');
     target = slash ? slash : (char *)"/";
   }
-  if (target[0] != '/')
-    goto bad;
+  if (target[0] != '/') {
+    respond(c, 400, NULL, NULL, 0, false);
+    return;
+  }
   char *query = strchr(target, '?');
   if (query)
     *query++ = 0;
@@ -292,31 +186,11 @@ static void handle(conn *c, size_t n) {
     return;
   }
   respond(c, 404, NULL, NULL, 0, head);
-  return;
-bad:
-  respond(c, 400, NULL, NULL, 0, false);
-}
-
-/* End of the request head ("\n\n" or "\n\r\n") at or after `from`, or 0. */
-static size_t head_end(const conn *c, size_t from) {
-  for (size_t i = from; i < c->inlen; i++) {
-    if (c->in[i] != '\n')
-      continue;
-    if (i + 1 < c->inlen && c->in[i + 1] == '\n')
-      return i + 2;
-    if (i + 2 < c->inlen && c->in[i + 1] == '\r' && c->in[i + 2] == '\n')
-      return i + 3;
-  }
-  return 0;
 }
 
 static void conn_read(conn *c) {
   size_t max = c->srv->o.max_request;
   for (;;) {
-    if (c->inlen >= max) {
-      respond(c, 431, NULL, NULL, 0, false);
-      return;
-    }
     ssize_t r = recv(c->fd, c->in + c->inlen, max - c->inlen, 0);
     if (r < 0 && errno == EINTR)
       continue;
@@ -326,23 +200,19 @@ static void conn_read(conn *c) {
       conn_close(c); /* the client went away before finishing its request */
       return;
     }
-    size_t from = c->inlen > 2 ? c->inlen - 2 : 0;
-    /* Binary garbage (a TLS hello, a stray protocol) is refused at once, not after the
-     * timeout: a request head holds no control bytes but CR, LF and TAB. */
-    for (size_t i = c->inlen; i < c->inlen + (size_t)r; i++) {
-      unsigned char ch = (unsigned char)c->in[i];
-      if ((ch < 0x20 && ch != '\r' && ch != '\n' && ch != '\t') || ch == 0x7f) {
-        respond(c, 400, NULL, NULL, 0, false);
-        return;
-      }
-    }
     c->inlen += (size_t)r;
-    size_t n = head_end(c, from);
-    if (n) {
-      lw_loop_mod(c->srv->loop, c->fd, 0);
-      handle(c, n);
-      return;
-    }
+    /* Binary garbage (a TLS hello, a stray protocol) is refused at once, not after the
+     * timeout: the codec refuses control bytes as soon as it sees them. */
+    lw_http_head h;
+    int rc = lw_http_parse_request(c->in, c->inlen, max, &h);
+    if (rc == LW_ERR_NEED_MORE)
+      continue;
+    lw_loop_mod(c->srv->loop, c->fd, 0);
+    if (rc == LW_OK)
+      handle(c, &h);
+    else
+      respond(c, rc == LW_ERR_TOO_LARGE ? 431 : 400, NULL, NULL, 0, false);
+    return;
   }
 }
 

@@ -1,5 +1,6 @@
-/* http.h — a minimal HTTP/1.1 server on the event loop, for the stats endpoint: GET and HEAD
- * on registered paths, one request per connection (Connection: close), never blocking.
+/* http.h — a minimal HTTP/1.1 server on the event loop (the codec is base/http.h), for the stats
+ * endpoint: GET and HEAD on registered paths, one request per connection (Connection: close), never
+ * blocking.
  *
  * Limits: request head (request line + headers) at most max_request bytes (431 past it), the
  * whole exchange within timeout_ms (408 when the request is incomplete by then), at most
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/http.h"
 #include "net/loop.h"
 #include "proto/buf.h"
 
@@ -36,10 +38,6 @@ typedef struct lw_http_req {
  * negative lw_err to answer 500. Runs on the loop: must not block. */
 typedef int (*lw_http_handler)(void *ud, const lw_http_req *req, lw_buf *body,
                                const char **content_type);
-
-/* Split "host:port" / "[v6]:port" into host (brackets removed) and port (0..65535).
- * host/hostlen and port may be NULL/0 to only validate. Returns LW_OK or LW_ERR_CONFIG. */
-int lw_http_split_addr(const char *addr, char *host, size_t hostlen, int *port);
 
 /* Bind and listen on `addr` (host:port; port 0 picks a free port) and serve on `loop`.
  * opts may be NULL for defaults. Returns LW_OK, LW_ERR_CONFIG (bad address), LW_ERR_RESOLVE,

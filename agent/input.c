@@ -3,8 +3,12 @@
  * Kafka has it, so the checkpoint never passes an undelivered line.
  *
  * What happens to a line Kafka refused:
- *   - a record-level error (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD): it can
- *     never be delivered; it is counted, logged and skipped, so one bad line cannot stop a file;
+ *   - larger than the topic takes (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, or refused by the
+ *     producer against the topic's max.message.bytes): while a smaller piece would fit, the input
+ *     re-reads from its checkpoint and cuts lines into pieces that fit, as it cuts long lines;
+ *   - another record-level error (INVALID_RECORD, INVALID_TIMESTAMP), or a line too large even
+ *     cut: it can never be delivered; it is counted, logged and skipped, so one bad line cannot
+ *     stop a file;
  *   - anything else (timeouts, a missing topic, authorisation, authentication): the input
  *     stops reading, waits for its other lines in flight, and starts again from its
  *     checkpoint after a backoff — the lines are read again from the file, never lost. Lines
@@ -17,7 +21,7 @@
 #include <sys/stat.h>
 
 #include "agent/agent.h"
-#include "agent/json.h"
+#include "base/json.h"
 #include "agent/log.h"
 #include "proto/err.h"
 
@@ -101,7 +105,7 @@ static bool skip_log_due(lw_input *in) {
  * path counts as PATH_MAX), and for a broker whose message.max.bytes (1 MiB + 12 by
  * default) bounds the whole record batch around them. A JSON record whose message needs many
  * escapes can still exceed the limit: it is counted as failed. */
-static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
+static size_t line_limit(const lw_agent *a, const lw_input_conf *c, size_t topic_max) {
   const size_t frame = 128; /* batch header (61) + record framing and length varints */
   size_t host = strlen(a->hostname), name = strlen(c->name), over = frame;
   switch (c->key) {
@@ -131,8 +135,33 @@ static size_t line_limit(const lw_agent *a, const lw_input_conf *c) {
   if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
     over += 128 + 6 * host + 6 * PATH_MAX;
   size_t max = a->cfg.kafka.message_max_bytes;
+  if (topic_max && topic_max < max) /* the topic's max.message.bytes, as the producer learned it */
+    max = topic_max;
   size_t room = max > over + 1024 ? max - over : 1024;
   return c->max_line_bytes < room ? c->max_line_bytes : room;
+}
+
+static int sent_failed(lw_input *in, const lw_line *l, int rc);
+
+/* A line did not fit the topic: when the producer now knows a limit that gives shorter pieces
+ * than the tail cuts, re-read from the checkpoint with those (true); else false: skip it. */
+static bool recut(lw_input *in) {
+  if (!in->conf || !in->topic || in->state != IN_RUNNING || in->a->stopping)
+    return false;
+  size_t max = line_limit(in->a, in->conf, lw_producer_topic_limit(in->a->prod, in->topic));
+  if (max >= in->line_max)
+    return false;
+  lw_log(LW_LOG_WARN,
+         "a line is larger than the topic takes: re-reading from the checkpoint, "
+         "cutting lines into pieces that fit",
+         LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_U("piece_bytes", max),
+         LW_U("topic_max_bytes", lw_producer_topic_limit(in->a->prod, in->topic)));
+  in->restart = true;
+  in->recut = true;
+  in->state = IN_DRAINING;
+  if (in->inflight == 0) /* not from inside the tail's callback: once the loop turns */
+    lw_timer_start(in->a->loop, &in->retry, 0);
+  return true;
 }
 
 static int on_line(void *ud, const lw_line *l) {
@@ -141,13 +170,30 @@ static int on_line(void *ud, const lw_line *l) {
   if (in->state != IN_RUNNING || a->stopping)
     return LW_ERR_QUEUE_FULL; /* not reading any more: the line stays in the file */
   const lw_input_conf *c = in->conf;
+  if (c->key == LW_KEY_NONE && !c->headers && c->format != LW_FORMAT_JSON) {
+    /* The line as it is: no key, no headers, no wrapper (the default, and the hot path). */
+    lw_msg pm = {.key_len = -1,
+                 .value = l->p,
+                 .value_len = (int32_t)l->len,
+                 .partition = c->partition,
+                 .opaque = l->file,
+                 .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK),
+                 .opaque32 = l->ack_group};
+    int rc = lw_producer_send(a->prod, in->topic, &pm);
+    if (rc == LW_OK) {
+      in->inflight++;
+      return LW_OK;
+    }
+    return sent_failed(in, l, rc);
+  }
   const char *path = lw_tail_file_path(l->file);
   lw_msg m = {.key_len = -1,
               .value = l->p,
               .value_len = (int32_t)l->len,
               .partition = c->partition,
               .opaque = l->file,
-              .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK)};
+              .opaque64 = (uint64_t)in->slot << SLOT_SHIFT | (l->end_offset & OFFSET_MASK),
+              .opaque32 = l->ack_group};
   const char *key = NULL;
   switch (c->key) {
     case LW_KEY_PATH:
@@ -198,10 +244,23 @@ static int on_line(void *ud, const lw_line *l) {
   m.headers = nh ? hdr : NULL;
   m.nheaders = nh;
   int rc = lw_producer_send(a->prod, in->topic, &m);
+  if (rc != LW_OK)
+    return sent_failed(in, l, rc);
+  in->inflight++;
+  return LW_OK;
+}
+
+/* lw_producer_send refused line l with rc: pause (full), or skip it for good. Returns what
+ * on_line returns. */
+static int sent_failed(lw_input *in, const lw_line *l, int rc) {
+  const lw_input_conf *c = in->conf;
+  const char *path = lw_tail_file_path(l->file);
   if (rc == LW_ERR_QUEUE_FULL) {
     in->paused = true;
     return LW_ERR_QUEUE_FULL;
   }
+  if (rc == LW_ERR_TOO_LARGE && recut(in))
+    return LW_ERR_QUEUE_FULL; /* not taken: read again, cut shorter */
   if (rc != LW_OK) {
     /* Larger than message_max_bytes (or the producer is stopping): it can never be sent. */
     if (rc != LW_ERR_SHUTDOWN) {
@@ -216,7 +275,6 @@ static int on_line(void *ud, const lw_line *l) {
     }
     return LW_ERR_QUEUE_FULL;
   }
-  in->inflight++;
   return LW_OK;
 }
 
@@ -244,9 +302,14 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     in->acked++;
     lw_hist_record(&a->latency, dr->latency_us);
     lw_tail_ack(in->tail, dr->opaque, off);
-    if (a->ack_log)
-      fprintf(a->ack_log, "%s %llu %llu\n", in_name(in), (unsigned long long)off,
-              (unsigned long long)lw_now_us());
+    if (a->ack_log) { /* benchmark probe: INPUT OFFSET ACK_US SENT_US */
+      uint64_t now = lw_now_us();
+      fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in), (unsigned long long)off,
+              (unsigned long long)now, (unsigned long long)(now - dr->latency_us));
+    }
+  } else if ((dr->err == LW_KAFKA_MESSAGE_TOO_LARGE || dr->err == LW_KAFKA_RECORD_LIST_TOO_LARGE) &&
+             (in->recut || recut(in))) {
+    /* read again from the checkpoint, cut shorter (lines after it may be sent twice) */
   } else if (record_level_error(dr->err)) {
     if (skip_log_due(in)) {
       lw_log(LW_LOG_ERROR, "line not deliverable, skipped", LW_S("input", in_name(in)),
@@ -256,8 +319,10 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     }
     lw_tail_ack(in->tail, dr->opaque, off);
   } else if (dr->err != LW_ERR_SHUTDOWN && in->state == IN_RUNNING && !a->stopping) {
-    /* Not delivered for now: read it again later from the checkpoint. */
-    in->failures++;
+    /* Not delivered for now: read it again later from the checkpoint. A missing topic was
+     * already waited for (topic_wait_ms, in the producer): start again at once. */
+    if (dr->err != LW_ERR_UNKNOWN_TOPIC)
+      in->failures++;
     lw_log(LW_LOG_ERROR, "delivery failed; the input re-reads from its checkpoint after a pause",
            LW_S("input", in_name(in)), LW_S("topic", in->topic_name), LW_E(dr->err));
     in->restart = true;
@@ -267,11 +332,87 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     finish_drain(in);
 }
 
+/* A whole batch delivered: the same as lw_input_delivery for each of its lines, with the
+ * per-line work cut down. Lines of one file that the tail put in one acknowledgement group
+ * (opaque32) and that follow each other in the batch are acknowledged with one call; the
+ * input is looked up once per such run; the latency histogram is fed once per batch. Failed
+ * batches take the per-line path: they are rare and each line may need its own decision. */
+void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
+  const lw_dr_rec *r = bd->recs;
+  if (bd->err != LW_OK) {
+    for (int32_t i = 0; i < bd->count; i++) {
+      lw_dr dr = {.err = bd->err,
+                  .topic = bd->topic,
+                  .partition = bd->partition,
+                  .offset = bd->base_offset >= 0 ? bd->base_offset + i : -1,
+                  .opaque = r[i].opaque,
+                  .opaque64 = r[i].opaque64,
+                  .opaque32 = r[i].opaque32,
+                  .latency_us = bd->done_us - bd->first_us - r[i].enq_delta_us};
+      if (r[i].opaque)
+        lw_input_delivery(a, &dr);
+    }
+    return;
+  }
+  uint64_t lines = 0, delta_sum = 0, first_delta = 0;
+  int32_t i = 0;
+  while (i < bd->count) {
+    if (!r[i].opaque) { /* a Sys Agent sample: nothing to acknowledge */
+      i++;
+      continue;
+    }
+    /* The run of lines from one file and one group starting at i. */
+    void *f = r[i].opaque;
+    uint32_t g = r[i].opaque32;
+    unsigned slot = (unsigned)(r[i].opaque64 >> SLOT_SHIFT);
+    int32_t j = i;
+    if (!lines)
+      first_delta = r[i].enq_delta_us;
+    do
+      delta_sum += r[j++].enq_delta_us;
+    while (j < bd->count && r[j].opaque == f && r[j].opaque32 == g &&
+           (unsigned)(r[j].opaque64 >> SLOT_SHIFT) == slot);
+    uint32_t n = (uint32_t)(j - i);
+    lw_input *in = slot < LW_MAX_INPUTS ? a->slots[slot] : NULL;
+    if (in && in->tail) {
+      lines += n;
+      in->inflight -= n;
+      in->acked += n;
+      lw_tail_ack_n(in->tail, f, g, n);
+      for (int32_t k = i; a->ack_log && k < j; k++) { /* benchmark probe */
+        uint64_t now = lw_now_us();
+        fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in),
+                (unsigned long long)(r[k].opaque64 & OFFSET_MASK), (unsigned long long)now,
+                (unsigned long long)(now - (bd->done_us - bd->first_us - r[k].enq_delta_us)));
+      }
+      if (in->state == IN_DRAINING && in->inflight == 0)
+        finish_drain(in); /* may free the input: the next run looks it up again */
+    }
+    i = j;
+  }
+  if (lines) {
+    /* The oldest line exactly (the histogram's max stays true), the others at their mean (its
+     * sum stays exact). Records are taken in order, so the first line waited longest. */
+    uint64_t wait = bd->done_us - bd->first_us;
+    lw_hist_record(&a->latency, wait > first_delta ? wait - first_delta : 0);
+    if (lines > 1) {
+      uint64_t mean = (delta_sum - first_delta) / (lines - 1);
+      lw_hist_record_n(&a->latency, wait > mean ? wait - mean : 0, lines - 1);
+    }
+  }
+}
+
 /* ---- Lifecycle ---- */
 
 static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
   (void)l, (void)t;
-  start_tail(ud);
+  lw_input *in = ud;
+  if (in->state == IN_DRAINING) { /* a recut with nothing in flight */
+    if (in->inflight == 0)
+      finish_drain(in);
+    return;
+  }
+  start_tail(in);
 }
 
 static void schedule_start(lw_input *in) {
@@ -281,7 +422,7 @@ static void schedule_start(lw_input *in) {
   if (d > RETRY_MAX_US)
     d = RETRY_MAX_US;
   in->state = IN_STARTING;
-  lw_timer_start(in->a->loop, &in->retry, in->failures ? d : 0);
+  lw_timer_start(in->a->loop, &in->retry, in->failures && !in->recut ? d : 0);
 }
 
 static void start_tail(lw_input *in) {
@@ -305,7 +446,9 @@ static void start_tail(lw_input *in) {
   tc.exclude = (const char *const *)c->exclude.v;
   tc.nexclude = (int)c->exclude.n;
   tc.start_beginning = c->start == LW_START_BEGINNING;
-  tc.max_line_bytes = line_limit(a, c);
+  tc.max_line_bytes = line_limit(a, c, in->topic ? lw_producer_topic_limit(a->prod, in->topic) : 0);
+  in->line_max = tc.max_line_bytes;
+  in->recut = false;
   tc.truncate_long_lines = c->long_lines == LW_LONG_TRUNCATE;
   tc.strip_cr = c->strip_cr;
   tc.multiline_start = c->multiline_start;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/json.h"
+#include "base/json.h"
 #include "net/loop.h"
 #include "net/producer_conf.h"
 

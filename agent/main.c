@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/cmds.h"
+#include "console/lw_console.h"
 #include "proto/version.h"
 
 static void usage(FILE *f) {
@@ -19,6 +20,9 @@ static void usage(FILE *f) {
           "  metadata  -b BROKERS [-t TOPIC]         brokers, topics, partitions, leaders\n"
           "  versions  -b BROKER                     the broker's API versions and logwire's\n"
           "  stats     [-a HOST:PORT]                statistics of a running agent\n"
+          "  fleet     [--etcd URL] ls|get|put|edit|rm|status|history|rollback\n"
+          "                                          the configuration kept in etcd\n"
+          "  console   --etcd URL [--listen ADDR]    the fleet's web console (docs/CONSOLE.md)\n"
           "\n"
           "Common options: -X key=value (any producer option), --trace (every request and\n"
           "response decoded field by field on stderr), -d (debug log), -q (quiet).\n"
@@ -50,7 +54,8 @@ int main(int argc, char **argv) {
     int (*fn)(int, char **);
   } cmds[] = {{"produce", lw_cmd_produce},   {"consume", lw_cmd_consume},
               {"metadata", lw_cmd_metadata}, {"versions", lw_cmd_versions},
-              {"run", lw_cmd_run},           {"stats", lw_cmd_stats}};
+              {"run", lw_cmd_run},           {"stats", lw_cmd_stats},
+              {"fleet", lw_cmd_fleet},       {"console", lw_cmd_console}};
   for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
     if (!strcmp(cmd, cmds[i].name))
       return cmds[i].fn(argc - 1, argv + 1);

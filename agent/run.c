@@ -28,6 +28,16 @@ static void on_delivery(void *ud, const lw_dr *dr) {
     a->sys_dropped++; /* a Sys Agent sample (nothing to read again) */
 }
 
+/* A batch at a time: the agent's lines (and Sys Agent samples) without a call per record. */
+static void on_batch(void *ud, const lw_batch_dr *bd) {
+  lw_agent *a = ud;
+  if (bd->recs)
+    lw_input_batch_delivery(a, bd);
+  for (int32_t i = 0; bd->err != LW_OK && bd->err != LW_ERR_SHUTDOWN && i < bd->count; i++)
+    if (!bd->recs || !bd->recs[i].opaque)
+      a->sys_dropped++; /* a Sys Agent sample (nothing to read again) */
+}
+
 static void on_space(void *ud) {
   lw_input_resume_all(ud);
 }
@@ -53,7 +63,7 @@ static int producer_start(lw_agent *a) {
       return rc;
     }
   }
-  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_space = on_space};
+  lw_producer_cbs cbs = {.on_delivery = on_delivery, .on_batch = on_batch, .on_space = on_space};
   int rc = lw_producer_new(&a->prod, &a->ctx, &cbs, a);
   if (rc == LW_OK)
     lw_producer_set_limit(a->prod, a->cfg.agent.read_ahead_bytes);
@@ -125,24 +135,34 @@ static void report(const lw_diag *d, bool plain) {
     lw_log(d->v[i].sev == LW_DIAG_ERROR ? LW_LOG_ERROR : LW_LOG_WARN, d->v[i].text);
 }
 
-static void reload(lw_agent *a, const char *why) {
+int lw_agent_reload(lw_agent *a, const char *why, char *err, size_t errlen) {
   lw_config nc;
   lw_diag d;
   lw_diag_init(&d);
   remember_file(a);
   int rc = lw_config_load(a->cfg.path, &nc, &d);
+  if (rc == LW_OK)
+    rc = lw_fleet_merge(a, &nc, &d); /* [etcd]: the inputs from etcd join the file's */
   lw_diag_sort(&d);
   report(&d, false);
+  if (err && errlen) {
+    err[0] = 0;
+    for (size_t i = 0; i < d.n && !err[0]; i++)
+      if (d.v[i].sev == LW_DIAG_ERROR)
+        snprintf(err, errlen, "%s", d.v[i].text);
+  }
   lw_diag_free(&d);
   if (rc != LW_OK) {
     lw_config_free(&nc);
     a->reload_errors++;
     lw_log(LW_LOG_ERROR, "new configuration refused; the running one is kept",
            LW_S("file", a->cfg.path), LW_S("trigger", why));
-    return;
+    return rc;
   }
   a->reloads++;
   lw_log(LW_LOG_INFO, "configuration reloaded", LW_S("file", a->cfg.path), LW_S("trigger", why));
+  if (!lw_config_etcd_equal(&a->cfg, &nc))
+    lw_log(LW_LOG_WARN, "[etcd] changed: it takes effect at the next start (restart logwire)");
   lw_log_set_level(nc.agent.log_level);
   bool kafka = !lw_config_kafka_equal(&a->cfg.kafka, &nc.kafka);
   bool sys = !lw_config_sys_equal(&a->cfg.sys, &nc.sys);
@@ -186,6 +206,7 @@ static void reload(lw_agent *a, const char *why) {
     lw_agent_http_start(a);
   }
   lw_config_free(&old);
+  return LW_OK;
 }
 
 /* Wait for every input to drain, then replace the producer and start them again. */
@@ -232,7 +253,7 @@ static void on_signal(lw_loop *l, int signo, void *ud) {
   (void)l;
   lw_agent *a = ud;
   if (signo == SIGHUP)
-    reload(a, "SIGHUP");
+    lw_agent_reload(a, "SIGHUP", NULL, 0);
   else
     begin_stop(a, signo == SIGINT ? "SIGINT" : "SIGTERM");
 }
@@ -256,7 +277,7 @@ static void on_tick(lw_loop *l, lw_timer *t, void *ud) {
     if (stat(a->cfg.path, &st) == 0 &&
         (st.st_mtim.tv_sec != a->cfg_mtime.tv_sec || st.st_mtim.tv_nsec != a->cfg_mtime.tv_nsec ||
          st.st_ino != a->cfg_ino))
-      reload(a, "file changed");
+      lw_agent_reload(a, "file changed", NULL, 0);
   }
   if (a->hold)
     finish_kafka_restart(a);
@@ -366,6 +387,20 @@ int lw_cmd_run(int argc, char **argv) {
   lw_timer_init(&a->tick, on_tick, a);
   lw_timer_start(a->loop, &a->tick, TICK_US);
   lw_timer_init(&a->sys_timer, on_sys, a);
+  /* [etcd]: the inputs cached from etcd join the file's before anything starts; etcd itself
+   * is read once the loop runs (shipping never waits for it). */
+  if (a->cfg.etcd_enabled && !a->once) {
+    if (lw_fleet_start(a) != LW_OK) {
+      code = LW_EXIT_USAGE;
+      goto out;
+    }
+    lw_diag fd;
+    lw_diag_init(&fd);
+    if (lw_fleet_merge(a, &a->cfg, &fd) != LW_OK)
+      lw_log(LW_LOG_WARN, "cached configuration from etcd does not merge: waiting for etcd");
+    report(&fd, false);
+    lw_diag_free(&fd);
+  }
   lw_log(LW_LOG_INFO, "logwire started", LW_S("config", path), LW_U("inputs", a->cfg.ninputs),
          LW_S("brokers", a->cfg.kafka.brokers), LW_B("once", a->once));
   for (size_t i = 0; i < a->cfg.ninputs; i++)
@@ -373,6 +408,7 @@ int lw_cmd_run(int argc, char **argv) {
       lw_log(LW_LOG_ERROR, "cannot start input", LW_S("input", a->cfg.inputs[i].name));
   if (!a->once) {
     sys_start(a);
+    lw_fleet_run(a);
     if (lw_agent_http_start(a) != LW_OK) {
       code = LW_EXIT_USAGE;
       goto out;
@@ -392,6 +428,7 @@ out:
   lw_timer_stop(a->loop, &a->tick);
   lw_timer_stop(a->loop, &a->sys_timer);
   lw_agent_http_stop(a);
+  lw_fleet_stop(a);
   lw_producer_free(a->prod);
   a->prod = NULL;
   uint64_t failed = total_failed(a);

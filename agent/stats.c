@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 
 #include "agent/agent.h"
-#include "agent/json.h"
+#include "base/json.h"
 #include "agent/log.h"
 #include "proto/err.h"
 #include "proto/version.h"
@@ -294,6 +294,13 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
   put(body, "logwire_process_cpu_seconds_total %.3f\n", cpu_s());
   *ctype = "text/plain; version=0.0.4; charset=utf-8";
   return body->err ? 500 : 200;
+}
+
+int lw_agent_stats_json(lw_agent *a, lw_buf *body) {
+  const char *ct;
+  lw_http_req req = {.method = "GET", .path = "/stats", .query = ""};
+  get_stats(a, &req, body, &ct);
+  return body->err;
 }
 
 int lw_agent_http_start(lw_agent *a) {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/json.h"
+#include "base/json.h"
 #include "proto/err.h"
 
 /* ---- Line and field scanning over (text, len), no NUL needed ---- */

@@ -9,8 +9,9 @@
 #include "proto/err.h"
 #include "proto/metadata.h"
 
-#define MD_MIN_GAP_US       100000u /* at most one metadata request per 100 ms */
-#define MD_MISSING_RETRY_US 250000u /* while a topic is being created */
+#define MD_MIN_GAP_US     100000u  /* at most one metadata request per 100 ms */
+#define MD_MISSING_MIN_US 100000u  /* a missing topic is asked for again after 100 ms, */
+#define MD_MISSING_MAX_US 1000000u /* doubling up to 1 s while it stays missing */
 
 struct lw_cluster {
   lw_net_ctx *ctx;
@@ -31,6 +32,7 @@ struct lw_cluster {
   bool no_auto_create;
   uint64_t last_md_us;
   int md_failures;
+  uint64_t missing_us; /* next re-ask delay while a topic is missing or has no leader */
   int err;
 };
 
@@ -210,8 +212,10 @@ lw_topic_info *lw_cluster_topic(lw_cluster *cl, const char *name) {
   if (t)
     return t;
   t = add_topic(cl, name, strlen(name));
-  if (t)
+  if (t) {
+    cl->missing_us = 0; /* a new topic: ask fast again if it turns out missing */
     lw_cluster_refresh(cl, false);
+  }
   return t;
 }
 
@@ -340,6 +344,9 @@ static void apply_topic(lw_cluster *cl, lw_topic_info *t, const lw_md_topic *mt,
     return;
   }
   t->err = LW_OK;
+  if (memcmp(t->id.b, mt->TopicId.b, 16) && t->parts)
+    for (int32_t i = 0; i < t->partitions; i++) /* deleted and created again: epochs restart */
+      t->parts[i].leader_epoch = -1;
   t->id = mt->TopicId;
   if (t->partitions != mt->PartitionsCount) {
     lw_part_info *p = calloc((size_t)mt->PartitionsCount, sizeof(*p));
@@ -354,6 +361,10 @@ static void apply_topic(lw_cluster *cl, lw_topic_info *t, const lw_md_topic *mt,
     if (mp->PartitionIndex < 0 || mp->PartitionIndex >= t->partitions)
       continue;
     lw_part_info *pi = &t->parts[mp->PartitionIndex];
+    /* KIP-320: a broker that lags behind may answer with an older leader. Its leader epoch says
+     * so: keep what is newer (from a newer response, or a Produce answer's KIP-951 hint). */
+    if (mp->LeaderEpoch >= 0 && pi->leader_epoch > mp->LeaderEpoch)
+      continue;
     pi->leader = mp->ErrorCode == LW_KAFKA_LEADER_NOT_AVAILABLE ? -1 : mp->LeaderId;
     pi->leader_epoch = mp->LeaderEpoch;
     pi->err = mp->ErrorCode;
@@ -429,7 +440,9 @@ static void on_md(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud
     if (!t)
       continue;
     apply_topic(cl, t, mt, now);
-    if (t->missing_since_us && t->err != LW_ERR_UNKNOWN_TOPIC)
+    /* Still missing, even past topic_wait_ms: it may be created at any time, and its records
+     * should flow within a second of that (librdkafka re-asks 100 ms to 1 s apart too). */
+    if (t->missing_since_us)
       missing = true;
     for (int32_t p = 0; p < t->partitions; p++)
       if (t->parts[p].leader < 0)
@@ -446,8 +459,12 @@ static void on_md(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud
     cl->md_again = false;
     schedule(cl, MD_MIN_GAP_US);
   } else if (missing) {
-    schedule(cl, MD_MISSING_RETRY_US);
+    cl->missing_us = cl->missing_us ? cl->missing_us * 2 : MD_MISSING_MIN_US;
+    if (cl->missing_us > MD_MISSING_MAX_US)
+      cl->missing_us = MD_MISSING_MAX_US;
+    schedule(cl, cl->missing_us);
   } else {
+    cl->missing_us = 0;
     lw_timer_start(cl->ctx->loop, &cl->timer, (uint64_t)cl->ctx->conf->metadata_refresh_ms * 1000u);
   }
   if (cl->cbs.on_metadata)
@@ -536,6 +553,26 @@ const char *lw_cluster_id(const lw_cluster *cl) {
 }
 int lw_cluster_error(const lw_cluster *cl) {
   return cl->err;
+}
+
+bool lw_cluster_leader_hint(lw_cluster *cl, lw_topic_info *t, int32_t part, int32_t leader,
+                            int32_t leader_epoch, const lw_md_broker *endpoints, int32_t n) {
+  if (part < 0 || part >= t->partitions || leader < 0)
+    return false;
+  lw_part_info *pi = &t->parts[part];
+  if (leader_epoch < 0 || leader_epoch <= pi->leader_epoch)
+    return false; /* not newer than what is known */
+  lw_broker_info *b = find_broker(cl, leader);
+  for (int32_t i = 0; !b && i < n; i++)
+    if (endpoints[i].NodeId == leader && update_broker(cl, &endpoints[i]) == LW_OK)
+      b = find_broker(cl, leader);
+  if (!b)
+    return false;
+  b->gone = false;
+  pi->leader = leader;
+  pi->leader_epoch = leader_epoch;
+  pi->err = LW_OK;
+  return true;
 }
 
 bool lw_cluster_broker(const lw_cluster *cl, int i, const lw_broker_info **b) {

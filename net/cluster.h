@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "net/conn.h"
+#include "proto/metadata.h"
 #include "proto/wire.h"
 
 typedef struct lw_cluster lw_cluster;
@@ -83,6 +84,13 @@ int32_t lw_cluster_controller(const lw_cluster *cl);
 const char *lw_cluster_id(const lw_cluster *cl);
 /* Every topic in the last all-topics metadata (for `logwire metadata`). */
 bool lw_cluster_topic_at(const lw_cluster *cl, int i, const lw_topic_info **t);
+
+/* KIP-951: a Produce answer named `leader` (with leader_epoch) as partition `part`'s leader,
+ * with the endpoints of brokers the client may not know (borrowed, n may be 0). Applied, and
+ * true returned, only when it is newer than what the metadata said (a higher leader epoch) and
+ * the broker's address is known. */
+bool lw_cluster_leader_hint(lw_cluster *cl, lw_topic_info *t, int32_t part, int32_t leader,
+                            int32_t leader_epoch, const lw_md_broker *endpoints, int32_t n);
 
 /* The last metadata error when no broker could be reached (LW_OK otherwise). */
 int lw_cluster_error(const lw_cluster *cl);

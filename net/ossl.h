@@ -1,4 +1,4 @@
-/* ossl.h — OpenSSL for tls.c and scram.c, the only files that use it.
+/* ossl.h — OpenSSL for tls.c and scram.c (and the console's password hashes).
  *
  * The normal build does not link OpenSSL: libssl and libcrypto are loaded the first time TLS or
  * SCRAM is used (lw_ossl_load), so that plaintext users do not pay for mapping and relocating
@@ -62,7 +62,7 @@ int lw_ossl_load(char *err, size_t errlen);
   X(SSL_CTX_set_verify)                                                                            \
   X(SSL_CTX_use_PrivateKey_file)                                                                   \
   X(SSL_CTX_use_certificate_chain_file)                                                            \
-  X(SSL_connect)                                                                                   \
+  X(SSL_do_handshake)                                                                              \
   X(SSL_ctrl)                                                                                      \
   X(SSL_free)                                                                                      \
   X(SSL_get0_param)                                                                                \
@@ -74,12 +74,14 @@ int lw_ossl_load(char *err, size_t errlen);
   X(SSL_new)                                                                                       \
   X(SSL_read_ex)                                                                                   \
   X(SSL_set1_host)                                                                                 \
+  X(SSL_set_accept_state)                                                                          \
   X(SSL_set_connect_state)                                                                         \
   X(SSL_set_ex_data)                                                                               \
   X(SSL_set_fd)                                                                                    \
   X(SSL_shutdown)                                                                                  \
   X(SSL_write_ex)                                                                                  \
   X(TLS_client_method)                                                                             \
+  X(TLS_server_method)                                                                             \
   X(X509_NAME_oneline)                                                                             \
   X(X509_STORE_CTX_get_current_cert)                                                               \
   X(X509_STORE_CTX_get_error_depth)                                                                \
@@ -134,7 +136,7 @@ extern lw_ossl_fns lw_ossl;
 #define SSL_CTX_set_verify                     lw_ossl.SSL_CTX_set_verify
 #define SSL_CTX_use_PrivateKey_file            lw_ossl.SSL_CTX_use_PrivateKey_file
 #define SSL_CTX_use_certificate_chain_file     lw_ossl.SSL_CTX_use_certificate_chain_file
-#define SSL_connect                            lw_ossl.SSL_connect
+#define SSL_do_handshake                       lw_ossl.SSL_do_handshake
 #define SSL_ctrl                               lw_ossl.SSL_ctrl
 #define SSL_free                               lw_ossl.SSL_free
 #define SSL_get0_param                         lw_ossl.SSL_get0_param
@@ -146,12 +148,14 @@ extern lw_ossl_fns lw_ossl;
 #define SSL_new                                lw_ossl.SSL_new
 #define SSL_read_ex                            lw_ossl.SSL_read_ex
 #define SSL_set1_host                          lw_ossl.SSL_set1_host
+#define SSL_set_accept_state                   lw_ossl.SSL_set_accept_state
 #define SSL_set_connect_state                  lw_ossl.SSL_set_connect_state
 #define SSL_set_ex_data                        lw_ossl.SSL_set_ex_data
 #define SSL_set_fd                             lw_ossl.SSL_set_fd
 #define SSL_shutdown                           lw_ossl.SSL_shutdown
 #define SSL_write_ex                           lw_ossl.SSL_write_ex
 #define TLS_client_method                      lw_ossl.TLS_client_method
+#define TLS_server_method                      lw_ossl.TLS_server_method
 #define X509_NAME_oneline                      lw_ossl.X509_NAME_oneline
 #define X509_STORE_CTX_get_current_cert        lw_ossl.X509_STORE_CTX_get_current_cert
 #define X509_STORE_CTX_get_error_depth         lw_ossl.X509_STORE_CTX_get_error_depth

@@ -1,5 +1,6 @@
 /* producer.c — accepting records: partitioning, batching, buffering limits, delivery reports.
  * Sending, responses, retries and idempotence are in producer_send.c. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,58 @@ void lw_producer_set_limit(lw_producer *p, size_t bytes) {
   p->batch_max = p->conf->batch_bytes;
   if (p->batch_max > p->limit / 2)
     p->batch_max = p->limit / 2 > BATCH_MIN ? p->limit / 2 : BATCH_MIN;
+  for (struct lw_ptopic *t = p->topics; t; t = t->next)
+    lw_prod_topic_limits(p, t);
+}
+
+void lw_prod_topic_limits(lw_producer *p, struct lw_ptopic *t) {
+  t->batch_max = t->max_bytes && t->max_bytes < p->batch_max ? t->max_bytes : p->batch_max;
+  size_t max = p->conf->message_max_bytes;
+  if (t->max_bytes && t->max_bytes - LW_BATCH_HEADER_SIZE < max)
+    max = t->max_bytes > LW_BATCH_HEADER_SIZE ? t->max_bytes - LW_BATCH_HEADER_SIZE : 0;
+  t->rec_max = t->dc_state == 2 ? max : 0; /* 0: every record takes the slow path */
+}
+
+void lw_prod_learn_limit(lw_producer *p, struct lw_ptopic *t, size_t bytes, bool described) {
+  if (bytes < 256)
+    bytes = 256; /* a broker taking less than that takes nothing a producer could send */
+  if (described || !t->max_bytes || bytes < t->max_bytes) {
+    t->max_bytes = bytes;
+    t->max_described = described;
+  }
+  lw_prod_topic_limits(p, t);
+}
+
+size_t lw_producer_topic_limit(const lw_producer *p, const lw_ptopic *t) {
+  (void)p;
+  return t->max_bytes;
+}
+
+bool lw_prod_seq_before(int32_t a, int32_t b) {
+  /* Sequences live in [0, INT32_MAX] and wrap to 0: b is after a when it is less than half the
+   * space ahead. */
+  uint32_t d = ((uint32_t)b - (uint32_t)a) & 0x7fffffffu;
+  return d != 0 && d < 0x40000000u;
+}
+
+void lw_prod_note(lw_producer *p, int note, const char *fmt, ...) {
+  uint64_t now = lw_now_us();
+  if (p->note_us[note] && now - p->note_us[note] < 1000000u) {
+    p->note_skipped[note]++;
+    return;
+  }
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (p->note_skipped[note])
+    lw_net_logf(p->ctx, 2, "%s (and %llu more like it in the last second)", msg,
+                (unsigned long long)p->note_skipped[note]);
+  else
+    lw_net_logf(p->ctx, 2, "%s", msg);
+  p->note_us[note] = now;
+  p->note_skipped[note] = 0;
 }
 
 size_t lw_producer_buffered(const lw_producer *p) {
@@ -122,6 +175,7 @@ static batch *batch_new(lw_producer *p) {
   b->pid = -1;
   b->epoch = -1;
   b->sealed = false;
+  b->hinted = false;
   b->attempts = 0;
   b->last_err = 0;
   b->retry_at_us = 0;
@@ -196,6 +250,7 @@ static int ops_push(batch *b, const lw_msg *m, uint64_t now) {
   }
   b->ops[b->count] = (rec_op){.opaque = m->opaque,
                               .opaque64 = m->opaque64,
+                              .opaque32 = m->opaque32,
                               .enq_delta_us = (uint32_t)(now - b->created_us)};
   return LW_OK;
 }
@@ -216,8 +271,10 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, ui
   lw_bytes key = {m->key, m->key_len};
   lw_bytes val = {m->value, m->value_len};
   batch *b = pp->open;
-  /* bytes is at least the record's encoded size: the batch never outgrows batch_max. */
-  if (b && b->count > 0 && b->buf.len + bytes > p->batch_max) {
+  /* bytes is at least the record's encoded size: the batch never outgrows batch_max (the
+   * topic's, below its max.message.bytes). The open batch is never sealed: sealing moves it to
+   * the queue (producer_send.c), so nothing is appended to a sealed batch. */
+  if (b && b->count > 0 && b->buf.len + bytes > pp->topic->batch_max) {
     close_open(pp);
     b = NULL;
     if (pp->topic->sticky == pp->id)
@@ -236,7 +293,9 @@ static int append(lw_producer *p, ppart *pp, const lw_msg *m, uint32_t bytes, ui
       lw_prod_schedule(p, enq_us + (uint64_t)p->conf->linger_ms * 1000u);
   }
   int rc;
-  if (b->magic == 2)
+  if (b->magic == 2 && m->key_len < 0 && m->nheaders == 0) /* a plain log line */
+    rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
+  else if (b->magic == 2)
     rc = lw_batch_append(&b->bb, ts, key, val, m->headers, m->nheaders);
   else
     rc = lw_msgset_append(&b->mb, ts, key, val);
@@ -321,7 +380,7 @@ static int route(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint32_t 
 }
 
 static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t off, int err,
-                   void *opaque, uint64_t opaque64, uint64_t latency_us) {
+                   void *opaque, uint64_t opaque64, uint32_t opaque32, uint64_t latency_us) {
   if (!p->cbs.on_delivery)
     return;
   lw_dr dr = {.err = err,
@@ -330,6 +389,7 @@ static void report(lw_producer *p, struct lw_ptopic *t, int32_t part, int64_t of
               .offset = off,
               .opaque = opaque,
               .opaque64 = opaque64,
+              .opaque32 = opaque32,
               .latency_us = latency_us};
   p->cbs.on_delivery(p->ud, &dr);
 }
@@ -338,7 +398,8 @@ static void report_pending(lw_producer *p, struct lw_ptopic *t, pending *pe, int
                            uint64_t now) {
   lw_prod_release(p, pe->bytes);
   lw_prod_count_fail(p, err, 1);
-  report(p, t, pe->m.partition, -1, err, pe->m.opaque, pe->m.opaque64, now - pe->enq_us);
+  report(p, t, pe->m.partition, -1, err, pe->m.opaque, pe->m.opaque64, pe->m.opaque32,
+         now - pe->enq_us);
 }
 
 /* ---- Pending records (topic metadata not known yet) ---- */
@@ -396,11 +457,17 @@ static int pend_push(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, uint3
 /* Route or fail the records waiting for topic t's metadata. */
 static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
   int err = t->info->err;
-  bool known = t->info->partitions > 0 && err == LW_OK;
+  /* Known: partitions and leaders, and the size limit asked (producer_limits.c). */
+  bool known = t->info->partitions > 0 && err == LW_OK && t->dc_state == 2;
   if (!known && !err)
     return;
+  /* A topic still missing after topic_wait_ms fails its records once each has waited that
+   * long: one that is created later takes the records sent since (the cluster keeps asking). */
+  uint64_t wait = (uint64_t)p->conf->topic_wait_ms * 1000u;
   while (t->pend) {
     pending *pe = t->pend;
+    if (err == LW_ERR_UNKNOWN_TOPIC && now - pe->enq_us < wait)
+      break;
     int rc = known ? route(p, t, &pe->m, pe->bytes, pe->enq_us) : err;
     if (rc != LW_OK)
       report_pending(p, t, pe, rc, now);
@@ -408,7 +475,8 @@ static void pend_flush(lw_producer *p, struct lw_ptopic *t, uint64_t now) {
     t->pend_bytes -= pe->bytes;
     free(pe);
   }
-  t->pend_tail = NULL;
+  if (!t->pend)
+    t->pend_tail = NULL;
 }
 
 /* ---- Public API ---- */
@@ -428,31 +496,87 @@ lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
     return NULL;
   }
   t->sticky = -1;
+  lw_prod_topic_limits(p, t);
   t->info->user = t;
   t->next = p->topics;
   p->topics = t;
   return t;
 }
 
+/* The hot path of lw_producer_send: a plain record (no key, no headers) for a topic whose
+ * metadata is known, going where unkeyed records of the topic go now (its sticky partition,
+ * or the partition given) into that partition's open batch, which has room for it. Each
+ * condition of the general path is checked, in the same order of precedence; only the steps
+ * that cannot apply are skipped (choosing a partition anew, opening a batch, growing the
+ * bookkeeping array). Returns false when the record must take the general path; true when
+ * taken here, *rc set to LW_OK or the append's error (as the general path would return). */
+static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
+  if (m->key_len >= 0 || m->nheaders || m->value_len < 0 || t->pend || t->info->err != LW_OK)
+    return false;
+  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
+  int32_t id = m->partition;
+  if (id < 0)
+    id = p->conf->partitioner == LW_PART_MURMUR2 || p->conf->partitioner == LW_PART_CRC32
+             ? t->sticky
+             : -1;
+  ppart *pp;
+  batch *b;
+  if (id < 0 || id >= t->info->partitions || id >= t->nparts || !(pp = t->parts[id]) ||
+      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > p->batch_max ||
+      bytes > p->conf->message_max_bytes || p->buffered + bytes > p->limit)
+    return false;
+  bool op = b->has_ops || m->opaque || m->opaque64;
+  if (op && (!b->has_ops || b->count >= b->opcap))
+    return false;
+  int64_t ts = m->timestamp ? m->timestamp : lw_loop_wall_ms(p->ctx->loop);
+  *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
+  if (*rc != LW_OK)
+    return true;
+  if (op)
+    b->ops[b->count] =
+        (rec_op){.opaque = m->opaque,
+                 .opaque64 = m->opaque64,
+                 .opaque32 = m->opaque32,
+                 .enq_delta_us = (uint32_t)(lw_loop_now_us(p->ctx->loop) - b->created_us)};
+  b->count++;
+  b->bytes += bytes;
+  p->buffered += bytes;
+  p->st.records_sent++;
+  return true;
+}
+
 int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   if (p->closing)
     return LW_ERR_SHUTDOWN;
+  int rc;
+  if (send_fast(p, t, m, &rc))
+    return rc;
   size_t bytes = record_bytes(m);
-  if (bytes > p->conf->message_max_bytes)
-    return LW_ERR_TOO_LARGE;
+  bool hold = false;
+  if (bytes > t->rec_max) { /* one compare on the hot path for the rare cases below */
+    if (bytes > p->conf->message_max_bytes)
+      return LW_ERR_TOO_LARGE;
+    if (t->max_bytes && bytes + LW_BATCH_HEADER_SIZE > t->max_bytes) {
+      /* Maybe over the topic's limit: measure the record exactly, alone in a batch. */
+      lw_bytes key = {m->key, m->key_len}, val = {m->value, m->value_len};
+      if (LW_BATCH_HEADER_SIZE + lw_batch_record_size(0, 0, key, val, m->headers, m->nheaders) >
+          t->max_bytes)
+        return LW_ERR_TOO_LARGE;
+    }
+    hold = t->dc_state != 2; /* its size limit is being asked: wait with the pending records */
+  }
   if (p->buffered + bytes > p->limit && p->buffered > 0) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;
   }
   /* Before its metadata arrives a topic's records are copied one by one: stage only a little
    * (the source waits; a file or a pipe holds the rest). */
-  bool ready = t->info->partitions > 0 && t->info->err == LW_OK && !t->pend;
+  bool ready = !hold && t->info->partitions > 0 && t->info->err == LW_OK && !t->pend;
   if (!ready && t->pend_bytes + bytes > PEND_MAX && t->pend) {
     p->want_space = true;
     return LW_ERR_QUEUE_FULL;
   }
   uint64_t now = lw_loop_now_us(p->ctx->loop);
-  int rc;
   /* Records keep their order: while some wait for metadata, later ones wait behind them. */
   if (ready)
     rc = route(p, t, m, (uint32_t)bytes, now);
@@ -489,18 +613,137 @@ void lw_producer_stats_get(const lw_producer *p, lw_producer_stats *s) {
 
 void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int err) {
   uint64_t now = lw_now_us();
+  /* A numbered batch that will never be written leaves a hole in its partition's sequence:
+   * the batches numbered after it would be refused. A new epoch numbers them again from 0. */
+  if (err != LW_OK && p->idem == 1 && b->base_seq >= 0 && b->pid == p->pid &&
+      b->epoch == p->epoch && !p->closing && !p->bump) {
+    p->bump = true;
+    lw_prod_note(p, LW_NOTE_PID,
+                 "%s[%d]: a numbered batch failed (%s): requesting a new producer epoch so that "
+                 "the batches after it are numbered again",
+                 pp->topic->name, pp->id, lw_err_name(err));
+  }
   if (err == LW_OK)
     p->st.records_acked += (uint64_t)b->count;
   else
     lw_prod_count_fail(p, err, (uint64_t)b->count);
   lw_prod_release(p, b->bytes);
+  if (p->cbs.on_batch) { /* one report for the whole batch */
+    lw_batch_dr bd = {.err = err,
+                      .topic = pp->topic->name,
+                      .partition = pp->id,
+                      .base_offset = err == LW_OK && base >= 0 ? base : -1,
+                      .count = b->count,
+                      .recs = b->has_ops ? b->ops : NULL,
+                      .first_us = b->created_us,
+                      .done_us = now};
+    p->cbs.on_batch(p->ud, &bd);
+    lw_prod_batch_free(p, b);
+    return;
+  }
   for (int32_t i = 0; i < b->count; i++) {
     const rec_op *o = b->has_ops ? &b->ops[i] : NULL;
     uint64_t enq = b->created_us + (o ? o->enq_delta_us : 0);
     report(p, pp->topic, pp->id, err == LW_OK && base >= 0 ? base + i : -1, err,
-           o ? o->opaque : NULL, o ? o->opaque64 : 0, now - enq);
+           o ? o->opaque : NULL, o ? o->opaque64 : 0, o ? o->opaque32 : 0, now - enq);
   }
   lw_prod_batch_free(p, b);
+}
+
+/* ---- Splitting a batch the broker found too large ---- */
+
+static int ops_reserve(batch *b, int32_t n) {
+  if (n <= b->opcap)
+    return LW_OK;
+  rec_op *o = realloc(b->ops, (size_t)n * sizeof(*o));
+  if (!o)
+    return LW_ERR_NOMEM;
+  b->ops = o;
+  b->opcap = n;
+  return LW_OK;
+}
+
+int lw_prod_split(lw_producer *p, batch *b, batch **second) {
+  if (b->count < 2)
+    return LW_ERR_INVALID_ARG;
+  int32_t n1 = b->count / 2;
+  batch *h[2] = {batch_new(p), batch_new(p)};
+  size_t est[2] = {0, 0};
+  int32_t n[2] = {0, 0};
+  int rc = h[0] && h[1] ? LW_OK : LW_ERR_NOMEM;
+  for (int k = 0; k < 2 && rc == LW_OK; k++) {
+    h[k]->magic = b->magic;
+    h[k]->created_us = b->created_us;
+    h[k]->has_ops = b->has_ops;
+    if (b->has_ops)
+      rc = ops_reserve(h[k], k ? b->count - n1 : n1);
+    if (rc == LW_OK && b->magic != 2)
+      rc = lw_msgset_begin(&h[k]->mb, &h[k]->buf, b->magic);
+  }
+  lw_arena a;
+  lw_arena_init(&a, 16u * 1024 * 1024);
+  lw_records_iter it;
+  lw_records_iter_init(&it, b->buf.data, b->buf.len, b->buf.max, &a, &p->z);
+  lw_record r;
+  int32_t i = 0;
+  while (rc == LW_OK && (rc = lw_records_next(&it, &r, NULL)) == LW_OK) {
+    int k = i >= n1;
+    batch *d = h[k];
+    if (i >= b->count) {
+      rc = LW_ERR_MALFORMED;
+      break;
+    }
+    if (d->magic == 2) {
+      if (n[k] == 0)
+        rc = lw_batch_begin(&d->bb, &d->buf, r.Timestamp);
+      if (rc == LW_OK)
+        rc = lw_batch_append(&d->bb, r.Timestamp, r.Key, r.Value, r.Headers, r.HeadersCount);
+    } else {
+      rc = lw_msgset_append(&d->mb, r.Timestamp, r.Key, r.Value);
+    }
+    if (rc != LW_OK)
+      break;
+    if (b->has_ops)
+      d->ops[n[k]] = b->ops[i];
+    est[k] +=
+        (size_t)(r.Key.len > 0 ? r.Key.len : 0) + (size_t)(r.Value.len > 0 ? r.Value.len : 0) + 24;
+    for (int32_t j = 0; j < r.HeadersCount; j++)
+      est[k] += (size_t)(r.Headers[j].Key.len > 0 ? r.Headers[j].Key.len : 0) +
+                (size_t)(r.Headers[j].Value.len > 0 ? r.Headers[j].Value.len : 0) + 8;
+    n[k]++;
+    i++;
+  }
+  lw_records_iter_free(&it);
+  lw_arena_free(&a);
+  if (rc == LW_ERR_NOT_FOUND) /* every record read back: all of them must be in a half */
+    rc = i == b->count ? LW_OK : LW_ERR_MALFORMED;
+  if (rc != LW_OK) {
+    for (int k = 0; k < 2; k++)
+      if (h[k])
+        lw_prod_batch_free(p, h[k]);
+    return rc;
+  }
+  for (int k = 0; k < 2; k++) {
+    h[k]->count = n[k];
+    h[k]->attempts = b->attempts;
+    h[k]->pid = b->pid;
+    h[k]->epoch = b->epoch;
+    h[k]->base_seq = b->base_seq;
+  }
+  if (b->base_seq >= 0)
+    h[1]->base_seq = (int32_t)(((uint32_t)b->base_seq + (uint32_t)n1) & 0x7fffffff);
+  h[0]->bytes = est[0] < b->bytes ? est[0] : b->bytes;
+  h[1]->bytes = b->bytes - h[0]->bytes;
+  /* b becomes the first half (the caller holds it); the old contents go back to the pool. */
+  batch tmp = *b;
+  *b = *h[0];
+  *h[0] = tmp;
+  b->next = tmp.next;
+  b->bb.out = &b->buf; /* the builders point at the buffer they write: now b's own */
+  b->mb.out = &b->buf;
+  lw_prod_batch_free(p, h[0]);
+  *second = h[1];
+  return LW_OK;
 }
 
 /* ---- Readiness and timers ---- */

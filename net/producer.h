@@ -39,6 +39,7 @@ typedef struct lw_msg {
   int64_t timestamp; /* ms since the epoch; 0: now */
   void *opaque;      /* returned in the delivery report */
   uint64_t opaque64;
+  uint32_t opaque32;
 } lw_msg;
 
 /* A record's delivery report. */
@@ -49,11 +50,37 @@ typedef struct lw_dr {
   int64_t offset;    /* -1 when unknown (acks=0, a duplicate the broker dropped) */
   void *opaque;
   uint64_t opaque64;
+  uint32_t opaque32;
   uint64_t latency_us; /* from lw_producer_send to this report */
 } lw_dr;
 
+/* One record of a batch's delivery report. */
+typedef struct lw_dr_rec {
+  void *opaque;
+  uint64_t opaque64;
+  uint32_t enq_delta_us; /* when lw_producer_send took it, after the batch's first_us */
+  uint32_t opaque32;
+} lw_dr_rec;
+
+/* A whole batch's delivery report (lw_producer_cbs.on_batch): its records in the order they
+ * were sent, all with the same outcome. */
+typedef struct lw_batch_dr {
+  int err; /* as lw_dr.err, for every record */
+  const char *topic;
+  int32_t partition;
+  int64_t base_offset; /* offset of the first record (base_offset + i for record i); -1 unknown */
+  int32_t count;
+  const lw_dr_rec *recs; /* count records (borrowed), or NULL when none carried an opaque */
+  uint64_t first_us;     /* when the batch's first record was taken */
+  uint64_t done_us;      /* now: record i waited done_us - first_us - recs[i].enq_delta_us */
+} lw_batch_dr;
+
 typedef struct lw_producer_cbs {
   void (*on_delivery)(void *ud, const lw_dr *dr);
+  /* Optional: one report per batch where on_delivery would be called once per record (the
+   * per-record bookkeeping is a large share of a record's cost). Records that never reached a
+   * batch (no metadata yet, a partition out of range) are still reported by on_delivery. */
+  void (*on_batch)(void *ud, const lw_batch_dr *bd);
   /* Buffered bytes fell below 3/4 of the limit after a send returned LW_ERR_QUEUE_FULL. */
   void (*on_space)(void *ud);
 } lw_producer_cbs;
@@ -86,6 +113,11 @@ void lw_producer_free(lw_producer *p);
 /* The handle for a topic (created on first use; valid until lw_producer_free). NULL only when
  * out of memory. */
 lw_ptopic *lw_producer_topic(lw_producer *p, const char *name);
+
+/* The largest record batch topic t takes, as learned from the brokers (DescribeConfigs
+ * max.message.bytes, or a bound learned from MESSAGE_TOO_LARGE), or 0 while unknown. A record
+ * that does not fit alone in a batch of that size is refused with LW_ERR_TOO_LARGE. */
+size_t lw_producer_topic_limit(const lw_producer *p, const lw_ptopic *t);
 
 /* Queue one record. Returns LW_OK (a delivery report will follow), LW_ERR_QUEUE_FULL (not
  * queued: wait for on_space), LW_ERR_TOO_LARGE (bigger than message_max_bytes: not queued,

@@ -32,15 +32,20 @@ static void idem_off(lw_producer *p, const char *why) {
   if (p->idem != 0)
     lw_net_logf(p->ctx, 2, "idempotent producer disabled: %s; retries may write duplicates", why);
   p->idem = 0;
+  p->bump = false;
 }
 
-/* A new producer id: every partition starts its sequence again at 0 once its in-flight
- * batches (numbered for the old id) have come back. */
+/* A new producer id or epoch: every partition starts its sequence again at 0. Batches still
+ * queued keep their order and are numbered again as they are sealed for sending (seal). A
+ * recovery asks for the new epoch only once no Produce request is in flight, so no answer for
+ * the old numbering can arrive afterwards. */
 static void pid_changed(lw_producer *p) {
+  p->bump = false;
   for (struct lw_ptopic *t = p->topics; t; t = t->next)
     for (int32_t i = 0; i < t->nparts; i++)
       if (t->parts[i]) {
         t->parts[i]->next_seq = 0;
+        t->parts[i]->expect_seq = 0;
         if (t->parts[i]->inflight)
           t->parts[i]->retrying = true;
       }
@@ -182,15 +187,31 @@ static int convert(lw_producer *p, batch *b, int8_t magic) {
   return rc;
 }
 
+static int32_t seq_add(int32_t seq, int32_t n) {
+  return (int32_t)(((uint32_t)seq + (uint32_t)n) & 0x7fffffff);
+}
+
+/* Whether batch b needs sequence numbers from its partition's next_seq: it has none yet, or
+ * they belong to an older producer id or epoch. The halves of a split batch keep theirs. */
+static bool needs_numbers(const lw_producer *p, const batch *b) {
+  return b->base_seq < 0 || b->pid != p->pid || b->epoch != p->epoch;
+}
+
+/* Seal batch b for a Produce request of `version`: convert its format if needed, number it
+ * (idempotence), compress and checksum it. A sequence is consumed only when sealing works,
+ * so a failure leaves no gap. Returns LW_OK or an error. */
 static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
   int8_t want = version >= 3 ? 2 : version == 2 ? 1 : 0;
-  if (b->sealed && b->magic == 2 && want == 2 && p->idem == 1 && b->pid != p->pid) {
-    /* Sealed under an older producer id: number it again for the new one. */
+  if (b->sealed && b->magic == 2 && want == 2 && p->idem == 1 && needs_numbers(p, b)) {
+    /* Sealed under an older producer id or epoch: number it again for the new one. */
+    int rc = lw_batch_restamp(b->buf.data, b->buf.len, p->pid, p->epoch, pp->next_seq);
+    if (rc != LW_OK)
+      return rc;
     b->pid = p->pid;
     b->epoch = p->epoch;
     b->base_seq = pp->next_seq;
-    pp->next_seq = (int32_t)(((uint32_t)pp->next_seq + (uint32_t)b->count) & 0x7fffffff);
-    return lw_batch_restamp(b->buf.data, b->buf.len, b->pid, b->epoch, b->base_seq);
+    pp->next_seq = seq_add(pp->next_seq, b->count);
+    return LW_OK;
   }
   if (b->sealed && b->magic == want)
     return LW_OK;
@@ -207,13 +228,20 @@ static int seal(lw_producer *p, ppart *pp, batch *b, int16_t version) {
                        .PartitionLeaderEpoch = -1,
                        .codec = p->conf->compression,
                        .level = p->conf->compression_level};
+    bool fresh = p->idem == 1 && needs_numbers(p, b);
     if (p->idem == 1) {
-      s.ProducerId = b->pid = p->pid;
-      s.ProducerEpoch = b->epoch = p->epoch;
-      s.BaseSequence = b->base_seq = pp->next_seq;
-      pp->next_seq = (int32_t)(((uint32_t)pp->next_seq + (uint32_t)b->count) & 0x7fffffff);
+      s.ProducerId = p->pid;
+      s.ProducerEpoch = p->epoch;
+      s.BaseSequence = fresh ? pp->next_seq : b->base_seq;
     }
     rc = lw_batch_finish(&b->bb, &s, &p->z, &p->scratch);
+    if (rc == LW_OK && p->idem == 1) {
+      b->pid = p->pid;
+      b->epoch = p->epoch;
+      b->base_seq = s.BaseSequence;
+      if (fresh)
+        pp->next_seq = seq_add(pp->next_seq, b->count);
+    }
   } else {
     rc = lw_msgset_finish(&b->mb, p->conf->compression, &p->z, &p->scratch);
   }
@@ -265,24 +293,32 @@ static void take(ppart *pp, batch *b) {
   b->next = NULL;
 }
 
-/* Put a batch back for a retry, keeping sequence order (sealed batches by BaseSequence, before
- * every batch not yet numbered). */
+/* The open batch was sealed: it joins the (empty) queue, so that nothing is appended to it
+ * while it waits for a request with room. */
+static void seal_open(ppart *pp) {
+  batch *b = pp->open;
+  pp->open = NULL;
+  b->next = NULL;
+  if (pp->queue_tail)
+    pp->queue_tail->next = b;
+  else
+    pp->queue = b;
+  pp->queue_tail = b;
+  if (pp->topic->sticky == pp->id)
+    pp->topic->sticky = -1; /* sticky partitioning: next records go elsewhere */
+}
+
+/* Put a batch back for a retry, keeping sequence order (numbered batches by BaseSequence,
+ * wrap-safe, before every batch not yet numbered). */
 static void requeue(ppart *pp, batch *b) {
-  batch **pos = &pp->queue, *prev = NULL;
-  while (*pos && (*pos)->sealed && (*pos)->base_seq >= 0 && b->base_seq >= 0 &&
-         (*pos)->base_seq < b->base_seq) {
-    prev = *pos;
-    pos = &(*pos)->next;
-  }
-  if (b->base_seq < 0) { /* not idempotent: it is the oldest */
-    pos = &pp->queue;
-    prev = NULL;
-  }
+  batch **pos = &pp->queue;
+  if (b->base_seq >= 0) /* else not idempotent: it is the oldest */
+    while (*pos && (*pos)->base_seq >= 0 && lw_prod_seq_before((*pos)->base_seq, b->base_seq))
+      pos = &(*pos)->next;
   b->next = *pos;
   *pos = b;
   if (!b->next)
     pp->queue_tail = b;
-  (void)prev;
 }
 
 static uint64_t retry_delay_us(lw_producer *p, int attempts) {
@@ -304,7 +340,9 @@ static void retry(lw_producer *p, ppart *pp, batch *b, int err) {
     return;
   }
   p->st.records_retried += (uint64_t)b->count;
-  b->retry_at_us = now + retry_delay_us(p, b->attempts);
+  /* A leader named by the broker itself (KIP-951) is tried at once. */
+  b->retry_at_us = b->hinted ? now : now + retry_delay_us(p, b->attempts);
+  b->hinted = false;
   requeue(pp, b);
   if (p->idem == 1)
     pp->retrying = true;
@@ -318,6 +356,41 @@ static bool needs_metadata(int err) {
          err == LW_KAFKA_NOT_ENOUGH_REPLICAS || err < -100;
 }
 
+/* MESSAGE_TOO_LARGE or RECORD_LIST_TOO_LARGE: the batch was not written. Split a batch of
+ * several records in two and send both halves again (each may be split again, down to single
+ * records); only a record that is too large alone fails. Either way the topic's batches are
+ * built smaller from now on. Returns true when the batch was split and requeued. */
+static bool too_large(lw_producer *p, ppart *pp, batch *b, int err) {
+  struct lw_ptopic *t = pp->topic;
+  size_t len = b->buf.len;
+  /* The limit is below this batch's size: from now on, batches of at most half of it (unless
+   * DescribeConfigs gave a smaller value). */
+  if (!t->max_bytes || len / 2 < t->max_bytes)
+    lw_prod_learn_limit(p, t, len / 2, false);
+  if (b->count < 2)
+    return false;
+  batch *second = NULL;
+  int rc = lw_prod_split(p, b, &second);
+  if (rc != LW_OK) {
+    lw_net_logf(p->ctx, 3, "%s[%d]: cannot split a batch of %d records: %s", t->name, pp->id,
+                b->count, lw_err_name(rc));
+    return false;
+  }
+  lw_prod_note(p, LW_NOTE_SPLIT,
+               "%s[%d]: %s for a batch of %d records (%zu bytes): split in two and sent again",
+               t->name, pp->id, lw_err_name(err), b->count + second->count, len);
+  p->st.records_retried += (uint64_t)(b->count + second->count);
+  if (b->base_seq < 0) { /* not numbered: both go first, in order */
+    requeue(pp, second);
+    requeue(pp, b);
+  } else {
+    requeue(pp, b);
+    requeue(pp, second);
+    pp->retrying = true; /* batches after it will be refused: resend in order */
+  }
+  return true;
+}
+
 /* The outcome of one batch. */
 static void batch_result(lw_producer *p, ppart *pp, batch *b, int err, int64_t base) {
   pp->inflight--;
@@ -325,29 +398,56 @@ static void batch_result(lw_producer *p, ppart *pp, batch *b, int err, int64_t b
     requeue(pp, b);
     return;
   }
-  if (err == LW_OK) {
-    lw_prod_batch_done(p, pp, b, base, LW_OK);
+  bool current = p->idem == 1 && b->base_seq >= 0 && b->pid == p->pid && b->epoch == p->epoch;
+  if (err == LW_OK || err == LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER) {
+    /* DUPLICATE_SEQUENCE_NUMBER: an earlier attempt was written; delivered. */
+    if (current)
+      pp->expect_seq = seq_add(b->base_seq, b->count);
+    lw_prod_batch_done(p, pp, b, err == LW_OK ? base : -1, LW_OK);
     return;
   }
-  if (err == LW_KAFKA_DUPLICATE_SEQUENCE_NUMBER) {
-    /* The broker already has this batch (an earlier attempt was written): delivered. */
-    lw_prod_batch_done(p, pp, b, -1, LW_OK);
+  if (err == LW_KAFKA_MESSAGE_TOO_LARGE || err == LW_KAFKA_RECORD_LIST_TOO_LARGE) {
+    if (too_large(p, pp, b, err))
+      return;
+    lw_prod_note(p, LW_NOTE_TOO_LARGE,
+                 "%s[%d]: a record of %zu bytes (in its batch) is larger than the topic takes "
+                 "(max.message.bytes %zu%s): not deliverable (%s)",
+                 pp->topic->name, pp->id, b->buf.len, pp->topic->max_bytes,
+                 pp->topic->max_described ? "" : ", learned from the error", lw_err_name(err));
+    lw_prod_batch_done(p, pp, b, -1, err);
     return;
   }
-  if (p->idem == 1 && b->pid == p->pid &&
-      (err == LW_KAFKA_UNKNOWN_PRODUCER_ID || err == LW_KAFKA_INVALID_PRODUCER_EPOCH ||
-       (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER && !pp->retrying))) {
-    /* The broker lost this producer's state (or its sequence disagrees with ours while no
-     * earlier batch is being retried): start over with a new producer id. */
-    lw_net_logf(p->ctx, 2, "%s on %s[%d]: requesting a new producer id", lw_err_name(err),
-                pp->topic->name, pp->id);
-    p->pid = -1;
-    p->epoch = -1;
+  if (p->idem == 1 &&
+      (err == LW_KAFKA_UNKNOWN_PRODUCER_ID || err == LW_KAFKA_INVALID_PRODUCER_EPOCH)) {
+    /* The broker lost this producer's state (or fenced its epoch). Every unacknowledged batch
+     * of every partition is kept and numbered again under a new epoch (KIP-360): ask once,
+     * when the numbering is still ours. */
+    if (current && !p->bump) {
+      p->bump = true;
+      lw_prod_note(p, LW_NOTE_PID, "%s on %s[%d]: requesting a new producer epoch and resending",
+                   lw_err_name(err), pp->topic->name, pp->id);
+    }
     retry(p, pp, b, err);
     return;
   }
   if (err == LW_KAFKA_OUT_OF_ORDER_SEQUENCE_NUMBER && p->idem == 1) {
-    /* An earlier batch of this partition failed and is resent first: this one follows. */
+    /* As Kafka's producer does: when the broker refuses the very batch it should expect next,
+     * its state for this producer is not ours and the epoch must change; otherwise an earlier
+     * batch failed or is being resent, and this one follows it. */
+    if (current && b->base_seq == pp->expect_seq) {
+      if (!p->bump) {
+        p->bump = true;
+        lw_prod_note(p, LW_NOTE_OOSN,
+                     "%s[%d]: OUT_OF_ORDER_SEQUENCE_NUMBER for the batch the broker expects "
+                     "next (sequence %d): requesting a new producer epoch",
+                     pp->topic->name, pp->id, b->base_seq);
+      }
+    } else {
+      lw_prod_note(p, LW_NOTE_OOSN,
+                   "%s[%d]: OUT_OF_ORDER_SEQUENCE_NUMBER for sequence %d while %d is expected: "
+                   "resending after the earlier batches",
+                   pp->topic->name, pp->id, b->base_seq, pp->expect_seq);
+    }
     retry(p, pp, b, b->last_err ? b->last_err : err);
     return;
   }
@@ -408,6 +508,18 @@ static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, voi
     if (pr->ErrorCode && pr->ErrorMessage.len > 0)
       lw_net_logf(p->ctx, 1, "%s[%d]: %s: %.*s", pp->topic->name, pp->id,
                   lw_err_name(pr->ErrorCode), (int)pr->ErrorMessage.len, pr->ErrorMessage.p);
+    if ((pr->ErrorCode == LW_KAFKA_NOT_LEADER_OR_FOLLOWER ||
+         pr->ErrorCode == LW_KAFKA_FENCED_LEADER_EPOCH) &&
+        pr->CurrentLeaderId >= 0 && p->cl &&
+        lw_cluster_leader_hint(p->cl, pp->topic->info, pp->id, pr->CurrentLeaderId,
+                               pr->CurrentLeaderEpoch, resp.NodeEndpoints,
+                               resp.NodeEndpointsCount)) {
+      /* KIP-951: the broker named the new leader; go there without a metadata round trip. */
+      r->e[i].b->hinted = true;
+      lw_prod_note(p, LW_NOTE_LEADER, "%s[%d]: %s: the broker names %d (leader epoch %d) as leader",
+                   pp->topic->name, pp->id, lw_err_name(pr->ErrorCode), pr->CurrentLeaderId,
+                   pr->CurrentLeaderEpoch);
+    }
     batch_result(p, pp, r->e[i].b, pr->ErrorCode, pr->BaseOffset);
   }
   lw_arena_free(&a);
@@ -452,6 +564,11 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
   }
+  /* Produce v13 names topics by TopicId: without ids in the metadata (brokers before 2.8, or
+   * an old Metadata version), stay at v12, which names them. */
+  for (int i = 0; i < n && v >= 13; i++)
+    if (!memcmp(c[i].pp->topic->info->id.b, (const uint8_t[16]){0}, 16))
+      v = 12;
   preq *r = malloc(sizeof(*r) + (size_t)n * sizeof(preq_ent));
   lw_produce_topic *topics = calloc((size_t)n, sizeof(*topics));
   lw_produce_part *parts = calloc((size_t)n, sizeof(*parts));
@@ -473,6 +590,8 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
       fail_unsendable(p, c[i].pp, b, rc);
       continue;
     }
+    if (b == c[i].pp->open) /* sealed: records go to a new batch even if this one waits */
+      seal_open(c[i].pp);
     if (r->n > 0 && total + b->buf.len > p->conf->request_max_bytes)
       break; /* the rest goes in the next request */
     take(c[i].pp, b);
@@ -546,10 +665,14 @@ void lw_prod_drain(lw_producer *p) {
   if (p->closing || !p->cl)
     return;
   uint64_t now = lw_now_us();
+  lw_prod_describe(p);
   if (!idem_decided(p))
     return;
-  if (p->idem == 1 && p->pid < 0) {
-    lw_prod_init_pid(p);
+  if (p->idem == 1 && (p->pid < 0 || p->bump)) {
+    /* A new epoch is asked for only once every Produce answer is in: none can then come back
+     * for the old numbering after the batches were numbered again. */
+    if (p->inflight_reqs == 0)
+      lw_prod_init_pid(p);
     return;
   }
   /* Candidates: at most one batch per partition, grouped by leader. */

@@ -227,6 +227,73 @@ const char *lw_tls_ctx_warning(void *ctx) {
   return insecure;
 }
 
+/* A server context for the console: certificate chain and key, TLS 1.2 at least, no client
+ * certificates asked for. */
+int lw_tls_server_ctx_new(void **out, const char *cert, const char *key, char *err, size_t errlen) {
+  *out = NULL;
+  char why[256];
+  if (lw_ossl_load(why, sizeof why) != LW_OK) {
+    snprintf(err, errlen, "%s", why);
+    return LW_ERR_TLS;
+  }
+  if (OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL) !=
+      1) {
+    snprintf(err, errlen, "OpenSSL failed to initialise");
+    return LW_ERR_TLS;
+  }
+  tls_ctx *tc = calloc(1, sizeof *tc);
+  if (!tc)
+    return LW_ERR_NOMEM;
+  tc->verify = true; /* no warning to hand out: clients are not verified by a server */
+  SSL_CTX *ctx = tc->ssl = SSL_CTX_new(TLS_server_method());
+  if (!ctx) {
+    ssl_reason(why, sizeof why);
+    snprintf(err, errlen, "cannot create a TLS context: %s", why);
+    goto fail;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+    ssl_reason(why, sizeof why);
+    snprintf(err, errlen, "cannot load the certificate %s: %s", cert, why);
+    goto fail;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, key ? key : cert, SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx) != 1) {
+    ssl_reason(why, sizeof why);
+    snprintf(err, errlen, "cannot use the private key %s: %s", key ? key : cert, why);
+    goto fail;
+  }
+  *out = tc;
+  return LW_OK;
+fail:
+  SSL_CTX_free(tc->ssl);
+  free(tc);
+  return LW_ERR_TLS;
+}
+
+int lw_tls_new_server(lw_tls **out, void *vctx, int fd) {
+  *out = NULL;
+  lw_tls *t = calloc(1, sizeof *t);
+  if (!t)
+    return LW_ERR_NOMEM;
+  ERR_clear_error();
+  t->ssl = SSL_new(((tls_ctx *)vctx)->ssl);
+  if (!t->ssl || SSL_set_fd(t->ssl, fd) != 1) {
+    ERR_clear_error();
+    if (t->ssl)
+      SSL_free(t->ssl);
+    free(t);
+    return LW_ERR_TLS;
+  }
+  SSL_set_app_data(t->ssl, t);
+  SSL_set_accept_state(t->ssl);
+  *out = t;
+  return LW_OK;
+}
+
 /* ---- Session ---- */
 
 int lw_tls_new(lw_tls **out, void *vctx, int fd, const char *host) {
@@ -376,7 +443,7 @@ static int failure(lw_tls *t, int sslerr, const char *during) {
 int lw_tls_handshake(lw_tls *t) {
   ERR_clear_error();
   errno = 0;
-  int r = SSL_connect(t->ssl);
+  int r = SSL_do_handshake(t->ssl); /* connect or accept, as the session was set up */
   if (r == 1) {
     t->want_write = false;
     return LW_OK;
@@ -501,6 +568,17 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
 }
 void lw_tls_ctx_free(void *ctx) {
   (void)ctx;
+}
+int lw_tls_server_ctx_new(void **out, const char *cert, const char *key, char *err, size_t errlen) {
+  (void)cert, (void)key;
+  *out = NULL;
+  snprintf(err, errlen, "this logwire was built without OpenSSL (make TLS=0): no TLS");
+  return LW_ERR_UNSUPPORTED;
+}
+int lw_tls_new_server(lw_tls **out, void *ctx, int fd) {
+  (void)ctx, (void)fd;
+  *out = NULL;
+  return LW_ERR_UNSUPPORTED;
 }
 const char *lw_tls_ctx_warning(void *ctx) {
   (void)ctx;

@@ -26,6 +26,12 @@ typedef struct lw_tls lw_tls;
  * used while the key is loaded and not kept. */
 int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t errlen);
 void lw_tls_ctx_free(void *ctx);
+/* A server context (the console): the PEM certificate chain `cert` and its key (`key`, or NULL
+ * when cert holds it too). Returns as lw_tls_ctx_new; free with lw_tls_ctx_free. */
+int lw_tls_server_ctx_new(void **out, const char *cert, const char *key, char *err, size_t errlen);
+/* A server-side session on an accepted socket (then lw_tls_handshake as for a client).
+ * Returns LW_OK, LW_ERR_NOMEM or LW_ERR_TLS. */
+int lw_tls_new_server(lw_tls **out, void *ctx, int fd);
 
 /* With ssl_verify = false: the warning to log, returned once per context (the first connection
  * after each start logs it); NULL afterwards and when verifying. */

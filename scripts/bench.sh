@@ -2,14 +2,20 @@
 # bench.sh BUILD — logwire's benchmarks, side by side with kcat in the same run. Timings are
 # reported, never asserted: medians of BENCH_RUNS (default 3) runs, with ratios against kcat.
 #
+#   instructions  valgrind callgrind: user-space instructions per line for logwire produce,
+#            the agent, kcat and a floor (read + memchr + CRC-32C), 500,000 fixed lines; the
+#            one measure here that does not move with the machine's load (scripts/bench_instr.sh)
 #   proto    CRC-32C GB/s (hardware and portable paths), RecordBatch encode/decode rates
 #   produce  2,000,000 lines of ~110 bytes, one-broker mock cluster, acks=all:
 #            `logwire produce -f FILE` against `kcat -P -l FILE`
 #   agent    the same file through `logwire run --once` against kcat, and against rsyslog's
 #            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
-#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack
+#   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack; then
+#            quiet logs, one line per write at 2, 10, 33 and 100 lines/s (LATENCY_RATES)
 #   idle     1,000 watched quiet files: CPU over 30 s
+#   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
+#            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
 #
 # BENCH_SECTIONS="proto produce" selects sections; BENCH_LINES changes the line count.
 # Every delivery is verified: each tool writes to its own single-partition topic whose end
@@ -21,9 +27,9 @@
 set -uo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
-export LW_ROOT=$root LW_BIN=$root/$build/logwire LW_TOOLS=$root/$build/tools
+export LW_ROOT=$root LW_BIN=${LW_BIN:-$root/$build/logwire} LW_TOOLS=$root/$build/tools
 source "$root/tests/integration/lib.sh"
-sections=${BENCH_SECTIONS:-proto produce agent latency idle}
+sections=${BENCH_SECTIONS:-instructions proto produce agent latency idle fleet}
 runs=${BENCH_RUNS:-3}
 lines=${BENCH_LINES:-2000000}
 out=$root/$build/bench
@@ -46,6 +52,8 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int(
 
 # end_offset TOPIC: records appended to partition 0.
 end_offset() { kcat -Q -b "$MOCK_BOOTSTRAP" -t "$1:0:-1" 2>/dev/null | awk '{ print $NF }'; }
+
+source "$root/scripts/bench_instr.sh"
 
 # content_ok TOPIC: the records TOPIC still holds (the mock's retention keeps the last ones)
 # are the input's last lines, in order, byte for byte. Prints how many were compared.
@@ -267,6 +275,13 @@ section_latency() {
   }
   say "== latency: 10,000 lines/s for 30 s, linger_ms=1, write -> acknowledgement"
   "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
+  # Quiet logs: one line per write, a few to 100 lines a second (each line alone in its batch).
+  local r
+  for r in ${LATENCY_RATES:-2 10 33 100}; do
+    say "== latency: $r lines/s, one line per write, for 30 s, linger_ms=1"
+    "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" 30 |
+      tee -a "$report"
+  done
 }
 
 section_idle() {
@@ -276,6 +291,15 @@ section_idle() {
   }
   say "== idle: 1,000 watched quiet files, 30 s"
   "$root/$build/bench/bench_idle" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/idle" | tee -a "$report"
+}
+
+section_fleet() {
+  command -v etcd >/dev/null || {
+    say "== fleet: skipped (etcd not installed)"
+    return
+  }
+  say "== fleet: ${BENCH_AGENTS:-100} agents watching one etcd"
+  MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP "$root/scripts/bench-fleet.sh" "$build" "$out" | tee -a "$report"
 }
 
 say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

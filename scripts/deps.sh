@@ -14,6 +14,9 @@ pkgs=(
   clang-format-14                       # make style-check
   socat openssl iproute2                # TLS terminator, throwaway CA, ss (TLS tests)
   procps psmisc                         # ps/pkill in tests
+  etcd-server etcd-client curl          # fleet tests: a throwaway etcd 3.4, fixture capture
+  valgrind                              # make bench: instructions per line (callgrind)
+  chromium                              # the console's browser tests (with playwright-core)
 )
 
 missing=()
@@ -22,7 +25,20 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+# The console's browser tests drive Debian's chromium with playwright-core from npm, pinned by
+# tests/browser/package-lock.json; installed again only when the lock file changes.
+browser_deps() {
+  local d
+  d=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+  [[ -f $d/node_modules/.package-lock.json && $d/node_modules/.package-lock.json -nt $d/package-lock.json ]] && return 0
+  command -v npm >/dev/null || return 0
+  echo "deps.sh: npm ci in tests/browser" >&2
+  (cd "$d" && npm ci --no-audit --no-fund >/tmp/logwire-npm.log 2>&1) ||
+    { tail -20 /tmp/logwire-npm.log >&2; echo "deps.sh: npm ci failed (log: /tmp/logwire-npm.log)" >&2; }
+}
+# npm for playwright-core: Debian's unless a Node.js with its own npm is already installed.
+command -v npm >/dev/null || missing+=(nodejs npm)
+[[ ${#missing[@]} -eq 0 ]] && { browser_deps; exit 0; }
 
 echo "deps.sh: installing ${missing[*]}" >&2
 SUDO=()
@@ -40,4 +56,5 @@ if ! "${SUDO[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" 
     exit 1
   fi
 fi
+browser_deps
 echo "deps.sh: done" >&2

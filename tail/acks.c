@@ -74,8 +74,32 @@ void lw_acks_undo(lw_acks *a) {
   last->pending--;
 }
 
+/* Drop fully acknowledged groups at the front, moving `committed` to their end. */
+static void pop_acked(lw_acks *a) {
+  while (a->n && at(a, 0)->pending == 0) {
+    a->committed = at(a, 0)->end;
+    a->head = (a->head + 1) & (a->cap - 1);
+    a->head_id++;
+    a->n--;
+  }
+  if (!a->n) { /* nothing in flight: a quiet file keeps no ring */
+    free(a->g);
+    a->g = NULL;
+    a->head = a->cap = 0;
+  }
+}
+
 int lw_acks_ack(lw_acks *a, uint64_t end) {
-  if (!a->n || end <= a->committed || end > at(a, a->n - 1)->end)
+  if (!a->n || end <= a->committed)
+    return LW_ERR_INVALID_ARG;
+  lw_ack_grp *g0 = &a->g[a->head];
+  if (end <= g0->end && g0->pending > 1) {
+    /* The common case: a line of the oldest group, which stays (not its last line acked). */
+    g0->pending--;
+    a->inflight--;
+    return LW_OK;
+  }
+  if (end > at(a, a->n - 1)->end)
     return LW_ERR_INVALID_ARG;
   /* First group whose end >= `end`: the line belongs to it (groups are contiguous). Most
    * acknowledgements are for the oldest group: look there before searching. */
@@ -92,15 +116,20 @@ int lw_acks_ack(lw_acks *a, uint64_t end) {
     return LW_ERR_INVALID_ARG;
   g->pending--;
   a->inflight--;
-  while (a->n && at(a, 0)->pending == 0) {
-    a->committed = at(a, 0)->end;
-    a->head = (a->head + 1) & (a->cap - 1);
-    a->n--;
-  }
-  if (!a->n) { /* nothing in flight: a quiet file keeps no ring */
-    free(a->g);
-    a->g = NULL;
-    a->head = a->cap = 0;
-  }
+  pop_acked(a);
+  return LW_OK;
+}
+
+int lw_acks_ack_n(lw_acks *a, uint32_t group, uint32_t n) {
+  uint32_t i = group - a->head_id; /* wrapping: an old id is far out of range */
+  if (i >= a->n || n == 0)
+    return LW_ERR_INVALID_ARG;
+  lw_ack_grp *g = at(a, i);
+  if (g->pending < n)
+    return LW_ERR_INVALID_ARG;
+  g->pending -= n;
+  a->inflight -= n;
+  if (i == 0 && g->pending == 0)
+    pop_acked(a);
   return LW_OK;
 }

@@ -27,6 +27,7 @@ typedef struct lw_ack_grp {
 typedef struct lw_acks {
   lw_ack_grp *g; /* owned ring of groups */
   uint32_t head, n, cap;
+  uint32_t head_id;   /* id of the group at head; the group at position i is head_id + i */
   uint64_t committed; /* every line ending at or before this offset is acknowledged */
   uint64_t inflight;  /* lines added and not acknowledged */
   uint64_t undo_end;  /* previous end of the last group, for lw_acks_undo */
@@ -40,11 +41,36 @@ void lw_acks_free(lw_acks *a);
  * grow (ceiling or memory) the line joins the last group. Returns LW_OK, or LW_ERR_NOMEM only
  * when there is no group at all and none could be allocated. */
 int lw_acks_add(lw_acks *a, uint64_t end);
+/* lw_acks_add with its common case inline (the last group has room): for the per-line path. */
+static inline int lw_acks_push(lw_acks *a, uint64_t end) {
+  if (a->n) {
+    lw_ack_grp *last = &a->g[(a->head + a->n - 1) & (a->cap - 1)];
+    if (last->lines < LW_ACK_GROUP) {
+      a->undo_end = last->end;
+      last->end = end;
+      last->lines++;
+      last->pending++;
+      a->undo_new = false;
+      a->inflight++;
+      return 0;
+    }
+  }
+  return lw_acks_add(a, end);
+}
 /* Take back the line just added (the callback refused it). Only valid right after
  * lw_acks_add, before any ack of that line. */
 void lw_acks_undo(lw_acks *a);
 /* Acknowledge the line ending at `end`. Returns LW_OK, or LW_ERR_INVALID_ARG when no
  * unacknowledged line can end there (unknown offset, or its group is fully acknowledged). */
 int lw_acks_ack(lw_acks *a, uint64_t end);
+/* The id of the group the line just added joined (ids count up from 0, wrapping). Lines
+ * acknowledged together by group with lw_acks_ack_n need no offsets: a group is one counter. */
+static inline uint32_t lw_acks_last_group(const lw_acks *a) {
+  return a->head_id + a->n - 1;
+}
+/* Acknowledge n lines of group `group` at once (any n of its lines, each acknowledged once in
+ * all). Returns LW_OK, or LW_ERR_INVALID_ARG when the group is gone or has fewer than n
+ * lines unacknowledged (nothing is changed then). */
+int lw_acks_ack_n(lw_acks *a, uint32_t group, uint32_t n);
 
 #endif

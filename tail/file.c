@@ -115,10 +115,14 @@ void lw__file_ready(lw_tail_file *f) {
 static int emit(void *ud, const uint8_t *p, size_t len, uint64_t end, unsigned flags) {
   lw_tail_file *f = ud;
   lw_tail *t = f->t;
-  if (lw_acks_add(&f->acks, end) != LW_OK)
+  if (lw_acks_push(&f->acks, end) != LW_OK)
     return LW_ERR_NOMEM;
-  lw_line ln = {
-      .p = p ? p : (const uint8_t *)"", .len = len, .file = f, .end_offset = end, .flags = flags};
+  lw_line ln = {.p = p ? p : (const uint8_t *)"",
+                .len = len,
+                .file = f,
+                .end_offset = end,
+                .flags = flags,
+                .ack_group = lw_acks_last_group(&f->acks)};
   int r = t->cb(t->ud, &ln);
   if (r != LW_OK) {
     lw_acks_undo(&f->acks);

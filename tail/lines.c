@@ -181,6 +181,32 @@ int lw_lines_feed(lw_lines *s, const lw_lines_conf *c, const uint8_t *p, size_t 
   size_t i = 0;
   int r = LW_OK;
   while (i < n) {
+    /* Fast path, the common case: no multiline, nothing carried over. Whole lines are handed
+     * out where they lie, with one memchr each and no other pass over the bytes, until a line
+     * that cannot be finished here (unfinished, or longer than max_line): the general steps
+     * below take that one on, then this path again. */
+    if (!c->start && !s->carry_len && !s->discard) {
+      const uint8_t *q = p + i, *e = p + n;
+      const size_t max = c->max_line;
+      while (q < e) {
+        size_t left = (size_t)(e - q);
+        const uint8_t *nl = memchr(q, '\n', left <= max ? left : max + 1);
+        if (!nl)
+          break;
+        size_t ll = (size_t)(nl - q);
+        if (c->strip_cr && ll && q[ll - 1] == '\r')
+          ll--;
+        uint64_t end = base + (size_t)(nl - p) + 1;
+        r = c->emit(ud, q, ll, end, 0);
+        if (r != LW_OK)
+          goto refused;
+        consumed(s, end);
+        q = nl + 1;
+      }
+      i = (size_t)(q - p);
+      if (i >= n)
+        break;
+    }
     if (s->discard) {
       /* Truncate mode, line past max_line: drop up to its newline, then deliver the kept
        * first max_line bytes with the whole line's end offset. */

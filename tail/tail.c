@@ -128,9 +128,9 @@ static void orphans_free(lw_tail *t) {
 
 /* ---- Checkpoints ---- */
 
-static int ckpt_write(lw_tail *t) {
-  if (!t->state_path)
-    return LW_OK;
+/* Encode the checkpoint of every file into t->ckbuf (next generation). Returns LW_OK or an
+ * encoding error. */
+static int ckpt_encode(lw_tail *t) {
   int64_t now_s = lw_wall_ms() / 1000;
   lw_ckpt_begin(&t->ckbuf, t->ckpt_gen + 1);
   for (lw_tail_file *f = t->files; f; f = f->next) {
@@ -164,32 +164,79 @@ static int ckpt_write(lw_tail *t) {
     }
     lw_ckpt_add(&t->ckbuf, &o->rec);
   }
-  int rc = lw_ckpt_end(&t->ckbuf);
+  return lw_ckpt_end(&t->ckbuf);
+}
+
+/* The outcome of a checkpoint write (synchronous, or reported by the writer thread). */
+static void ckpt_result(lw_tail *t, int rc, int e) {
+  if (rc == LW_OK) {
+    t->ckpt_cur_bad = false;
+    t->st.checkpoint_writes++;
+    return;
+  }
+  t->st.checkpoint_errors++;
+  lw__tail_log(t, LW_TAIL_LOG_ERROR, "checkpoint %s not written: %s", t->state_path,
+               rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc));
+  /* Try again within checkpoint_ms, with whatever has changed by then. */
+  if (!t->freeing) {
+    t->dirty = true;
+    if (!lw_timer_active(&t->ckpt_timer))
+      lw_timer_start(t->loop, &t->ckpt_timer, (uint64_t)t->conf.checkpoint_ms * 1000u);
+  }
+}
+
+static void ckpt_written(void *ud, int rc, int e) {
+  ckpt_result(ud, rc, e);
+}
+
+/* Write the checkpoint now, on this thread (start, lw_tail_checkpoint, lw_tail_free): after
+ * any write of the writer thread, so that no older generation lands after this one. Returns
+ * LW_OK, or the encoding or LW_ERR_IO error (errno kept). */
+static int ckpt_write(lw_tail *t) {
+  if (!t->state_path)
+    return LW_OK;
+  if (t->ckw)
+    lw_ckwriter_wait(t->ckw);
+  int rc = ckpt_encode(t);
   if (rc == LW_OK)
     rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
   int e = errno;
   t->last_ckpt_us = lw_now_us();
   if (rc == LW_OK) {
-    t->ckpt_cur_bad = false;
     t->ckpt_gen++;
-    t->st.checkpoint_writes++;
     t->dirty = false;
-  } else {
-    t->st.checkpoint_errors++;
-    lw__tail_log(t, LW_TAIL_LOG_ERROR, "checkpoint %s not written: %s", t->state_path,
-                 rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc));
   }
+  ckpt_result(t, rc, e);
   if (t->ckbuf.cap > CKBUF_KEEP)
     lw_buf_free(&t->ckbuf);
+  errno = e;
   return rc;
 }
 
+/* Every checkpoint_ms while offsets move: encode here (microseconds), and leave the write and
+ * its fsyncs to the writer thread, off the loop's critical path. Without the thread (it could
+ * not start) the write is done here. */
 static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   (void)l;
   (void)tm;
   lw_tail *t = ud;
-  if (t->dirty && ckpt_write(t) != LW_OK)
-    lw_timer_start(t->loop, &t->ckpt_timer, (uint64_t)t->conf.checkpoint_ms * 1000u);
+  if (!t->dirty || !t->state_path)
+    return;
+  if (!t->ckw && lw_ckwriter_new(&t->ckw, t->loop, t->state_path, ckpt_written, t) != LW_OK)
+    t->ckw = NULL;
+  int rc = t->ckw ? ckpt_encode(t) : LW_ERR_IO;
+  if (rc == LW_OK)
+    rc = lw_ckwriter_submit(t->ckw, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
+  if (rc == LW_OK) {
+    /* Queued as the next generation; a failure comes back through ckpt_written. */
+    t->ckpt_gen++;
+    t->dirty = false;
+    t->last_ckpt_us = lw_now_us();
+  } else {
+    ckpt_write(t);
+  }
+  if (t->ckbuf.cap > CKBUF_KEEP)
+    lw_buf_free(&t->ckbuf);
 }
 
 void lw__tail_dirty(lw_tail *t) {
@@ -272,6 +319,17 @@ void lw_tail_resume(lw_tail *t) {
 
 bool lw_tail_paused(const lw_tail *t) {
   return t->paused;
+}
+
+int lw_tail_ack_n(lw_tail *t, lw_tail_file *f, uint32_t group, uint32_t n) {
+  uint64_t before = f->acks.committed;
+  int rc = lw_acks_ack_n(&f->acks, group, n);
+  if (rc != LW_OK)
+    return rc;
+  if (f->acks.committed != before)
+    lw__tail_dirty(t);
+  lw__file_release(f);
+  return LW_OK;
 }
 
 int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset) {
@@ -395,6 +453,8 @@ void lw_tail_free(lw_tail *t) {
   if (t->w.loop && t->state_path)
     ckpt_write(t);
   t->freeing = true;
+  lw_ckwriter_free(t->ckw);
+  t->ckw = NULL;
   while (t->files)
     lw__file_free(t->files);
   if (t->w.loop)

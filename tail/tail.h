@@ -3,8 +3,9 @@
  * callback and is told, out of order, which of them are safely stored (lw_tail_ack).
  *
  * One lw_tail is one configured input: a set of globs, the files they match, and one
- * checkpoint file. Everything runs in the loop's thread; no call blocks except the checkpoint
- * write (write + fsync of a small file, at most every checkpoint_ms).
+ * checkpoint file. Everything runs in the loop's thread but the periodic checkpoint write
+ * (write + fsync of a small file, at most every checkpoint_ms), which a writer thread does
+ * (ckwriter.h); the first one and the last one (lw_tail_checkpoint, lw_tail_free) block.
  *
  * Delivery contract (at-least-once, nothing lost, nothing reordered within a file):
  *  - Every line is offered to the callback exactly once while the process runs, in file order
@@ -135,6 +136,8 @@ typedef struct lw_line {
   uint64_t end_offset; /* file offset just past the line (past its '\n'); strictly increasing
                           within one lw_tail_file */
   unsigned flags;      /* LW_LINE_* */
+  uint32_t ack_group;  /* for lw_tail_ack_n: lines of one file with the same ack_group can be
+                          acknowledged together */
 } lw_line;
 
 /* Line callback. Return LW_OK to accept the line (then ack it exactly once, later or from
@@ -168,6 +171,10 @@ bool lw_tail_paused(const lw_tail *t);
  * told from a right one (it counts for that group). After the last ack of a file that is
  * closed (rotated away and drained, or truncated), the handle is freed: do not use it again. */
 int lw_tail_ack(lw_tail *t, lw_tail_file *f, uint64_t end_offset);
+/* Acknowledge n lines of `file` that all had ack_group `group` (in any order, each line once
+ * in all, whether by lw_tail_ack or here): one call where n calls of lw_tail_ack would do.
+ * Returns LW_OK, or LW_ERR_INVALID_ARG when the group has fewer lines unacknowledged. */
+int lw_tail_ack_n(lw_tail *t, lw_tail_file *file, uint32_t group, uint32_t n);
 
 /* Write the checkpoint now. Returns LW_OK (also when there is no state_path) or LW_ERR_IO. */
 int lw_tail_checkpoint(lw_tail *t);

@@ -11,6 +11,7 @@
 #include "proto/buf.h"
 #include "tail/acks.h"
 #include "tail/checkpoint.h"
+#include "tail/ckwriter.h"
 #include "tail/glob.h"
 #include "tail/hmap.h"
 #include "tail/ident.h"
@@ -112,6 +113,7 @@ struct lw_tail {
   } vacated[VACATED_SLOTS];
   unsigned vac_next;
   lw_buf ckbuf;
+  lw_ckwriter *ckw; /* checkpoint writer thread, started at the first periodic write */
   uint64_t ckpt_gen, last_ckpt_us;
   uint64_t warn_limit_us, warn_io_us; /* at most one such warning per 10 s */
   lw_tail_stats st;

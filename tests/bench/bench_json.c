@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent/json.h"
+#include "base/json.h"
 
 #define LINES 200000
 #define RUNS  7

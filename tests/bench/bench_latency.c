@@ -1,16 +1,21 @@
 /* bench_latency.c — latency from a line's write(2) to Kafka's acknowledgement, through the real
- * agent: `logwire run` follows a file this program appends to at RATE lines a second (10 lines
- * every millisecond); the agent's benchmark probe (LOGWIRE_ACK_LOG) records when each line was
- * acknowledged on the shared monotonic clock, and the two are joined by file offset.
+ * agent: `logwire run` follows a file this program appends to at RATE lines a second: from 1,000
+ * lines/s up, RATE/1,000 lines in one write(2) every millisecond (10 lines a write at the default
+ * 10,000); below, one line per write every 1/RATE s (a quiet log). The agent's benchmark probe
+ * (LOGWIRE_ACK_LOG) records when each line was handed to the producer and when it was
+ * acknowledged, on the shared monotonic clock; the two are joined by file offset.
  *
  *   bench_latency LOGWIRE BOOTSTRAP WORKDIR [RATE] [SECONDS]
  *
- * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), and the
- * agent's CPU use during it. A benchmark: it reports, it does not judge. */
+ * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
+ * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
+ * producer: linger, request, broker), and the agent's CPU use during it. A benchmark: it
+ * reports, it does not judge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +33,7 @@ typedef struct wr {
 } wr;
 
 typedef struct ack {
-  uint64_t end, us;
+  uint64_t end, us, sent_us; /* sent_us: when lw_producer_send took the line */
 } ack;
 
 static uint64_t now_us(void) {
@@ -46,6 +51,18 @@ static int cmp_ack(const void *a, const void *b) {
   return cmp_u64(a, b);
 }
 
+/* One measured line: total write -> ack, split at the moment the producer took it. */
+typedef struct slow {
+  uint64_t total, read, ack;
+  uint64_t at; /* when it was written, from the start */
+} slow;
+
+/* slowest first */
+static int cmp_slow(const void *a, const void *b) {
+  const slow *x = a, *y = b;
+  return x->total > y->total ? -1 : x->total < y->total;
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: %s LOGWIRE BOOTSTRAP WORKDIR [RATE] [SECONDS]\n", argv[0]);
@@ -54,7 +71,11 @@ int main(int argc, char **argv) {
   const char *bin = argv[1], *brokers = argv[2], *dir = argv[3];
   int rate = argc > 4 ? atoi(argv[4]) : 10000;
   int secs = argc > 5 ? atoi(argv[5]) : 30;
-  int per_ms = rate / 1000 > 0 ? rate / 1000 : 1;
+  if (rate < 1)
+    rate = 1;
+  /* per write: lines, and the period between writes */
+  int per_ms = rate >= 1000 ? rate / 1000 : 1;
+  uint64_t period_ns = rate >= 1000 ? 1000000u : 1000000000u / (uint64_t)rate;
   mkdir(dir, 0755);
   char conf[4096], log[4096], acks[4096], agentlog[4096];
   snprintf(conf, sizeof conf, "%s/latency.conf", dir);
@@ -83,7 +104,7 @@ int main(int argc, char **argv) {
     execl(bin, bin, "run", "-c", conf, (char *)NULL);
     _exit(127);
   }
-  size_t total = (size_t)(secs + 2) * (size_t)per_ms * 1000u;
+  size_t total = (size_t)(secs + 2) * (size_t)per_ms * (1000000000u / period_ns) + 16;
   wr *w = calloc(total, sizeof(*w));
   if (!w)
     return 1;
@@ -94,8 +115,8 @@ int main(int argc, char **argv) {
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);
   for (uint64_t tick = 0;; tick++) {
-    next.tv_nsec += 1000000;
-    if (next.tv_nsec >= 1000000000) {
+    next.tv_nsec += (long)period_ns;
+    while (next.tv_nsec >= 1000000000) {
       next.tv_nsec -= 1000000000;
       next.tv_sec++;
     }
@@ -145,13 +166,14 @@ int main(int argc, char **argv) {
   if (!a)
     return 1;
   char name[128];
-  unsigned long long e, u;
-  while (na < capa && fscanf(af, "%127s %llu %llu", name, &e, &u) == 3)
-    a[na++] = (ack){.end = e, .us = u};
+  unsigned long long e, u, sent;
+  while (na < capa && fscanf(af, "%127s %llu %llu %llu", name, &e, &u, &sent) == 4)
+    a[na++] = (ack){.end = e, .us = u, .sent_us = sent};
   fclose(af);
   qsort(a, na, sizeof(*a), cmp_ack);
   uint64_t *lat = calloc(total + 1, sizeof(*lat));
-  if (!lat)
+  slow *sl = calloc(total + 1, sizeof(*sl));
+  if (!lat || !sl)
     return 1;
   size_t nl = 0, missing = 0, j = 0;
   for (size_t i = 0; i < nw; i++) {
@@ -161,22 +183,45 @@ int main(int argc, char **argv) {
       missing++;
       continue;
     }
-    if (w[i].us)
-      lat[nl++] = a[j].us > w[i].us ? a[j].us - w[i].us : 0;
+    if (w[i].us) {
+      uint64_t l = a[j].us > w[i].us ? a[j].us - w[i].us : 0;
+      uint64_t rd = a[j].sent_us > w[i].us ? a[j].sent_us - w[i].us : 0;
+      sl[nl] = (slow){.total = l, .read = rd, .ack = l > rd ? l - rd : 0, .at = w[i].us - start};
+      lat[nl++] = l;
+    }
   }
   qsort(lat, nl, sizeof(*lat), cmp_u64);
+  qsort(sl, nl, sizeof(*sl), cmp_slow);
 #define PCT(p) (nl ? (double)lat[(size_t)((double)(nl - 1) * (p))] / 1000.0 : 0)
-  printf("  %zu lines measured at %d lines/s over %.1f s (linger_ms=1, acks=all), %zu not "
-         "acknowledged\n",
-         nl, per_ms * 1000, (double)measured_us / 1e6, missing);
+  printf("  %zu lines measured at %d lines/s (%d a write) over %.1f s (linger_ms=1, acks=all), %zu "
+         "not acknowledged\n",
+         nl, rate >= 1000 ? per_ms * 1000 : rate, per_ms, (double)measured_us / 1e6, missing);
   printf("  write -> ack latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max "
          "%.2f ms\n",
          PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999), nl ? (double)lat[nl - 1] / 1000.0 : 0);
+  /* Where the slowest lines spent their time. Lines written in the same burst share a stall,
+   * so this shows the slowest line of each of the (up to) five slowest distinct writes. */
+  printf("  slowest lines (write -> send = tail wake-up and read, send -> ack = producer and "
+         "broker):\n");
+  uint64_t shown[5];
+  int ns = 0;
+  for (size_t i = 0; i < nl && ns < 5; i++) {
+    bool dup = false;
+    for (int k = 0; k < ns; k++)
+      dup = dup || shown[k] == sl[i].at;
+    if (dup)
+      continue;
+    shown[ns++] = sl[i].at;
+    printf("    %.2f ms at %.3f s: write -> send %.2f ms, send -> ack %.2f ms\n",
+           (double)sl[i].total / 1000.0, (double)sl[i].at / 1e6, (double)sl[i].read / 1000.0,
+           (double)sl[i].ack / 1000.0);
+  }
   if (cpu0 >= 0 && cpu1 >= 0)
     printf("  agent CPU while measured: %.2f s (%.1f%% of one core)\n", cpu1 - cpu0,
            100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
   free(w);
   free(a);
   free(lat);
+  free(sl);
   return 0;
 }

@@ -2,7 +2,8 @@
  * written into one end of a socket pair whose other end the server owns, then the server
  * reads, parses and answers. No crash, no leak, and the connection always ends.
  * seeds: tests/fuzz/http-seeds/[a-z]*.txt
- * The fuzz build links proto/ only, so the agent and net sources used are included here. */
+ * The fuzz build links base/ and proto/ only, so the agent and net sources used are included here.
+ */
 #include <sys/socket.h>
 
 #include "agent/http.c"

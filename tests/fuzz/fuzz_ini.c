@@ -1,21 +1,13 @@
 /* fuzz_ini.c — the config file's INI parser and the config checks above it on arbitrary
  * bytes: no crash, no leak, and every entry kept has a line inside the input.
  * seeds: examples/logwire.conf
- * The fuzz build links proto/ only, so the agent and net sources used are included here. */
+ * The fuzz build links base/ and proto/ only, so the agent and net sources used are included here.
+ */
 #include "agent/config.c"
 #include "agent/config_schema.c"
 #include "agent/diag.c"
 #include "agent/ini.c"
 #include "net/producer_conf.c"
-
-/* config_schema.c validates [agent] http with lw_http_split_addr; http.c would bring the
- * event loop along, so the address check is stubbed: the fuzzer explores the INI layer. */
-int lw_http_split_addr(const char *addr, char *host, size_t hostlen, int *port) {
-  (void)host;
-  (void)hostlen;
-  (void)port;
-  return strchr(addr, ':') ? LW_OK : LW_ERR_CONFIG;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -2,7 +2,10 @@
  * output is a quoted string with no raw control byte, and undoing its escapes (\u00XX is
  * the byte XX) gives back exactly the input bytes.
  * seeds: examples/logwire.conf docs/CONFIG.md */
-#include "agent/json.c"
+#include <string.h>
+
+#include "base/json.h"
+#include "proto/err.h"
 
 static int hexval(uint8_t c) {
   return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;

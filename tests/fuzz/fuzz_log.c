@@ -2,8 +2,9 @@
  * LW_LOG_LINE_MAX, ends with its only newline, holds no raw control byte, and its quotes
  * balance, whatever the lengths and bytes.
  * seeds: examples/logwire.conf
- * The fuzz build links proto/ only, so the agent and net sources used are included here. */
-#include "agent/json.c"
+ * The fuzz build links base/ and proto/ only, so the agent and net sources used are included here.
+ */
+#include "base/json.h"
 #include "agent/log.c"
 #include "net/loop.c"
 #include "net/producer_conf.c"

@@ -69,7 +69,7 @@ EOF
     "$f:7: checkpoint_ms: expected an integer" \
     "$f:9: topic: required key missing in [input.a]" \
     "$f:11: start: expected end or beginning" \
-    "$f:13: unknown section [output] (expected [kafka], [agent], [input.NAME] or [sys])" \
+    "$f:13: unknown section [output] (expected [kafka], [agent], [input.NAME], [sys] or [etcd])" \
     >"$d/want"
   echo "$out" >"$d/got"
   check "--check: every mistake reported as FILE:LINE: KEY: problem, in order" \
@@ -135,7 +135,8 @@ part_once() {
   check "--once after 500 more lines: exactly those sent" \
     test $rc -eq 0 -a "$SEQ_MISSING" -eq 0 -a "$SEQ_DUP" -eq 0
 
-  # A record Kafka refuses for good (MESSAGE_TOO_LARGE): exit 1, the failure logged by name.
+  # A record Kafka refuses for good (INVALID_RECORD; a batch too large is split and resent):
+  # exit 1, the failure logged by name.
   mock_cmd "create once-c 1 1"
   {
     kafka_section
@@ -143,7 +144,7 @@ part_once() {
     input_section c once-c "$d/c.log"
   } >"$d/c.conf"
   seq_lines 5000 >"$d/c.log"
-  mock_cmd "err 0 10 1"
+  mock_cmd "err 0 87 1"
   "$LW_BIN" run --once -c "$d/c.conf" 2>"$T/once-c.log"
   rc=$?
   mock_cmd "clear 0"
@@ -151,11 +152,11 @@ part_once() {
   failed=$(sed -n 's/.*msg="logwire stopped".* failed_lines=\([0-9]*\).*/\1/p' "$T/once-c.log")
   kcat_read once-c >"$d/c.out"
   seq_report 5000 "$d/c.out" >/dev/null
-  note "--once with one MESSAGE_TOO_LARGE: exit $rc, failed_lines ${failed:-?}," \
+  note "--once with one INVALID_RECORD: exit $rc, failed_lines ${failed:-?}," \
     "$(seq_report 5000 "$d/c.out")"
   check "--once: a record refused for good makes the exit status 1" test $rc -eq 1
   check "--once: the refusal is logged by its error name" \
-    grep -q 'msg="line not deliverable, skipped".*err=MESSAGE_TOO_LARGE' "$T/once-c.log"
+    grep -q 'msg="line not deliverable, skipped".*err=INVALID_RECORD' "$T/once-c.log"
   check "--once: one log line for the failed batch, not one per line" \
     test "$(grep -c 'line not deliverable' "$T/once-c.log")" -le 3
   check "--once: exactly the failed lines are missing (${failed:-?}), none duplicated" \
@@ -514,7 +515,7 @@ part_stats() {
   seq_lines $n >"$d/st.log"
   wait_until 20 in_stat_eq "$A" st lines_acked $n
   # One refused request: its lines are counted by error name.
-  mock_cmd "err 0 10 1"
+  mock_cmd "err 0 87 1"
   seq_lines $((n * 2)) | tail -n $n >>"$d/st.log"
   wait_until 20 in_stat_ge "$A" st lines_failed 1
   wait_until 20 in_stat_eq "$A" st lag_bytes 0
@@ -547,13 +548,13 @@ part_stats() {
   # refused request.
   local rec=$((failed + $(json_num samples_dropped <<<"$js")))
   check "/stats: the failed records counted by error name ($rec)" \
-    grep -q "\"failed_by_error\":{\"MESSAGE_TOO_LARGE\":$rec}" <<<"$js"
+    grep -q "\"failed_by_error\":{\"INVALID_RECORD\":$rec}" <<<"$js"
   local m
   for m in "logwire_input_lines_total{input=\"st\"} $read" \
     "logwire_input_lines_acked_total{input=\"st\"} $acked" \
     "logwire_input_lines_failed_total{input=\"st\"} $failed" \
     "logwire_input_lag_bytes{input=\"st\"} 0" \
-    "logwire_records_failed_total{error=\"MESSAGE_TOO_LARGE\"} $rec" \
+    "logwire_records_failed_total{error=\"INVALID_RECORD\"} $rec" \
     "logwire_requests_in_flight " "logwire_buffer_bytes " "logwire_broker_rtt_seconds{broker=\"1\"" \
     'logwire_delivery_latency_seconds{quantile="0.99"} ' \
     'logwire_delivery_latency_seconds{quantile="0.5"} '; do

@@ -170,7 +170,7 @@ Test(config, agent_defaults_and_hostname) {
   cr_assert_str_eq(cfg.agent.state_dir, "/var/lib/logwire");
   cr_assert_null(cfg.agent.http);
   cr_assert_eq(cfg.agent.log_level, 1);
-  cr_assert_eq(cfg.agent.read_ahead_bytes, 1u << 20);
+  cr_assert_eq(cfg.agent.read_ahead_bytes, 512u << 10);
   char h[256];
   cr_assert_eq(gethostname(h, sizeof h), 0);
   cr_assert_str_eq(cfg.agent.hostname, h);
@@ -180,8 +180,8 @@ Test(config, agent_defaults_and_hostname) {
 Test(config, each_kind_of_error_has_its_exact_text) {
   /* Sections. */
   one_error("[inputs.x]\n", "t.conf:3: unknown section [inputs.x] (inputs are [input.NAME])");
-  one_error("[agnet]\n",
-            "t.conf:3: unknown section [agnet] (expected [kafka], [agent], [input.NAME] or [sys])");
+  one_error("[agnet]\n", "t.conf:3: unknown section [agnet] (expected [kafka], [agent], "
+                         "[input.NAME], [sys] or [etcd])");
   one_error("[input]\n", "t.conf:3: an input section needs a name: [input.NAME]");
   /* Unknown keys. */
   one_error("[agent]\nstate_dri = /x\n",
@@ -299,7 +299,8 @@ Test(config, every_error_of_a_file_is_reported_in_line_order) {
       "t.conf:9: format: expected raw or json",
       "t.conf:12: topic: environment variable LW_T_NOPE is not set",
       "t.conf:13: topic: duplicate key (first at line 12)",
-      "t.conf:14: unknown section [weird] (expected [kafka], [agent], [input.NAME] or [sys])",
+      "t.conf:14: unknown section [weird] (expected [kafka], [agent], [input.NAME], [sys] or "
+      "[etcd])",
   };
   size_t nw = sizeof want / sizeof *want;
   if (diag.n != nw)
@@ -502,5 +503,5 @@ Test(config, schema_iteration) {
     inputs += strcmp(sec, "input") == 0;
   }
   cr_assert_eq(inputs, 15);
-  cr_assert_eq(n, 26);
+  cr_assert_eq(n, 38); /* 8 [agent], 15 [input.NAME], 3 [sys], 12 [etcd] */
 }

@@ -52,7 +52,10 @@ static const char *row(const char *sec, const char *key, char *out, size_t outn)
 }
 
 static const char *heading_of(const char *sec) {
-  return !strcmp(sec, "agent") ? "[agent]" : !strcmp(sec, "input") ? "[input.NAME]" : "[sys]";
+  return !strcmp(sec, "agent")   ? "[agent]"
+         : !strcmp(sec, "input") ? "[input.NAME]"
+         : !strcmp(sec, "etcd")  ? "[etcd]"
+                                 : "[sys]";
 }
 
 Test(docs, every_schema_key_is_documented_with_its_default) {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/json.h"
+#include "base/json.h"
 #include "proto/err.h"
 
 static lw_buf b;

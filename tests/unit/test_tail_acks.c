@@ -116,3 +116,43 @@ Test(tail_acks, random_order_matches_a_per_line_model) {
     lw_acks_free(&a);
   }
 }
+
+/* Acknowledging by group: each line's group id as lw_acks_last_group gave it after its add;
+ * counts per group, across groups and out of order, commit exactly as line-by-line acks. */
+Test(tail_acks, ack_n_by_group_commits_like_line_acks) {
+  lw_acks a;
+  lw_acks_init(&a, 0);
+  uint32_t grp[3 * LW_ACK_GROUP + 11];
+  uint64_t n = sizeof grp / sizeof grp[0];
+  for (uint64_t i = 0; i < n; i++) {
+    cr_assert_eq(lw_acks_add(&a, (i + 1) * 10), LW_OK);
+    grp[i] = lw_acks_last_group(&a);
+  }
+  cr_assert_eq(grp[0], grp[LW_ACK_GROUP - 1]);
+  cr_assert_neq(grp[LW_ACK_GROUP - 1], grp[LW_ACK_GROUP]);
+  /* The second group whole, in two calls; then most of the first, one line by offset. */
+  cr_assert_eq(lw_acks_ack_n(&a, grp[LW_ACK_GROUP], 10), LW_OK);
+  cr_assert_eq(lw_acks_ack_n(&a, grp[LW_ACK_GROUP], LW_ACK_GROUP - 10), LW_OK);
+  cr_assert_eq(lw_acks_ack_n(&a, grp[LW_ACK_GROUP], 1), LW_ERR_INVALID_ARG, "nothing left");
+  cr_assert_eq(a.committed, 0);
+  cr_assert_eq(lw_acks_ack(&a, 10), LW_OK);
+  cr_assert_eq(lw_acks_ack_n(&a, grp[0], LW_ACK_GROUP), LW_ERR_INVALID_ARG, "one too many");
+  cr_assert_eq(a.inflight, n - LW_ACK_GROUP - 1, "a refused ack changes nothing");
+  cr_assert_eq(lw_acks_ack_n(&a, grp[0], LW_ACK_GROUP - 1), LW_OK);
+  cr_assert_eq(a.committed, 2 * LW_ACK_GROUP * 10, "both groups committed");
+  cr_assert_eq(lw_acks_ack_n(&a, grp[0], 1), LW_ERR_INVALID_ARG, "a committed group is gone");
+  /* The last (partial) group, then the third. */
+  cr_assert_eq(lw_acks_ack_n(&a, grp[n - 1], 11), LW_OK);
+  cr_assert_eq(a.committed, 2 * LW_ACK_GROUP * 10);
+  cr_assert_eq(lw_acks_ack_n(&a, grp[2 * LW_ACK_GROUP], LW_ACK_GROUP), LW_OK);
+  cr_assert_eq(a.committed, n * 10);
+  cr_assert_eq(a.inflight, 0);
+  cr_assert_eq(a.n, 0);
+  /* Ids go on counting after the ring emptied. */
+  cr_assert_eq(lw_acks_add(&a, n * 10 + 5), LW_OK);
+  cr_assert_eq(lw_acks_last_group(&a), grp[n - 1] + 1);
+  cr_assert_eq(lw_acks_ack_n(&a, grp[n - 1], 1), LW_ERR_INVALID_ARG, "an old id");
+  cr_assert_eq(lw_acks_ack_n(&a, grp[n - 1] + 1, 1), LW_OK);
+  cr_assert_eq(a.committed, n * 10 + 5);
+  lw_acks_free(&a);
+}

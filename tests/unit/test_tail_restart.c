@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tail/checkpoint.h"
 #include "tests/unit/tail_test.h"
 
 typedef struct run {
@@ -351,5 +352,68 @@ Test(tail_restart, rotated_out_of_the_glob_unread_at_stop_is_drained_after_resta
              !strcmp(r.s.v[i].s, "n1") * 4;
   cr_assert_eq(found, 7, "o2, o3 from app.log.1 and n1; o1 not again");
   cr_assert(strstr(r.s.logs, "rotated before it was drained"), "%s", r.s.logs);
+  run_free(&r);
+}
+
+/* The periodic checkpoint is written by the writer thread (its fsyncs off the loop): it lands
+ * on disk with the acknowledged offset while the input runs, without a synchronous write. */
+typedef struct ckpt_want {
+  const char *state;
+  uint64_t offset;
+} ckpt_want;
+
+static bool ckpt_on_disk(void *ud) {
+  ckpt_want *w = ud;
+  lw_ckpt ck;
+  lw_ckpt_report rep;
+  if (lw_ckpt_load(w->state, &ck, &rep) != LW_OK)
+    return false;
+  bool ok = ck.n == 1 && ck.r[0].offset == w->offset;
+  lw_ckpt_free(&ck);
+  return ok;
+}
+
+static bool ckpt_errors_2(void *ud) {
+  lw_tail_stats st;
+  lw_tail_stats_get(ud, &st);
+  return st.checkpoint_errors >= 2;
+}
+
+Test(tail_restart, periodic_checkpoint_is_written_off_the_loop) {
+  run r;
+  run_init(&r, "a.log");
+  tt_create(P(&r, "a.log"), "one\ntwo\nthree\n");
+  run_start(&r, true);
+  r.s.ack_now = true;
+  cr_assert(tt_wait_lines(r.loop, &r.s, 3));
+  ckpt_want w = {r.state, 14};
+  cr_assert(tt_run_until(r.loop, ckpt_on_disk, &w, 5000), "offset 14 checkpointed");
+  tt_append(P(&r, "a.log"), "four\n");
+  w.offset = 19;
+  cr_assert(tt_run_until(r.loop, ckpt_on_disk, &w, 5000), "then offset 19");
+  lw_tail_stats st;
+  lw_tail_stats_get(r.t, &st);
+  cr_assert_eq(st.checkpoint_errors, 0);
+  run_free(&r);
+}
+
+/* A failed periodic write comes back from the writer thread: counted, logged, tried again,
+ * and written once the directory exists. */
+Test(tail_restart, failed_periodic_checkpoint_is_reported_and_retried) {
+  run r;
+  run_init(&r, "a.log");
+  tt_create(P(&r, "a.log"), "x\n");
+  char sub[400];
+  snprintf(sub, sizeof sub, "%.300s/later", r.dir);
+  snprintf(r.state, sizeof r.state, "%s/state", sub);
+  run_start(&r, true);
+  r.s.ack_now = true;
+  cr_assert(tt_wait_lines(r.loop, &r.s, 1));
+  cr_assert(tt_run_until(r.loop, ckpt_errors_2, r.t, 5000), "failures reported, retried");
+  cr_assert(strstr(r.s.logs, "not written"), "%s", r.s.logs);
+  cr_assert_eq(mkdir(sub, 0755), 0);
+  tt_append(P(&r, "a.log"), "y\n"); /* a new offset to write */
+  ckpt_want w = {r.state, 4};
+  cr_assert(tt_run_until(r.loop, ckpt_on_disk, &w, 5000), "written once it can be");
   run_free(&r);
 }

@@ -1,5 +1,5 @@
 /* json.c — JSON writer and the fast string escaper (see json.h). */
-#include "agent/json.h"
+#include "base/json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,7 +66,7 @@ static inline bool word_needs_attention(uint64_t w) {
 
 int lw_json_escape(lw_buf *b, const void *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  const uint8_t *p = s, *end = p + n;
+  const uint8_t *p = s, *end = n ? p + n : p; /* s may be NULL when n is 0 */
   /* One reservation for the common case (nothing to escape); escapes reserve as they go. */
   if (lw_buf_reserve(b, n + 2))
     return b->err;

@@ -68,4 +68,56 @@ int lw_json_fmt_ts(char out[32], int64_t wall_ms);
 int lw_json_record(lw_buf *b, const char *host, const char *path, uint64_t offset, int64_t wall_ms,
                    const void *msg, size_t n);
 
+/* ---- Parsing (jsonparse.c) ----
+ * A strict RFC 8259 parser into a flat array of tokens the caller provides (no allocation):
+ * every value is one token; a container's children follow it, an object's as key, value
+ * pairs; `next` skips a whole subtree. Bounded: at most max_depth nesting, at most the
+ * caller's token count, and the input length is the caller's to cap. Strings must be valid
+ * UTF-8 with valid escapes; tokens borrow the input (strings point at their raw, escaped
+ * contents: lw_jdoc_str decodes them). */
+typedef enum { LW_JNULL, LW_JFALSE, LW_JTRUE, LW_JNUM, LW_JSTR, LW_JARR, LW_JOBJ } lw_jtype;
+
+typedef struct lw_jtok {
+  uint8_t type;   /* lw_jtype */
+  uint32_t start; /* offset of the value (a string: after its opening quote) */
+  uint32_t len;   /* bytes (a string: of its raw contents) */
+  uint32_t n;     /* containers: elements, or members (key, value pairs) */
+  uint32_t next;  /* index of the first token after this value's subtree */
+} lw_jtok;
+
+typedef struct lw_jdoc {
+  const char *src; /* borrowed input */
+  size_t len;
+  lw_jtok *t; /* borrowed token array */
+  uint32_t ntok, cap;
+} lw_jdoc;
+
+/* Parse one JSON value (surrounding whitespace allowed, nothing else) from p[0..len) into
+ * the caller's toks[cap]. Returns LW_OK (token 0 is the root), LW_ERR_MALFORMED (syntax,
+ * invalid UTF-8 or escape, trailing bytes), LW_ERR_TOO_LARGE (more than cap tokens, deeper
+ * than max_depth, or len past 4 GiB). Borrows p and toks. */
+int lw_json_parse(lw_jdoc *d, const char *p, size_t len, lw_jtok *toks, size_t cap, int max_depth);
+/* Member `key` of object token obj (the first if repeated): its value's index, or -1 (also
+ * when obj is -1 or not an object, so lookups chain). */
+int lw_jdoc_get(const lw_jdoc *d, int obj, const char *key);
+/* Element i of array token arr, or -1. Iterate faster with: first child arr + 1, then
+ * d->t[i].next, n times. */
+int lw_jdoc_at(const lw_jdoc *d, int arr, uint32_t i);
+/* Type of token i, or -1 when i is -1. */
+int lw_jdoc_type(const lw_jdoc *d, int i);
+/* Append the decoded bytes of string token i to out. Returns LW_OK, LW_ERR_INVALID_ARG (not
+ * a string) or out's error. */
+int lw_jdoc_str(const lw_jdoc *d, int i, lw_buf *out);
+/* Decode string token i into out[outn] NUL-terminated. Returns LW_OK, LW_ERR_INVALID_ARG,
+ * LW_ERR_TOO_LARGE (does not fit) or LW_ERR_MALFORMED (holds a NUL). */
+int lw_jdoc_strz(const lw_jdoc *d, int i, char *out, size_t outn);
+/* Is string token i equal to s (after decoding)? */
+bool lw_jdoc_streq(const lw_jdoc *d, int i, const char *s);
+/* Integer of token i: a number without fraction or exponent, or a string holding one (how
+ * proto3 JSON writes 64-bit integers). Returns LW_OK, LW_ERR_INVALID_ARG or LW_ERR_TOO_LARGE
+ * (out of int64 range). */
+int lw_jdoc_i64(const lw_jdoc *d, int i, int64_t *out);
+/* true for the token true, false for false; dflt for anything else (-1 included). */
+bool lw_jdoc_bool(const lw_jdoc *d, int i, bool dflt);
+
 #endif
