@@ -111,10 +111,14 @@ awk -v t="$((t1 - t0))" -v hz="$hz" -v ms="$(((w1 - w0) / 1000000))" 'BEGIN {
 awk -v t="$((a1 - a0))" -v hz="$hz" -v n="$n" -v puts="$puts" 'BEGIN {
   printf "agents CPU during the puts: %.2f s in all, %.1f ms per agent and put\n", t / hz, 1000 * t / hz / n / puts }'
 i0=$(cpu_ticks "$etcd_pid")
+j0=$(agents_ticks)
 sleep 30 # a measurement window, not a wait for a condition
 i1=$(cpu_ticks "$etcd_pid")
+j1=$(agents_ticks)
 awk -v t="$((i1 - i0))" -v hz="$hz" -v n="$n" 'BEGIN {
   printf "etcd CPU with %d idle agents (status every 5 s): %.1f%% of one core\n", n, 100 * t / hz / 30 }'
+awk -v t="$((j1 - j0))" -v hz="$hz" -v n="$n" 'BEGIN {
+  printf "the %d idle agents CPU: %.1f%% of one core in all\n", n, 100 * t / hz / 30 }'
 for p in "${pids[@]:1}"; do kill "$p" 2>/dev/null; done
 
 # RSS: the same agent with and without [etcd], after a status refresh.
