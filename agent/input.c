@@ -231,9 +231,13 @@ static int on_line(void *ud, const lw_line *l) {
   }
   if (c->format == LW_FORMAT_JSON) {
     lw_buf_reset(&a->value);
-    if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
-                       (const char *)l->p, l->len) != LW_OK ||
-        lw_input_fields_json(in, &a->value) != LW_OK) {
+    int rc = c->parse == LW_PARSE_JSON
+                 ? lw_input_json_line(in, &a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
+                                      l->p, l->len)
+                 : lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
+                                  (const char *)l->p, l->len);
+    if (rc != LW_OK ||
+        (c->parse != LW_PARSE_JSON && lw_input_fields_json(in, &a->value) != LW_OK)) {
       in->skipped++; /* only a ceiling can fail here: count the line and move on */
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;
