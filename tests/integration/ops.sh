@@ -371,6 +371,8 @@ part_inputs() {
   mock_cmd "create ops-raw-app 1 1" 2>/dev/null
   printf 'INFO one\nERROR two\nDEBUG ERROR three\nERROR four\n' >"$d/logs/web.log"
   printf 'x1\nx2\n' >"$d/logs/app.log"
+  mock_cmd "create ops-json 1 1" 2>/dev/null
+  printf '{"level":"warn","env":"dev"}\nnot json\n' >"$d/logs/app.json"
   {
     printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n[agent]\nstate_dir = %s/state\n' \
       "$MOCK_BOOTSTRAP" "$d"
@@ -378,6 +380,8 @@ part_inputs() {
     printf 'format = json\nfields.env = prod\ninclude_lines = ERROR\nexclude_lines = ^DEBUG\n'
     printf '[input.raw]\npaths = %s/logs/app.log\ntopic = ops-raw-{file_stem}\n' "$d"
     printf 'start = beginning\nfields.team = core\n'
+    printf '[input.js]\npaths = %s/logs/app.json\ntopic = ops-json\n' "$d"
+    printf 'start = beginning\nparse = json\nfields.env = prod\n'
     printf '[input.none]\npaths = %s/nothing/*.log\ntopic = ops-none\n' "$d"
   } >"$d/lw.conf"
   "$LW_BIN" run --once -c "$d/lw.conf" 2>"$d/run.err"
@@ -390,6 +394,11 @@ part_inputs() {
   kcat_read ops-raw-app '%s %h\n' >"$d/raw.out"
   check "inputs: topic = ops-raw-{file_stem} ships app.log to ops-raw-app, fields as headers" \
     test "$(tr '\n' ' ' <"$d/raw.out")" = 'x1 team=core x2 team=core '
+  kcat_read ops-json >"$d/json.out"
+  check "inputs: parse = json merges the object's members, the line's env winning" \
+    grep -q '^{"host":"[^"]*","path":"[^"]*app.json","offset":[0-9]*,"ts":"[^"]*","level":"warn","env":"dev"}$' "$d/json.out"
+  check "inputs: parse = json ships a line that is not JSON wrapped, with the fields" \
+    grep -q '"message":"not json","env":"prod"}$' "$d/json.out"
   check "inputs: a pattern that matches nothing is warned about" \
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }
