@@ -50,7 +50,8 @@ static const lw_ckey keys[] = {
 
     /* [input.NAME] */
     {LW_CSEC_INPUT, "paths", LW_CT_GLOBS, NULL, I(paths), 0, 1, 0, NULL,
-     "required: comma-separated absolute paths or glob(7) patterns of the files to follow"},
+     "required: comma-separated absolute paths or glob(7) patterns of the files to follow; a "
+     "component ** matches zero or more directories (/var/log/**/*.log)"},
     {LW_CSEC_INPUT, "exclude", LW_CT_GLOBS, "", I(exclude), 0, 0, 0, NULL,
      "comma-separated glob patterns matched against the full path (fnmatch(3) without "
      "FNM_PATHNAME, so *.gz excludes every .gz file); matching files are not followed"},

@@ -372,6 +372,11 @@ part_inputs() {
   printf 'INFO one\nERROR two\nDEBUG ERROR three\nERROR four\n' >"$d/logs/web.log"
   printf 'x1\nx2\n' >"$d/logs/app.log"
   mock_cmd "create ops-json 1 1" 2>/dev/null
+  mock_cmd "create ops-deep 1 1" 2>/dev/null
+  mkdir -p "$d/deep/x/y"
+  printf 'd0\n' >"$d/deep/top.log"
+  printf 'd2\n' >"$d/deep/x/y/two.log"
+  printf 'no\n' >"$d/deep/x/y/two.txt"
   printf '{"level":"warn","env":"dev"}\nnot json\n' >"$d/logs/app.json"
   {
     printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n[agent]\nstate_dir = %s/state\n' \
@@ -382,6 +387,7 @@ part_inputs() {
     printf 'start = beginning\nfields.team = core\n'
     printf '[input.js]\npaths = %s/logs/app.json\ntopic = ops-json\n' "$d"
     printf 'start = beginning\nparse = json\nfields.env = prod\n'
+    printf '[input.deep]\npaths = %s/deep/**/*.log\ntopic = ops-deep\nstart = beginning\n' "$d"
     printf '[input.none]\npaths = %s/nothing/*.log\ntopic = ops-none\n' "$d"
   } >"$d/lw.conf"
   "$LW_BIN" run --once -c "$d/lw.conf" 2>"$d/run.err"
@@ -399,6 +405,9 @@ part_inputs() {
     grep -q '^{"host":"[^"]*","path":"[^"]*app.json","offset":[0-9]*,"ts":"[^"]*","level":"warn","env":"dev"}$' "$d/json.out"
   check "inputs: parse = json ships a line that is not JSON wrapped, with the fields" \
     grep -q '"message":"not json","env":"prod"}$' "$d/json.out"
+  kcat_read ops-deep >"$d/deep.out"
+  check "inputs: paths = DIR/**/*.log ships files in DIR and at any depth below" \
+    test "$(sort "$d/deep.out" | tr '\n' ' ')" = 'd0 d2 '
   check "inputs: a pattern that matches nothing is warned about" \
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }
