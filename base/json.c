@@ -312,9 +312,12 @@ int lw_json_record(lw_buf *b, const char *host, const char *path, uint64_t offse
   return b->err;
 }
 
-/* One member "name":<value already written by put> of the merged record, unless the line holds
- * `name` (the line wins). */
-static bool merge_skip(const lw_jdoc *d, const char *name) {
+/* Is `name` taken by the line's members (which win), or by a static field (which wins over
+ * host, path, offset and ts)? */
+static bool merge_skip(const lw_jdoc *d, const char *name, const char *const *names, size_t nf) {
+  for (size_t i = 0; i < nf; i++)
+    if (strcmp(names[i], name) == 0)
+      return true;
   return lw_jdoc_get(d, 0, name) >= 0;
 }
 
@@ -337,21 +340,21 @@ int lw_json_record_merge(lw_buf *b, const char *host, const char *path, uint64_t
     return LW_ERR_MALFORMED;
   bool first = true;
   lw_buf_put_u8(b, '{');
-  if (!merge_skip(&d, "host")) {
+  if (!merge_skip(&d, "host", names, nfields)) {
     merge_key(b, &first, "host");
     lw_json_escape(b, host, strlen(host));
   }
-  if (!merge_skip(&d, "path")) {
+  if (!merge_skip(&d, "path", names, nfields)) {
     merge_key(b, &first, "path");
     lw_json_escape(b, path, strlen(path));
   }
-  if (!merge_skip(&d, "offset")) {
+  if (!merge_skip(&d, "offset", names, nfields)) {
     char num[24];
     int nn = snprintf(num, sizeof num, "%llu", (unsigned long long)offset);
     merge_key(b, &first, "offset");
     lw_buf_append(b, num, (size_t)nn);
   }
-  if (!merge_skip(&d, "ts")) {
+  if (!merge_skip(&d, "ts", names, nfields)) {
     char ts[32];
     lw_json_fmt_ts(ts, wall_ms);
     merge_key(b, &first, "ts");
@@ -360,8 +363,8 @@ int lw_json_record_merge(lw_buf *b, const char *host, const char *path, uint64_t
     lw_buf_put_u8(b, '"');
   }
   for (size_t i = 0; i < nfields; i++) {
-    if (merge_skip(&d, names[i]))
-      continue;
+    if (merge_skip(&d, names[i], names, i))
+      continue; /* the line's, or a repeated field name: the first one counts */
     merge_key(b, &first, names[i]);
     lw_json_escape(b, values[i], strlen(values[i]));
   }

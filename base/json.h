@@ -122,9 +122,10 @@ bool lw_jdoc_bool(const lw_jdoc *d, int i, bool dflt);
 
 /* A `parse = json` record: when line[0..n) is one JSON object, its members merged with
  * host, path, offset, ts and the static fields names[i] = values[i] (nfields of them) into one
- * object appended to b. The line's own members win a name clash: a member logwire would add
- * under a name the line already holds is left out, so the object never repeats a name and the
- * line is never altered (its members are copied byte for byte). toks[cap] is the parser's
+ * object appended to b. On a name clash the line's own members win, then the static fields,
+ * then host, path, offset and ts: a member under a name already taken is left out, so the
+ * object never repeats a name and the line is never altered (its members are copied byte for
+ * byte; a name the line itself repeats stays as the line wrote it). toks[cap] is the parser's
  * scratch (borrowed). Returns LW_OK, LW_ERR_MALFORMED (not a JSON object: b is left as it
  * was, the caller wraps the line as lw_json_record does), LW_ERR_TOO_LARGE (more than cap
  * tokens or deeper than LW_JSON_MAX_DEPTH: b left as it was) or b's error. */

@@ -274,6 +274,13 @@ Test(json, merge_line_wins_clash) {
                            "\"ts\":\"then\",\"h\\u006fst\":1,\"env\":\"dev\"}");
 }
 
+Test(json, merge_fields_win_over_metadata) {
+  const char *names[] = {"host", "env", "env"}, *values[] = {"fixed", "a", "b"};
+  cr_assert_eq(merge("{\"ts\":1}", names, values, 3), LW_OK);
+  cr_assert_str_eq(text(), "{\"path\":\"/var/log/a.log\",\"offset\":7,\"host\":\"fixed\","
+                           "\"env\":\"a\",\"ts\":1}");
+}
+
 Test(json, merge_empty_object) {
   cr_assert_eq(merge("{}", NULL, NULL, 0), LW_OK);
   cr_assert_str_eq(text(), "{\"host\":\"web-1\",\"path\":\"/var/log/a.log\",\"offset\":7,"
