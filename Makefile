@@ -6,6 +6,7 @@
 #   make              build/logwire
 #   make check        install missing packages, build, run unit + integration tests
 #   make asan         the same tests with AddressSanitizer + UBSan (build-asan/)
+#   make asan-unit    only the unit tests and fuzz seed replays with them (what CI runs)
 #   make fuzz         every fuzz target for FUZZ_SECONDS (default 60) each
 #   make bench        benchmarks (scripts/bench.sh), medians side by side with kcat
 #   make demo         mock cluster + agent + consumer, on this machine
@@ -64,8 +65,8 @@ STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all check test-run asan fuzz bench demo static install uninstall man style-check \
-        format deps clean \
+.PHONY: FORCE all check test-run asan asan-unit fuzz bench demo static install uninstall man \
+        style-check format deps clean \
         tests tools
 
 all: $(BUILD)/logwire
@@ -148,13 +149,18 @@ check: deps
 	@$(MAKE) --no-print-directory all tests tools
 	@scripts/run-tests.sh $(BUILD)
 
+ASAN_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 asan:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
-	  all tests tools
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  scripts/run-tests.sh build-asan
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="$(ASAN_SAN)" all tests tools
+	@$(ASAN_ENV) scripts/run-tests.sh build-asan
+
+# The unit tests and the fuzz seed replays only, under the same sanitizers (what CI runs).
+asan-unit:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="$(ASAN_SAN)" tests
+	@$(ASAN_ENV) LW_TEST_FILTER='^(test_|fuzz_)' scripts/run-tests.sh build-asan
 
 # Fuzz targets: built with clang, libFuzzer + ASan + UBSan, over the base/ and proto/ sources.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -I. -DLW_TLS=$(TLS) \

@@ -75,6 +75,7 @@ typedef struct lw_input_conf {
    * headers (format = raw); names[i] goes with values[i]. */
   lw_strlist field_names, field_values;
   int multiline_flush_ms;
+  int rotate_wait_ms; /* 0: close a rotated file as soon as it is drained */
   int poll_ms;
   bool poll;    /* stat polling only (no inotify) */
   char *origin; /* where it was defined when not in the local file ("etcd KEY@REV"), owned */

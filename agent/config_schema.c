@@ -94,6 +94,9 @@ static const lw_ckey keys[] = {
      NULL,
      "with multiline_start: how long a record may wait for continuation lines before it is "
      "sent"},
+    {LW_CSEC_INPUT, "rotate_wait_ms", LW_CT_INT, "5000", I(rotate_wait_ms), 0, 0, 3600000, NULL,
+     "how long a rotated (renamed or deleted) file is kept open once read to its end, for "
+     "lines the application writes to it before it reopens; 0: closed as soon as drained"},
     {LW_CSEC_INPUT, "poll_ms", LW_CT_INT, "1000", I(poll_ms), 0, 10, 3600000, NULL,
      "interval of the stat() check of every file (catches what inotify misses: NFS, rotation "
      "races); with poll = true the only way changes are seen"},

@@ -25,10 +25,11 @@
 #include "agent/log.h"
 #include "proto/err.h"
 
-#define SLOT_SHIFT   48
-#define OFFSET_MASK  ((1ull << SLOT_SHIFT) - 1)
-#define RETRY_MIN_US 1000000ull
-#define RETRY_MAX_US 60000000ull
+#define SLOT_SHIFT         48
+#define OFFSET_MASK        ((1ull << SLOT_SHIFT) - 1)
+#define RETRY_MIN_US       1000000ull
+#define RETRY_MAX_US       60000000ull
+#define STATE_RETRY_MAX_US 5000000ull /* state_dir full or unwritable: look again often */
 
 static void start_tail(lw_input *in);
 static void finish_drain(lw_input *in);
@@ -437,14 +438,19 @@ static void on_retry(lw_loop *l, lw_timer *t, void *ud) {
   start_tail(in);
 }
 
-static void schedule_start(lw_input *in) {
+/* Start again after a backoff doubling from RETRY_MIN_US up to `cap`. */
+static void schedule_start_cap(lw_input *in, uint64_t cap) {
   uint64_t d = RETRY_MIN_US;
-  for (int i = 1; i < in->failures && d < RETRY_MAX_US; i++)
+  for (int i = 1; i < in->failures && d < cap; i++)
     d *= 2;
-  if (d > RETRY_MAX_US)
-    d = RETRY_MAX_US;
+  if (d > cap)
+    d = cap;
   in->state = IN_STARTING;
   lw_timer_start(in->a->loop, &in->retry, in->failures && !in->recut ? d : 0);
+}
+
+static void schedule_start(lw_input *in) {
+  schedule_start_cap(in, RETRY_MAX_US);
 }
 
 static void start_tail(lw_input *in) {
@@ -456,7 +462,7 @@ static void start_tail(lw_input *in) {
     in->failures++;
     lw_log(LW_LOG_ERROR, "cannot create the state directory; retrying", LW_S("input", c->name),
            LW_S("state_dir", a->cfg.agent.state_dir), LW_S("error", strerror(errno)));
-    schedule_start(in);
+    schedule_start_cap(in, STATE_RETRY_MAX_US);
     return;
   }
   snprintf(in->state_path, sizeof in->state_path, "%s/%s.ckpt", a->cfg.agent.state_dir, c->name);
@@ -484,7 +490,7 @@ static void start_tail(lw_input *in) {
   /* inotify reports changes; the fstat sweep only catches what it might miss (NFS, races):
    * every 10 s, as Filebeat's default scan, keeps 1,000 quiet files nearly free. */
   tc.sweep_ms = 10000;
-  tc.rotate_wait_ms = a->once ? -1 : 0;
+  tc.rotate_wait_ms = a->once || !c->rotate_wait_ms ? -1 : c->rotate_wait_ms;
   tc.log = tail_log;
   tc.event = tail_event;
   tc.log_ud = in;
@@ -492,6 +498,7 @@ static void start_tail(lw_input *in) {
   if (rc == LW_OK)
     rc = lw_tail_new(&in->tail, a->loop, &tc, on_line, in);
   int e = errno;
+  bool state_err = false;
   if (rc == LW_OK && lw_tail_checkpoint(in->tail) != LW_OK) {
     /* Shipping without a checkpoint would read everything again at the next start (or, with
      * start = end, skip what was written meanwhile): wait until it can be written. */
@@ -500,6 +507,7 @@ static void start_tail(lw_input *in) {
     lw_tail_free(in->tail);
     in->tail = NULL;
     rc = LW_ERR_IO;
+    state_err = true;
   } else if (rc != LW_OK) {
     in->tail = NULL;
     lw_log(LW_LOG_ERROR, "input cannot start; retrying with backoff", LW_S("input", c->name),
@@ -513,7 +521,7 @@ static void start_tail(lw_input *in) {
       in->remove = true;
       return;
     }
-    schedule_start(in);
+    schedule_start_cap(in, state_err ? STATE_RETRY_MAX_US : RETRY_MAX_US);
     return;
   }
   in->state = IN_RUNNING;

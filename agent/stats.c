@@ -89,8 +89,11 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
              {"lag_bytes", s.lag_bytes},
              {"files_open", s.files_open},
              {"files_tracked", s.files_tracked},
+             {"files_rotated", s.files_rotated},
              {"rotations", s.rotations},
              {"truncations", s.truncations},
+             {"truncation_copies", s.truncation_copies},
+             {"truncation_lost_bytes", s.truncation_lost_bytes},
              {"long_lines", s.long_lines},
              {"read_errors", s.read_errors},
              {"checkpoint_writes", s.checkpoint_writes},
@@ -370,6 +373,10 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
        "acknowledged.",
        11},
       {"logwire_input_up", "gauge", "1 while the input runs, 0 while it starts or retries.", 12},
+      {"logwire_input_files_rotated", "gauge",
+       "Rotated (renamed or deleted) files still open: draining or within rotate_wait_ms.", 13},
+      {"logwire_input_truncation_lost_bytes_total", "counter",
+       "Bytes seen unread in truncated files whose copy was not found (possibly lost).", 14},
   };
   for (size_t k = 0; k < sizeof im / sizeof *im; k++) {
     head(body, im[k].name, im[k].type, im[k].help);
@@ -388,7 +395,9 @@ static int get_metrics(void *ud, const lw_http_req *req, lw_buf *body, const cha
                       s.read_errors,
                       s.checkpoint_errors,
                       in->inflight,
-                      in->state == IN_RUNNING};
+                      in->state == IN_RUNNING,
+                      s.files_rotated,
+                      s.truncation_lost_bytes};
       put(body, "%s{input=\"%s\"} %" PRIu64 "\n", im[k].name, lv(in->name, e1, sizeof e1),
           v[im[k].field]);
     }

@@ -34,7 +34,7 @@ for t in "$root/$build"/tests/test_*; do
   done < <(grep -ao '\[SKIP\] [^[]*' <<<"$out")
   if [[ $((f)) -gt 0 ]]; then
     failures+=("$name")
-    echo "$out" | grep -av "^\[----\]\|^\[RUN \]" | tail -40
+    echo "$out" | grep -av "^\[RUN \]" | tail -40 # [----] lines carry the assertion messages
   fi
   printf '%-40s %s\n' "$name" "${syn#*Synthesis: }"
 done
@@ -68,6 +68,7 @@ done
 for s in "$root"/tests/integration/*.sh; do
   [[ -f $s ]] || continue
   name=$(basename "$s" .sh)
+  [[ $name == lib ]] && continue # sourced by the scripts, not one of them
   [[ $name =~ $filter ]] || continue
   log=$(mktemp /tmp/lw-it-XXXXXX.log)
   start=$(date +%s)

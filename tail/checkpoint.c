@@ -221,7 +221,7 @@ static int sync_dir(const char *path) {
   return rc;
 }
 
-int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev) {
+int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev, bool durable) {
   char tmp[PATH_MAX], prev[PATH_MAX];
   if (with_suffix(tmp, sizeof tmp, path, ".tmp") || with_suffix(prev, sizeof prev, path, ".prev"))
     return LW_ERR_INVALID_ARG;
@@ -237,7 +237,7 @@ int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev
       goto fail;
     done += (size_t)w;
   }
-  if (fsync(fd) != 0)
+  if (durable && fsync(fd) != 0)
     goto fail;
   if (close(fd) != 0) {
     fd = -1;
@@ -254,11 +254,12 @@ int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev
     goto fail;
   if (rename(tmp, path) != 0)
     goto fail;
-  return sync_dir(path);
+  return durable ? sync_dir(path) : LW_OK;
 fail:;
   int e = errno;
   if (fd >= 0)
     close(fd);
+  unlink(tmp); /* a full disk leaves no empty or partial PATH.tmp behind */
   errno = e;
   return LW_ERR_IO;
 }

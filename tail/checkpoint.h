@@ -9,10 +9,11 @@
  *   end <FNV-1a 64 of every byte before "end", 16 hex>\n
  *
  * Generations on disk: PATH (current), PATH.prev (the one before), PATH.tmp (being written).
- * A write is: PATH.tmp written and fsynced, PATH renamed to PATH.prev, PATH.tmp renamed to
- * PATH, directory fsynced. Loading takes the valid file with the highest generation among the
- * three, so a crash at any step, a torn write or a flipped byte falls back to the previous
- * good generation. */
+ * A durable write is: PATH.tmp written and fsynced, PATH renamed to PATH.prev, PATH.tmp
+ * renamed to PATH, directory fsynced. A cheap write (no fsync) replaces PATH only, so PATH.prev
+ * stays a durable generation: after a power loss that tore the cheap PATH, loading falls back
+ * to it. Loading takes the valid file with the highest generation among the three, so a crash
+ * at any step, a torn write or a flipped byte falls back to the previous good generation. */
 #ifndef LW_TAIL_CHECKPOINT_H
 #define LW_TAIL_CHECKPOINT_H
 
@@ -62,9 +63,12 @@ int lw_ckpt_end(lw_buf *b);
 int lw_ckpt_decode(const uint8_t *p, size_t len, lw_ckpt *out);
 
 /* Write p[0..len) as the new generation at `path` (see the header comment). keep_prev: the
- * current PATH is known to be bad (lw_ckpt_load reported it): replace it without rotating it
- * over the good PATH.prev. Returns LW_OK or LW_ERR_IO (errno kept). */
-int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev);
+ * current PATH is known to be bad (lw_ckpt_load reported it), or is only a cheap generation:
+ * replace it without rotating it over PATH.prev. durable: fsync PATH.tmp and the directory
+ * (survives a power loss); without it the write stops at the page cache, which survives the
+ * process being killed, and costs no disk flush. On failure PATH.tmp is removed. Returns LW_OK
+ * or LW_ERR_IO (errno kept). */
+int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev, bool durable);
 
 /* Why lw_ckpt_load chose what it chose, for the caller to log. */
 typedef struct lw_ckpt_report {

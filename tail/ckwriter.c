@@ -26,7 +26,7 @@ struct lw_ckwriter {
   /* under mu: */
   uint8_t *next; /* waiting snapshot (owned) */
   size_t next_len, next_cap;
-  bool has_next, next_keep_prev;
+  bool has_next, next_keep_prev, next_durable;
   bool busy, quit;
   int results, last_rc, last_err; /* finished writes not yet reported; the newest result */
   int fails, fail_err;            /* of which failed, and the newest failure's errno */
@@ -45,7 +45,7 @@ static void *run(void *arg) {
     /* Swap buffers: the loop may queue the next snapshot while this one is written. */
     uint8_t *p = w->next;
     size_t len = w->next_len, cap = w->next_cap;
-    bool keep = w->next_keep_prev;
+    bool keep = w->next_keep_prev, durable = w->next_durable;
     w->next = cur;
     w->next_cap = cur_cap;
     w->next_len = 0;
@@ -54,7 +54,7 @@ static void *run(void *arg) {
     w->has_next = false;
     w->busy = true;
     pthread_mutex_unlock(&w->mu);
-    int rc = lw_ckpt_write(w->path, cur, len, keep);
+    int rc = lw_ckpt_write(w->path, cur, len, keep, durable);
     int e = errno;
     pthread_mutex_lock(&w->mu);
     w->busy = false;
@@ -133,7 +133,7 @@ fail_fd:
   return LW_ERR_IO;
 }
 
-int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_prev) {
+int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_prev, bool durable) {
   pthread_mutex_lock(&w->mu);
   int rc = LW_OK;
   if (len > w->next_cap) {
@@ -149,6 +149,8 @@ int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_p
   w->next_len = len;
   /* A bad current file stays "keep .prev" until some write of it succeeds. */
   w->next_keep_prev = keep_prev || (w->has_next && w->next_keep_prev);
+  /* A write replacing a waiting durable one stays durable. */
+  w->next_durable = durable || (w->has_next && w->next_durable);
   w->has_next = true;
   pthread_cond_broadcast(&w->cv);
 out:

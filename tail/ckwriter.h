@@ -23,9 +23,9 @@ typedef struct lw_ckwriter lw_ckwriter;
  * LW_ERR_NOMEM / LW_ERR_IO (no thread or eventfd: the caller writes synchronously). */
 int lw_ckwriter_new(lw_ckwriter **out, lw_loop *loop, const char *path, lw_ckwriter_cb cb,
                     void *ud);
-/* Queue p[0..len) (copied) to be written as the checkpoint; replaces a write still waiting.
- * Returns LW_OK or LW_ERR_NOMEM (nothing queued). */
-int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_prev);
+/* Queue p[0..len) (copied) to be written as the checkpoint (lw_ckpt_write's keep_prev and
+ * durable); replaces a write still waiting. Returns LW_OK or LW_ERR_NOMEM (nothing queued). */
+int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_prev, bool durable);
 /* Block until nothing is waiting or being written (before a synchronous write of the same
  * file, so an older generation cannot land after it). Results still reach the callback. */
 void lw_ckwriter_wait(lw_ckwriter *w);

@@ -13,6 +13,11 @@
 #define TAIL_PROBE ((size_t)64 << 10)   /* start at end: look this far back for a newline */
 #define CARRY_KEEP ((uint32_t)64 << 10) /* at EOF, longer unfinished lines are re-read later */
 #define EVICT_SCAN 64                   /* LRU entries examined to find an idle file */
+/* A rotated file at its end is no longer at a watched path: its late writes are looked for
+ * this often (one fstat) until rotate_wait_ms passes. */
+#define ROT_POLL_US 200000ull
+/* A file not looked at for this long gets its fingerprint checked when it has grown. */
+#define STALE_LOOK_US 500000ull
 
 enum { OPEN_OK, OPEN_WAIT, OPEN_FAIL, OPEN_GONE };
 
@@ -145,6 +150,8 @@ static void arm_timer(lw_tail_file *f) {
   uint64_t due = f->ev_due_us;
   if (f->close_due_us && (!due || f->close_due_us < due))
     due = f->close_due_us;
+  if (f->poll_due_us && (!due || f->poll_due_us < due))
+    due = f->poll_due_us;
   if (!due)
     return;
   if (!lw_timer_active(&f->timer) || f->timer.due_us > due)
@@ -165,6 +172,10 @@ void lw__file_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   if (f->close_due_us && now >= f->close_due_us) {
     f->close_due_us = 0;
     work = f->need_close = true;
+  }
+  if (f->poll_due_us && now >= f->poll_due_us) {
+    f->poll_due_us = 0;
+    work = true;
   }
   arm_timer(f);
   if (work)
@@ -255,8 +266,10 @@ int lw__file_new(lw_tail *t, const char *path, const struct stat *st, bool link,
    * it is still read through the descriptor. (Beyond max_open_files it is opened by path
    * when its turn comes; a file that vanishes before that was never reachable.) Lines are
    * only delivered later, from the read timer. */
-  if (t->nopen < (uint64_t)t->conf.max_open_files)
-    file_open(f); /* may find the path changed and reconcile it (f may be gone after) */
+  /* At max_open_files, a new file takes the descriptor of the least recently active idle
+   * one (file_open makes room): a file that is about to be written and perhaps deleted soon
+   * matters more than one that is quiet and can be reopened by path. */
+  file_open(f); /* may find the path changed and reconcile it (f may be gone after) */
   return LW_OK;
 }
 
@@ -272,11 +285,19 @@ void lw__file_drop_fd(lw_tail_file *f) {
   lw_watch_unfile(&t->w, f->wd);
   f->wd = -1;
   lw_timer_stop(t->loop, &f->timer);
-  f->ev_due_us = f->close_due_us = 0;
+  f->ev_due_us = f->close_due_us = f->poll_due_us = 0;
 }
 
 void lw__file_free(lw_tail_file *f) {
   lw_tail *t = f->t;
+  if (f->copy) { /* its copy is on its own now */
+    f->copy->copy_of = NULL;
+    if (!t->freeing)
+      lw__file_ready(f->copy);
+    f->copy = NULL;
+  }
+  if (f->copy_of)
+    f->copy_of->copy = NULL;
   lw__queue_del(f);
   lw__file_drop_fd(f);
   if (f->state != F_CLOSED)
@@ -325,6 +346,15 @@ static void evict(lw_tail_file *f) {
 /* Find an idle open file (least recently active first) and close it. Returns true when a
  * descriptor was freed. Rotated files are never evicted: they could not be reopened. */
 static bool make_room(lw_tail *t) {
+  /* First a deleted file read to its end with nothing pending (it could only get late writes
+   * from a process still holding it), then the least recently active idle file. */
+  for (lw_tail_file *f = t->lru_head; f; f = f->lru_next) {
+    if (f->rotated && f->deleted && f->lines.rpos >= f->size && !f->succ &&
+        f->lines.rpos == f->lines.off && !f->lines.ev_open) {
+      lw__file_close(f);
+      return true;
+    }
+  }
   int n = 0;
   for (lw_tail_file *f = t->lru_head; f && n < EVICT_SCAN; f = f->lru_next, n++) {
     if (f->queue != Q_NONE || f->rotated || !f->at_path || f->lines.ev_open || f->pred ||
@@ -367,10 +397,17 @@ static uint64_t tail_start(lw_tail *t, int fd, uint64_t size) {
 static int first_open(lw_tail_file *f, int fd, uint64_t size) {
   lw_tail *t = f->t;
   uint64_t off = 0, rec_off = 0;
-  bool known = false, had_rec = false;
+  bool known = false, had_rec = false, cut = false;
   orphan *o;
   /* Several records may share an inode (reused inode, truncated file): the fingerprint
-   * picks the right one; the others are stale and dropped. */
+   * picks the right one; the others are stale and dropped. Race (inode reuse against
+   * truncation, both seen only at a start or after an idle close):
+   *  1. a record says inode 7 at PATH was read to offset N
+   *  2. inode 7 is now shorter than N: either the file at PATH was cut (copytruncate while
+   *     nobody watched), or PATH's file was deleted and inode 7 given to a new file
+   *  3. the same first bytes, or (the file now being shorter than the fingerprint) the same
+   *     path: a truncation, counted and logged; else another file on a reused inode, read
+   *     from 0 without calling it a truncation. */
   while (!known && (o = lw__orphan_take(t, f->dev, f->ino)) != NULL) {
     if (lw_fp_read(fd, size, &f->fp, &o->rec.fp, &known) != LW_OK) {
       lw__orphan_free(o);
@@ -378,19 +415,26 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
     }
     had_rec = true;
     off = rec_off = o->rec.offset;
+    if (size < rec_off && (known || (size < o->rec.fp.len && !strcmp(o->rec.path, f->path))))
+      cut = true;
     lw__orphan_free(o);
   }
   if (!known && lw_fp_read(fd, size, &f->fp, NULL, NULL) != LW_OK)
     return LW_ERR_IO;
-  if (had_rec && size < rec_off) {
+  if (cut) {
     /* Shorter than its checkpoint (cut while nobody watched): what it holds now is new. */
     t->st.truncations++;
     lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: shorter than its checkpoint; reading from 0", f->path);
     lw__tail_event(t, LW_TAIL_EV_TRUNCATED, f->path, 0);
     off = 0;
   } else if (!known) {
-    /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file. */
+    /* Unknown, or the same inode with other first bytes (reused, rewritten): a new file, or
+     * a copy of a followed file (copytruncate with the copies matched too), which waits. */
+    if (had_rec)
+      lw__tail_log(t, LW_TAIL_LOG_DEBUG, "%s: inode reused by a new file", f->path);
     off = f->start_end ? tail_start(t, fd, size) : 0;
+    if (!f->start_end && !t->initial_scan)
+      lw__copy_decide(f, fd, size);
   }
   lw_lines_init(&f->lines, off);
   lw_acks_init(&f->acks, off);
@@ -470,6 +514,14 @@ static int file_open(lw_tail_file *f) {
 
 /* ---- Reading ---- */
 
+/* A (possible) copy waiting for its original has nothing to deliver: a file rotated after
+ * it must not wait for it. */
+static void waiting_copy(lw_tail_file *f) {
+  f->at_eof = true;
+  if (lw__drained(f))
+    lw__wake_succ(f);
+}
+
 void lw__file_work(lw_tail_file *f, size_t *budget) {
   lw_tail *t = f->t;
   if (f->state == F_CLOSED || f->pred)
@@ -493,6 +545,24 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     return;
   }
   uint64_t size = (uint64_t)st.st_size;
+  /* A copy waits for its original's truncation: unless it left its path (then it starts
+   * where the original's delivered lines end) or outgrew the original (not a copy). */
+  if (f->copy_of) {
+    struct stat gs;
+    lw_tail_file *g = f->copy_of;
+    if (f->rotated)
+      lw__copy_release(g);
+    else if (g->fd >= 0 && fstat(g->fd, &gs) == 0 && size > (uint64_t)gs.st_size &&
+             lw_fp_check(g->fd, &g->fp, &(int){0}))
+      lw__copy_drop(f);
+    else
+      waiting_copy(f);
+    return;
+  }
+  if (f->undecided && lw__copy_decide(f, f->fd, size) != 0) {
+    waiting_copy(f);
+    return;
+  }
   /* Race (truncation between two reads, copytruncate):
    *  1. the last look read up to rpos and saw size S
    *  2. the file is cut to 0 and the application writes N bytes
@@ -504,8 +574,14 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
    *     KiB and regrows past rpos between two looks goes unnoticed. */
   int err = LW_OK;
   bool same = true;
+  uint64_t now = lw_now_us();
   if (f->fp.len < LW_FP_MAX && size > f->size) /* small file: checking costs no extra read */
     lw_fp_grow(f->fd, size, &f->fp, &same);
+  /* Not looked at for a while (reading paused while Kafka was slow, the process stopped):
+   * a cut file had all that time to regrow past its old size. */
+  else if (size > f->size && now - f->look_us > STALE_LOOK_US)
+    f->need_fp = true;
+  f->look_us = now;
   if (!same || size < f->size || size < f->lines.rpos ||
       (f->need_fp && !lw_fp_check(f->fd, &f->fp, &err))) {
     lw__file_truncate(f);
@@ -536,7 +612,6 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
     if (n < 0) {
       int e = errno;
       t->st.read_errors++;
-      uint64_t now = lw_now_us();
       if (now - t->warn_io_us > 10000000u || !t->warn_io_us) {
         t->warn_io_us = now;
         lw__tail_log(t, LW_TAIL_LOG_WARN, "read %s: %s", f->path, strerror(e));
@@ -569,14 +644,18 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
       f->need_close = false;
       f->close_due_us = 0;
     }
-    if (f->need_close || t->conf.rotate_wait_ms < 0) {
+    /* Deleted (no name left): only a process still holding it open can add to it, and no
+     * restart could find it again. It waits rotate_wait_ms like a renamed file, but gives its
+     * descriptor up first when a new file needs one (make_room). */
+    f->deleted = st.st_nlink == 0;
+    if (f->need_close || t->conf.rotate_wait_ms < 0 || f->from_copy) {
       lw__file_finish(f);
       return;
     }
-    if (!f->close_due_us) {
-      f->close_due_us = lw_now_us() + (uint64_t)t->conf.rotate_wait_ms * 1000u;
-      arm_timer(f);
-    }
+    if (!f->close_due_us)
+      f->close_due_us = now + (uint64_t)t->conf.rotate_wait_ms * 1000u;
+    f->poll_due_us = now + ROT_POLL_US;
+    arm_timer(f);
   }
   if (f->lines.carry_len > CARRY_KEEP)
     lw_lines_rewind(&f->lines);

@@ -2,6 +2,7 @@
  * (the new file at a path waits for the old one to be drained), draining and closing
  * rotated and deleted files, truncation (a new handle from offset 0), renames within the
  * globs, and where a rotated file went (for the checkpoint). */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,11 @@ void lw__file_close(lw_tail_file *f) {
   if (f->state != F_CLOSED)
     lw_hmap_del(&t->ids, &f->by_id);
   f->state = F_CLOSED;
+  lw__copy_release(f); /* a copy of f starts where f's delivered lines end */
+  if (f->copy_of) {
+    f->copy_of->copy = NULL;
+    f->copy_of = NULL;
+  }
   lw_lines_free(&f->lines);
   lw__wake_succ(f);
   lw__unvacate(f, NULL);
@@ -94,27 +100,61 @@ void lw__file_close(lw_tail_file *f) {
 }
 
 /* The file shrank (copytruncate) or its first bytes changed. Steps:
- *  1. deliver what was read before it (the unfinished line with LW_LINE_NO_NEWLINE, the
- *     pending multiline event): those bytes exist nowhere else any more
- *  2. a new handle takes the descriptor, the path and the place in every table, and reads
- *     from offset 0 with a fresh fingerprint and acknowledgement tracker
- *  3. the old handle is closed (retired) and freed once its lines are acknowledged; its
- *     offsets, larger than the new file's, never mix with the new handle's
- * If step 1 is refused, need_trunc keeps the truncation pending until resume: reading on
- * would mix offsets of the old and the new content. */
+ *  1. look for its copy (lw__copy_find: same directory, same first bytes, at least as long
+ *     as what was read). copytruncate copies, then truncates: what the application wrote
+ *     after tail's last read and before the copy is only in the copy now
+ *  2. a. copy found and not followed by the globs: this handle goes on reading in the copy,
+ *        from where it was (its unfinished line continues there), to the copy's end; then it
+ *        closes at once (nothing writes to a copy)
+ *     b. copy found and followed as a copy of this file (lw__copy_decide): that handle
+ *        starts where this one's delivered lines end (re-reading an unfinished line whole)
+ *     c. otherwise: deliver what was read before (the unfinished line with
+ *        LW_LINE_NO_NEWLINE, the pending multiline event): those bytes exist nowhere else
+ *        any more; with no copy at all, warn: what was not read may be lost
+ *  3. a new handle takes the descriptor, the path and the place in every table, and reads
+ *     from offset 0 with a fresh fingerprint and acknowledgement tracker, after the copy's
+ *     rest (rotation order)
+ *  4. the old handle (but in 2a) is closed (retired) and freed once its lines are
+ *     acknowledged; its offsets, larger than the new file's, never mix with the new handle's
+ * If a delivery in 2c is refused, need_trunc keeps the truncation pending until resume:
+ * reading on would mix offsets of the old and the new content. */
 void lw__file_truncate(lw_tail_file *f) {
   lw_tail *t = f->t;
   f->need_trunc = true;
-  int r = lw_lines_finish(&f->lines, &t->lc, f, &t->lst);
-  if (r == LW_ERR_QUEUE_FULL) {
-    lw__enqueue(f, Q_READY, true);
-    return;
+  char cp[PATH_MAX];
+  struct stat cst;
+  bool found = f->lines.rpos > 0 && lw__copy_find(f, cp, sizeof cp, &cst);
+  lw_tail_file *h = found ? lw__find_id(t, (uint64_t)cst.st_dev, (uint64_t)cst.st_ino) : NULL;
+  bool handoff = h && (h->copy_of == f || h->undecided);
+  int cfd = -1;
+  if (found && !h) {
+    cfd = open(cp, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st2;
+    if (cfd >= 0 && (fstat(cfd, &st2) != 0 || st2.st_ino != cst.st_ino)) {
+      close(cfd);
+      cfd = -1;
+    }
+  }
+  if (cfd < 0 && (!handoff || f->lines.ev_open)) {
+    int r = lw_lines_finish(&f->lines, &t->lc, f, &t->lst);
+    if (r == LW_ERR_QUEUE_FULL) {
+      lw__enqueue(f, Q_READY, true);
+      return;
+    }
+    if (r != LW_OK) {
+      t->backoff = true;
+      lw__enqueue(f, Q_READY, false);
+      return;
+    }
   }
   lw_tail_file *n = calloc(1, sizeof(*n));
-  char *path = strdup(f->path);
-  if (r != LW_OK || !n || !path) {
+  char *path = strdup(f->path), *cpath = cfd >= 0 ? strdup(cp) : NULL;
+  if (!n || !path || (cfd >= 0 && !cpath)) {
     free(n);
     free(path);
+    free(cpath);
+    if (cfd >= 0)
+      close(cfd);
     t->backoff = true;
     lw__enqueue(f, Q_READY, false);
     return;
@@ -157,14 +197,71 @@ void lw__file_truncate(lw_tail_file *f) {
   lw_watch_refile(&t->w, n->wd, n);
   lw__queue_del(f);
   lw_timer_stop(t->loop, &f->timer);
+  f->need_trunc = false;
+  t->st.truncations++;
+  lw__tail_event(t, LW_TAIL_EV_TRUNCATED, n->path, 0);
+  uint64_t unread = f->size > f->lines.rpos ? f->size - f->lines.rpos : 0;
+  if (cfd >= 0) {
+    /* 2a: f reads on in the copy; n waits for it. */
+    lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; reading its last %llu bytes from its copy %s",
+                 n->path, (unsigned long long)((uint64_t)cst.st_size - f->lines.rpos), cpath);
+    t->st.truncation_copies++;
+    free(f->path);
+    f->path = cpath;
+    f->fd = cfd;
+    f->wd = -1;
+    f->dev = (uint64_t)cst.st_dev;
+    f->ino = (uint64_t)cst.st_ino;
+    f->size = (uint64_t)cst.st_size;
+    f->rotated = f->from_copy = true;
+    f->at_eof = false;
+    t->nopen++;
+    lw_hmap_put(&t->ids, &f->by_id, lw__id_key(f->dev, f->ino));
+    lw__lru_push(f);
+    if (f->copy)
+      lw__copy_release(f);
+    f->succ = n;
+    n->pred = f;
+    lw__file_ready(f);
+    lw__tail_dirty(t);
+    return;
+  }
+  if (handoff) {
+    /* 2b: the followed copy starts where f's delivered lines end. */
+    lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; its copy %s is read from offset %llu",
+                 n->path, h->path, (unsigned long long)f->lines.off);
+    t->st.truncation_copies++;
+    if (h->copy_of && h->copy_of != f)
+      h->copy_of->copy = NULL;
+    if (f->copy && f->copy != h)
+      lw__copy_release(f);
+    h->copy_of = f;
+    f->copy = h;
+    lw__copy_release(f);
+    if (!h->succ && !n->pred) {
+      h->succ = n;
+      n->pred = h;
+    }
+  } else if (!found) {
+    t->st.truncation_lost_bytes += unread;
+    uint64_t now = lw_now_us();
+    if (now - t->warn_trunc_us > 10000000u || !t->warn_trunc_us) {
+      t->warn_trunc_us = now;
+      lw__tail_log(t, LW_TAIL_LOG_WARN,
+                   "%s: truncated, and no copy of it found in its directory: what was written "
+                   "since the last read may be lost (%llu bytes seen unread; counted in "
+                   "truncation_lost_bytes). With copytruncate, keep the copy uncompressed in the "
+                   "same directory (delaycompress)",
+                   n->path, (unsigned long long)unread);
+    }
+  } else {
+    lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; reading again from the start", n->path);
+  }
+  lw__copy_release(f);
   lw_lines_free(&f->lines);
   f->fd = f->wd = -1;
   f->state = F_CLOSED;
   f->retired = true;
-  f->need_trunc = false;
-  t->st.truncations++;
-  lw__tail_log(t, LW_TAIL_LOG_INFO, "%s: truncated; reading again from the start", n->path);
-  lw__tail_event(t, LW_TAIL_EV_TRUNCATED, n->path, 0);
   lw__file_ready(n);
   lw__tail_dirty(t);
   lw__file_release(f);

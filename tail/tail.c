@@ -21,6 +21,12 @@
 #define ORPHAN_TTL_S      (24 * 3600) /* checkpoint records of files not seen are kept a day */
 #define MAX_ORPHANS       65536u
 #define CKBUF_KEEP        ((size_t)256 << 10)
+/* Checkpoints: written (to the page cache, no fsync) at most this often after offsets move,
+ * so a killed process resends at most this much acknowledged work; fsynced every
+ * checkpoint_ms. A failed write is retried after a backoff doubling up to the cap. */
+#define CKPT_CHEAP_US     25000ull
+#define CKPT_RETRY_MIN_US 100000ull
+#define CKPT_RETRY_MAX_US 5000000ull
 
 void lw_tail_conf_init(lw_tail_conf *c) {
   memset(c, 0, sizeof(*c));
@@ -146,8 +152,9 @@ static int ckpt_encode(lw_tail *t) {
   lw_ckpt_begin(&t->ckbuf, t->ckpt_gen + 1);
   for (lw_tail_file *f = t->files; f; f = f->next) {
     /* Never-opened files have no position yet (the next run reads them from 0); a retired
-     * handle's content is gone (its inode is recorded by its successor). */
-    if (f->fresh || f->retired)
+     * handle's content is gone (its inode is recorded by its successor); a waiting copy's
+     * content is its original's. */
+    if (f->fresh || f->retired || f->copy_of || f->undecided)
       continue;
     /* A rotated file being drained: record where it is now, so a restart can finish it. */
     if (f->rotated && f->state == F_OPEN)
@@ -178,21 +185,38 @@ static int ckpt_encode(lw_tail *t) {
   return lw_ckpt_end(&t->ckbuf);
 }
 
-/* The outcome of a checkpoint write (synchronous, or reported by the writer thread). */
+static void ckpt_arm(lw_tail *t);
+
+/* The outcome of a checkpoint write (synchronous, or reported by the writer thread). A
+ * failure (full disk) is retried after a backoff doubling up to CKPT_RETRY_MAX_US, with
+ * whatever has changed by then; the error is logged at the first failure and then at most
+ * every 10 s. */
 static void ckpt_result(lw_tail *t, int rc, int e) {
+  uint64_t now = lw_now_us();
   if (rc == LW_OK) {
     t->ckpt_cur_bad = false;
     t->st.checkpoint_writes++;
+    if (t->ckpt_retry_us)
+      lw__tail_log(t, LW_TAIL_LOG_INFO, "checkpoint %s written again", t->state_path);
+    t->ckpt_retry_us = 0;
     return;
   }
   t->st.checkpoint_errors++;
-  lw__tail_log(t, LW_TAIL_LOG_ERROR, "checkpoint %s not written: %s", t->state_path,
-               rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc));
-  /* Try again within checkpoint_ms, with whatever has changed by then. */
+  bool first = !t->ckpt_retry_us;
+  uint64_t d = t->ckpt_retry_us ? t->ckpt_retry_us * 2 : CKPT_RETRY_MIN_US;
+  t->ckpt_retry_us = d < CKPT_RETRY_MAX_US ? d : CKPT_RETRY_MAX_US;
+  t->last_ckpt_us = now;
+  if (first || now - t->warn_ckpt_us >= 10000000u) {
+    t->warn_ckpt_us = now;
+    lw__tail_log(t, LW_TAIL_LOG_ERROR,
+                 "checkpoint %s not written: %s; retrying every %llu ms at most (free space in "
+                 "state_dir: until then a restart reads again from the last checkpoint)",
+                 t->state_path, rc == LW_ERR_IO ? strerror(e) : lw_err_str(rc),
+                 (unsigned long long)(CKPT_RETRY_MAX_US / 1000));
+  }
   if (!t->freeing) {
     t->dirty = true;
-    if (!lw_timer_active(&t->ckpt_timer))
-      lw_timer_start(t->loop, &t->ckpt_timer, (uint64_t)t->conf.checkpoint_ms * 1000u);
+    ckpt_arm(t);
   }
 }
 
@@ -200,23 +224,34 @@ static void ckpt_written(void *ud, int rc, int e) {
   ckpt_result(ud, rc, e);
 }
 
+/* Bookkeeping once a generation was written or queued. */
+static void ckpt_done(lw_tail *t, bool durable) {
+  t->ckpt_gen++;
+  t->dirty = false;
+  t->last_ckpt_us = lw_now_us();
+  t->cur_durable = durable;
+  t->unsynced = !durable;
+  if (durable)
+    t->last_sync_us = t->last_ckpt_us;
+}
+
 /* Write the checkpoint now, on this thread (start, lw_tail_checkpoint, lw_tail_free): after
- * any write of the writer thread, so that no older generation lands after this one. Returns
- * LW_OK, or the encoding or LW_ERR_IO error (errno kept). */
-static int ckpt_write(lw_tail *t) {
+ * any write of the writer thread, so that no older generation lands after this one. durable:
+ * fsync it (see lw_ckpt_write). Returns LW_OK, or the encoding or LW_ERR_IO error (errno
+ * kept). */
+static int ckpt_write(lw_tail *t, bool durable) {
   if (!t->state_path)
     return LW_OK;
   if (t->ckw)
     lw_ckwriter_wait(t->ckw);
+  /* PATH.prev only ever receives a durable generation: a cheap one just replaces PATH. */
+  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
   int rc = ckpt_encode(t);
   if (rc == LW_OK)
-    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
+    rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
   int e = errno;
-  t->last_ckpt_us = lw_now_us();
-  if (rc == LW_OK) {
-    t->ckpt_gen++;
-    t->dirty = false;
-  }
+  if (rc == LW_OK)
+    ckpt_done(t, durable);
   ckpt_result(t, rc, e);
   if (t->ckbuf.cap > CKBUF_KEEP)
     lw_buf_free(&t->ckbuf);
@@ -224,43 +259,63 @@ static int ckpt_write(lw_tail *t) {
   return rc;
 }
 
-/* Every checkpoint_ms while offsets move: encode here (microseconds), and leave the write and
- * its fsyncs to the writer thread, off the loop's critical path. Without the thread (it could
- * not start) the write is done here. */
+/* When the next checkpoint write is due: a cheap one CKPT_CHEAP_US after the last write
+ * (coalescing every acknowledgement in between), a durable one checkpoint_ms after the last
+ * durable write, a retry after the backoff. 0: nothing to write. */
+static uint64_t ckpt_due(const lw_tail *t) {
+  if (t->ckpt_retry_us)
+    return t->last_ckpt_us + t->ckpt_retry_us;
+  uint64_t sync_due = t->last_sync_us + (uint64_t)t->conf.checkpoint_ms * 1000u;
+  if (t->dirty) {
+    uint64_t cheap = t->last_ckpt_us + CKPT_CHEAP_US;
+    return cheap < sync_due ? cheap : sync_due;
+  }
+  return t->unsynced ? sync_due : 0;
+}
+
+static void ckpt_arm(lw_tail *t) {
+  uint64_t due = ckpt_due(t);
+  if (!due || !t->state_path || t->freeing)
+    return;
+  uint64_t now = lw_now_us();
+  if (due < now)
+    due = now;
+  if (!lw_timer_active(&t->ckpt_timer) || t->ckpt_timer.due_us > due)
+    lw_timer_start_at(t->loop, &t->ckpt_timer, due);
+}
+
+/* Encode here (microseconds) and leave the write, and its fsyncs when durable, to the writer
+ * thread, off the loop's critical path. Without the thread (it could not start) the write is
+ * done here. */
 static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   (void)l;
   (void)tm;
   lw_tail *t = ud;
-  if (!t->dirty || !t->state_path)
+  if ((!t->dirty && !t->unsynced) || !t->state_path)
     return;
+  bool durable = lw_now_us() - t->last_sync_us >= (uint64_t)t->conf.checkpoint_ms * 1000u;
+  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
   if (!t->ckw && lw_ckwriter_new(&t->ckw, t->loop, t->state_path, ckpt_written, t) != LW_OK)
     t->ckw = NULL;
   int rc = t->ckw ? ckpt_encode(t) : LW_ERR_IO;
   if (rc == LW_OK)
-    rc = lw_ckwriter_submit(t->ckw, t->ckbuf.data, t->ckbuf.len, t->ckpt_cur_bad);
-  if (rc == LW_OK) {
-    /* Queued as the next generation; a failure comes back through ckpt_written. */
-    t->ckpt_gen++;
-    t->dirty = false;
-    t->last_ckpt_us = lw_now_us();
-  } else {
-    ckpt_write(t);
-  }
+    rc = lw_ckwriter_submit(t->ckw, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
+  if (rc == LW_OK) /* queued as the next generation; a failure comes back through ckpt_written */
+    ckpt_done(t, durable);
+  else
+    ckpt_write(t, durable);
   if (t->ckbuf.cap > CKBUF_KEEP)
     lw_buf_free(&t->ckbuf);
+  ckpt_arm(t);
 }
 
 void lw__tail_dirty(lw_tail *t) {
   t->dirty = true;
-  if (!t->state_path || t->freeing || lw_timer_active(&t->ckpt_timer))
-    return;
-  uint64_t due = t->last_ckpt_us + (uint64_t)t->conf.checkpoint_ms * 1000u;
-  uint64_t now = lw_now_us();
-  lw_timer_start_at(t->loop, &t->ckpt_timer, due > now ? due : now);
+  ckpt_arm(t);
 }
 
 int lw_tail_checkpoint(lw_tail *t) {
-  return ckpt_write(t);
+  return ckpt_write(t, true);
 }
 
 /* Load the checkpoint into the orphan table; decide whether this is a first start. */
@@ -462,7 +517,7 @@ void lw_tail_free(lw_tail *t) {
   if (!t)
     return;
   if (t->w.loop && t->state_path)
-    ckpt_write(t);
+    ckpt_write(t, true);
   t->freeing = true;
   lw_ckwriter_free(t->ckw);
   t->ckw = NULL;
@@ -494,6 +549,8 @@ bool lw_tail_idle(const lw_tail *t) {
   if (t->paused || t->ready_head || t->wait_head)
     return false;
   for (const lw_tail_file *f = t->files; f; f = f->next) {
+    if (f->copy_of || (f->undecided && !f->acks.inflight))
+      continue; /* what a waiting copy holds is shipped from its original */
     if (f->acks.inflight || f->fresh || f->pred)
       return false;
     if (f->state != F_OPEN)
@@ -513,11 +570,22 @@ void lw_tail_stats_get(const lw_tail *t, lw_tail_stats *s) {
   s->files_waiting = t->nwaiting;
   s->watches = t->w.nwatch;
   s->polling = t->w.polling;
-  s->lines_inflight = s->lag_bytes = 0;
+  s->lines_inflight = s->lag_bytes = s->files_rotated = 0;
   for (const lw_tail_file *f = t->files; f; f = f->next) {
     s->lines_inflight += f->acks.inflight;
-    if (!f->fresh && !f->retired && f->size > f->acks.committed)
-      s->lag_bytes += f->size - f->acks.committed;
+    if (f->rotated && f->state == F_OPEN)
+      s->files_rotated++;
+    if (f->retired || f->copy_of || f->undecided)
+      continue;
+    /* The size now, not at the last read: reading may be paused (Kafka slow or down), and
+     * a rotated file may have been written to since it was read to its end. */
+    uint64_t size = f->size;
+    struct stat st;
+    if (f->fd >= 0 && fstat(f->fd, &st) == 0)
+      size = (uint64_t)st.st_size;
+    uint64_t from = f->fresh ? (f->start_end ? size : 0) : f->acks.committed;
+    if (size > from)
+      s->lag_bytes += size - from;
   }
 }
 

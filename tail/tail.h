@@ -201,24 +201,31 @@ int lw_tail_checkpoint(lw_tail *t);
 bool lw_tail_idle(const lw_tail *t);
 
 typedef struct lw_tail_stats {
-  uint64_t lines;             /* lines accepted by the callback */
-  uint64_t bytes;             /* their payload bytes */
-  uint64_t bytes_read;        /* bytes read from files */
-  uint64_t lines_inflight;    /* accepted, not yet acknowledged */
-  uint64_t lag_bytes;         /* sum over files of size - acked offset */
-  uint64_t files_tracked;     /* file handles alive (open, closed-idle, awaiting acks) */
-  uint64_t files_open;        /* descriptors held */
-  uint64_t files_waiting;     /* files waiting for a descriptor (max_open_files) */
-  uint64_t rotations;         /* files that left their path (renamed away or deleted) */
-  uint64_t truncations;       /* files read again from 0 after shrinking */
-  uint64_t long_lines;        /* lines longer than max_line_bytes (split or truncated) */
-  uint64_t dropped_bytes;     /* bytes dropped by truncate_long_lines */
-  uint64_t read_errors;       /* failed open/read/fstat calls */
-  uint64_t refusals;          /* lines refused by the callback (pauses) */
-  uint64_t checkpoint_writes; /* successful checkpoint writes */
-  uint64_t checkpoint_errors; /* failed writes and corrupt generations found at load */
-  uint64_t watches;           /* inotify watches held */
-  bool polling;               /* stat polling instead of inotify */
+  uint64_t lines;                 /* lines accepted by the callback */
+  uint64_t bytes;                 /* their payload bytes */
+  uint64_t bytes_read;            /* bytes read from files */
+  uint64_t lines_inflight;        /* accepted, not yet acknowledged */
+  uint64_t lag_bytes;             /* bytes in the files not yet acknowledged: sum over files
+                                     (rotated ones still draining included) of their size now
+                                     minus their acknowledged offset */
+  uint64_t files_tracked;         /* file handles alive (open, closed-idle, awaiting acks) */
+  uint64_t files_open;            /* descriptors held */
+  uint64_t files_waiting;         /* files waiting for a descriptor (max_open_files) */
+  uint64_t rotations;             /* files that left their path (renamed away or deleted) */
+  uint64_t files_rotated;         /* rotated (renamed away or deleted) files still open:
+                                     being drained or within rotate_wait_ms */
+  uint64_t truncations;           /* files read again from 0 after shrinking */
+  uint64_t truncation_copies;     /* truncations whose rest was read from the copy */
+  uint64_t truncation_lost_bytes; /* truncations with no copy found: bytes the file held
+                                     past what was read (possibly lost) */
+  uint64_t long_lines;            /* lines longer than max_line_bytes (split or truncated) */
+  uint64_t dropped_bytes;         /* bytes dropped by truncate_long_lines */
+  uint64_t read_errors;           /* failed open/read/fstat calls */
+  uint64_t refusals;              /* lines refused by the callback (pauses) */
+  uint64_t checkpoint_writes;     /* successful checkpoint writes */
+  uint64_t checkpoint_errors;     /* failed writes and corrupt generations found at load */
+  uint64_t watches;               /* inotify watches held */
+  bool polling;                   /* stat polling instead of inotify */
 } lw_tail_stats;
 
 /* Fill *s (a snapshot; lag_bytes walks the file table). */

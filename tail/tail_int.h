@@ -31,7 +31,7 @@ enum { Q_NONE, Q_READY, Q_WAIT };     /* lw_tail_file.queue */
  *   F_CLOSED   finished (rotated away and drained, truncated, or gone); the handle lives on
  *              only until its delivered lines are all acknowledged
  *
- * Memory per file: sizeof(struct lw_tail_file) is 368 bytes on x86-64 (checked by the test
+ * Memory per file: sizeof(struct lw_tail_file) is 400 bytes on x86-64 (checked by the test
  * tail_scale::per_file_structure_is_small), plus its path, its share of the two hash tables
  * (16 bytes) and 16 bytes per LW_ACK_GROUP lines in flight. Measured with bench_tail: 485
  * heap bytes per idle file at 10,000 files with 36-byte paths (about 4.9 MB). The
@@ -45,16 +45,22 @@ struct lw_tail_file {
   lw_tail_file *qnext, *qprev;       /* t->ready or t->waiting, per `queue` */
   lw_tail_file *lru_next, *lru_prev; /* t->lru: F_OPEN files, least recently active first */
   lw_tail_file *pred, *succ;         /* rotation order: read only after pred reached its end */
-  char *path;                        /* owned: where the file was last known */
+  /* copytruncate with the copies matched too: copy_of is the followed file this one is a
+   * copy of (its first bytes are that file's; it waits, unread, for that file's truncation,
+   * then starts where that file's delivered lines end); copy is the reverse link. */
+  lw_tail_file *copy_of, *copy;
+  char *path; /* owned: where the file was last known */
   uint64_t dev, ino;
   lw_fp fp;
   uint64_t size;       /* size at the last look */
   uint64_t sweep_size; /* size at the last sweep (a change triggers a fingerprint check) */
   uint64_t ev_mark;    /* multiline: ev_end when the flush deadline was last set */
   uint64_t ev_due_us, close_due_us; /* file timer deadlines, 0 = none */
+  uint64_t poll_due_us;             /* rotated, at its end: look for late writes then */
+  uint64_t look_us;                 /* last look (fstat) at the file */
   lw_lines lines;
   lw_acks acks;
-  lw_timer timer; /* multiline flush and rotate_wait */
+  lw_timer timer; /* multiline flush, rotate_wait and late-write polls */
   int fd, wd;     /* descriptor (-1), file watch for symlinked paths (-1) */
   unsigned seen_gen;
   uint8_t state, queue;
@@ -70,6 +76,9 @@ struct lw_tail_file {
   bool need_fp;        /* grown since the last sweep: verify the fingerprint */
   bool retired;        /* replaced by a new handle after truncation */
   bool gone;           /* rotated and no name left (deleted): nothing to resume later */
+  bool deleted;        /* rotated, and no link left at its last look (st_nlink 0) */
+  bool undecided;      /* new, and so far a prefix of a followed file: maybe a copy being made */
+  bool from_copy;      /* truncated; now reading its rest from the copy (closed at its end) */
   bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
 };
 
@@ -115,7 +124,11 @@ struct lw_tail {
   lw_buf ckbuf;
   lw_ckwriter *ckw; /* checkpoint writer thread, started at the first periodic write */
   uint64_t ckpt_gen, last_ckpt_us;
-  uint64_t warn_limit_us, warn_io_us; /* at most one such warning per 10 s */
+  uint64_t last_sync_us;  /* last durable (fsynced) checkpoint write */
+  uint64_t ckpt_retry_us; /* backoff after a failed write; 0 while writes succeed */
+  bool cur_durable;       /* the state file holds a durable generation (else a cheap one) */
+  bool unsynced;          /* a cheap write since the last durable one */
+  uint64_t warn_limit_us, warn_io_us, warn_ckpt_us, warn_trunc_us; /* one warning per 10 s */
   lw_tail_stats st;
   lw_lines_stats lst;
 };
@@ -156,6 +169,18 @@ void lw__file_where(lw_tail_file *f);
 void lw__file_close(lw_tail_file *f);    /* finished for good; released when acknowledged */
 void lw__file_finish(lw_tail_file *f);   /* deliver what is pending, then close */
 void lw__file_truncate(lw_tail_file *f); /* truncated: a new handle reads from 0 */
+/* A new file h just opened (fd, size): is it a copy of a followed file in its directory?
+ * Returns 0 (no: a new file), 1 (yes: h->copy_of set, h waits) or 2 (undecided: its bytes so
+ * far are a prefix of such a file; decide again when it grows). */
+int lw__copy_decide(lw_tail_file *h, int fd, uint64_t size);
+/* The copy of f, just truncated: a regular file in f's directory, another inode, at least as
+ * long as what f read, whose first bytes match f's fingerprint; the newest if several. Fills
+ * out (its path) and *st. Returns false when there is none. */
+bool lw__copy_find(lw_tail_file *f, char *out, size_t cap, struct stat *st);
+/* g's copy h starts being read at g's delivered offset (g truncated, closed or freed). */
+void lw__copy_release(lw_tail_file *g);
+/* h (waiting as a copy) grew past its original: it is a file of its own, read from 0. */
+void lw__copy_drop(lw_tail_file *h);
 void lw__file_path_lost(lw_tail_file *f);
 void lw__file_path_moved(lw_tail_file *f, const char *path);
 void lw__file_ready(lw_tail_file *f);

@@ -1,9 +1,12 @@
 /* fuzz_sasl.c — libFuzzer target for the SaslHandshake (key 17) v0-v1 and SaslAuthenticate
  * (key 36) v0-v2 decoders: the input is one frame, read as requests and responses of both APIs
  * at every version; whatever decodes must re-encode to stable bytes. Traced for some inputs
- * (AuthBytes are traced redacted). No capture has SASL: the seeds are small frames of other
- * APIs, and the body-only pass lets short mutations reach the SASL decoders. */
-// seeds: tests/fixtures/*/*ApiVersions-v0*.bin tests/fixtures/*/*InitProducerId-v0*.bin
+ * (AuthBytes are traced redacted). Seeded with real SASL frames (in tests/fuzz/sasl-seeds, PLAIN
+ * and SCRAM exchanges with saslbroker, accepted and refused) and small frames of other APIs; a
+ * body-only pass lets short mutations reach the SASL decoders, and there the decoded fields are
+ * checked against the input bytes (a round trip alone would accept a decoder that reads the
+ * wrong bytes consistently). */
+// seeds: tests/fuzz/sasl-seeds/*.bin tests/fixtures/kafka-4.1.0/*ApiVersions-v0*.bin
 #include "proto/sasl.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -59,8 +62,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fuzz_reencode(enc_auth_resp, dec_auth_resp, v, &r, sizeof r);
     lw_cur_init(&c, p, size);
     lw_sasl_auth_req q;
-    if (lw_sasl_auth_req_decode(&c, v, &q) == LW_OK)
+    if (lw_sasl_auth_req_decode(&c, v, &q) == LW_OK) {
+      /* v0-v1: AuthBytes is an int32 length and that many bytes, the whole body. */
+      if (v <= 1 && (size < 4 || q.AuthBytes.len < 0 || (size_t)q.AuthBytes.len != size - 4 ||
+                     ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) !=
+                         (uint32_t)q.AuthBytes.len ||
+                     (q.AuthBytes.len && memcmp(q.AuthBytes.p, p + 4, size - 4) != 0)))
+        abort();
       fuzz_reencode(enc_auth_req, dec_auth_req, v, &q, sizeof q);
+    }
+    if (v <= 1) {
+      /* SaslHandshake request (both versions): Mechanism, an int16 length and the name. */
+      lw_cur_init(&c, p, size);
+      lw_sasl_handshake_req hq;
+      if (lw_sasl_handshake_req_decode(&c, v, &hq) == LW_OK &&
+          (size < 2 || hq.Mechanism.len != (int32_t)(size - 2) ||
+           (p[0] << 8 | p[1]) != hq.Mechanism.len ||
+           (hq.Mechanism.len && memcmp(hq.Mechanism.p, p + 2, size - 2) != 0)))
+        abort();
+    }
     if (v <= 1) {
       lw_cur_init(&c, p, size);
       lw_sasl_handshake_resp h;

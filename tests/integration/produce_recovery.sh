@@ -84,11 +84,13 @@ check "UNKNOWN_PRODUCER_ID: logged with the partition and the error" \
   grep -q "UNKNOWN_PRODUCER_ID on upid\[[0-3]\]" "$LOG"
 
 # Producer state expired mid-stream (retention): the next batches carry sequences the broker no
-# longer knows.
+# longer knows. round_robin: every partition holds the producer's state before the expiry (a
+# partition first written after it would rightly take sequence 0, and nothing would be refused).
 mock_cmd "create expire 3 3"
 seq_lines 30000 >"$T/in.txt"
 rm -f "$T/pipe" && mkfifo "$T/pipe"
-"$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t expire -f "$T/pipe" 2>"$T/expire.log" &
+"$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t expire -X partitioner=round_robin -f "$T/pipe" \
+  2>"$T/expire.log" &
 pid=$!
 exec {W}>"$T/pipe"
 head -n 15000 "$T/in.txt" >&$W

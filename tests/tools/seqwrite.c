@@ -4,11 +4,12 @@
  *
  *   seqwrite -f FILE -n LINES [-r LINES_PER_SECOND] [-p PREFIX] [-s FIRST] [-x EVERY]
  *
- * SIGHUP reopens FILE (what an application does after logrotate's rename + create). A rate of
- * 0 writes as fast as it can. -x stops the process (SIGSTOP to itself) after every EVERY lines
- * but the last ones: a test waits for the stop, rotates or kills, and sends SIGCONT, so that
- * what happens between two stops depends on line counts, not on how fast the machine is. The number
- * of the last line written is printed at exit. */
+ * SIGHUP reopens FILE (what an application does after logrotate's rename + create); SIGTERM
+ * stops it after whole lines. A rate of 0 writes as fast as it can. -x stops the process
+ * (SIGSTOP to itself) after every EVERY lines but the last ones: a test waits for the stop,
+ * rotates or kills, and sends SIGCONT, so that what happens between two stops depends on line
+ * counts, not on how fast the machine is. The number of the last line written is printed at
+ * exit. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -22,11 +23,16 @@
 #define TICK_NS  1000000L /* one batch per millisecond */
 #define BUF_SIZE (64 * 1024)
 
-static volatile sig_atomic_t reopen;
+static volatile sig_atomic_t reopen, stop;
 
 static void on_hup(int s) {
   (void)s;
   reopen = 1;
+}
+
+static void on_term(int s) {
+  (void)s;
+  stop = 1;
 }
 
 static int open_file(const char *path) {
@@ -86,13 +92,15 @@ int main(int argc, char **argv) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_hup;
   sigaction(SIGHUP, &sa, NULL);
+  sa.sa_handler = on_term;
+  sigaction(SIGTERM, &sa, NULL);
   int fd = open_file(path);
   if (fd < 0)
     return 1;
   static char buf[BUF_SIZE];
   int64_t start = now_ns();
   long i = first, last = first + n - 1;
-  while (i <= last) {
+  while (i <= last && !stop) {
     if (reopen) {
       reopen = 0;
       int nfd = open_file(path);
@@ -125,6 +133,6 @@ int main(int argc, char **argv) {
     }
   }
   close(fd);
-  printf("%ld\n", last);
+  printf("%ld\n", i - 1);
   return 0;
 }

@@ -90,7 +90,7 @@ Test(tail_checkpoint, garbage_with_a_valid_checksum_is_rejected) {
 static void write_gen_keep(const char *path, uint64_t gen, size_t n, bool keep_prev) {
   lw_buf b;
   encode(&b, gen, n);
-  cr_assert_eq(lw_ckpt_write(path, b.data, b.len, keep_prev), LW_OK);
+  cr_assert_eq(lw_ckpt_write(path, b.data, b.len, keep_prev, true), LW_OK);
   lw_buf_free(&b);
 }
 

@@ -227,6 +227,96 @@ static void copytruncate_restarts_at_zero_with_a_new_handle(bool poll) {
 }
 BOTH(copytruncate_restarts_at_zero_with_a_new_handle)
 
+/* cp SRC DST (the whole file, as logrotate's copytruncate copies it). */
+static void copy_file(const char *src, const char *dst) {
+  FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+  cr_assert(in && out);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+    cr_assert_eq(fwrite(buf, 1, n, out), n);
+  fclose(in);
+  fclose(out);
+}
+
+/* A first line of 1100 bytes: the fingerprint (1 KiB) is complete, as for any real log. */
+static void long_first_line(fx *x, const char *name) {
+  char line[1102];
+  memset(line, 'h', 1100);
+  line[1100] = '\n';
+  line[1101] = 0;
+  tt_create(P(x, name), line);
+}
+
+static void copytruncate_reads_unread_lines_from_the_copy(bool poll) {
+  fx x;
+  fx_init(&x, "c.log", poll);
+  x.c.start_beginning = true;
+  x.s.ack_now = true;
+  long_first_line(&x, "c.log");
+  tt_append(P(&x, "c.log"), "one\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  /* While tail does not look (no loop iteration): more lines and the end of an unfinished
+   * one, then copy and truncate. They are only in the copy now. */
+  tt_append(P(&x, "c.log"), "two\nthree\nfo");
+  copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 5));
+  cr_assert_str_eq(x.s.v[2].s, "two");
+  cr_assert_str_eq(x.s.v[3].s, "three");
+  cr_assert_str_eq(x.s.v[4].s, "fo");
+  cr_assert_eq(x.s.v[4].flags, LW_LINE_NO_NEWLINE);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 6));
+  cr_assert_str_eq(x.s.v[5].s, "new", "the truncated file after the copy's rest");
+  cr_assert_eq(stats(&x).truncations, 1);
+  cr_assert_eq(stats(&x).truncation_copies, 1);
+  cr_assert_eq(stats(&x).truncation_lost_bytes, 0);
+  cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+  fx_free(&x);
+}
+BOTH(copytruncate_reads_unread_lines_from_the_copy)
+
+static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
+  fx x;
+  fx_init(&x, "c.log*", poll);
+  x.c.start_beginning = true;
+  x.s.ack_now = true;
+  long_first_line(&x, "c.log");
+  tt_append(P(&x, "c.log"), "one\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  tt_append(P(&x, "c.log"), "two\n");
+  copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 4));
+  tt_spin(x.loop, 20);
+  cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+  cr_assert_eq(x.s.n, 4, "the copy's first lines were shipped from c.log: not again");
+  cr_assert_str_eq(x.s.v[2].s, "two");
+  cr_assert_str_eq(x.s.v[3].s, "new");
+  fx_free(&x);
+}
+BOTH(copytruncate_copies_followed_too_are_not_sent_again)
+
+static void copytruncate_without_a_copy_warns(bool poll) {
+  fx x;
+  fx_init(&x, "c.log", poll);
+  x.c.start_beginning = true;
+  x.s.ack_now = true;
+  long_first_line(&x, "c.log");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 1));
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  cr_assert(strstr(x.s.logs, "no copy of it found"), "%s", x.s.logs);
+  fx_free(&x);
+}
+BOTH(copytruncate_without_a_copy_warns)
+
 static void truncated_and_regrown_before_a_look(bool poll) {
   fx x;
   fx_init(&x, "c.log", poll);
