@@ -533,8 +533,8 @@ Test(config, schema_iteration) {
     cr_assert(doc && doc[0], "%s.%s has a doc", sec, name);
     inputs += strcmp(sec, "input") == 0;
   }
-  cr_assert_eq(inputs, 18);
-  cr_assert_eq(n, 42); /* 9 [agent], 18 [input.NAME], 3 [sys], 12 [etcd] */
+  cr_assert_eq(inputs, 19);
+  cr_assert_eq(n, 43); /* 9 [agent], 19 [input.NAME], 3 [sys], 12 [etcd] */
 }
 
 /* fields.NAME = VALUE, include_lines/exclude_lines and topic templates. */
