@@ -143,6 +143,8 @@ static size_t line_limit(const lw_agent *a, const lw_input_conf *c, size_t topic
     over += 16 + 20;
   if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
     over += 128 + 6 * host + 6 * PATH_MAX;
+  for (size_t i = 0; i < c->field_names.n; i++) /* JSON members (escaped) or headers */
+    over += 16 + 6 * (strlen(c->field_names.v[i]) + strlen(c->field_values.v[i]));
   size_t max = a->cfg.kafka.message_max_bytes;
   if (topic_max && topic_max < max) /* the topic's max.message.bytes, as the producer learned it */
     max = topic_max;

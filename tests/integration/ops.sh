@@ -408,6 +408,20 @@ part_inputs() {
   kcat_read ops-deep >"$d/deep.out"
   check "inputs: paths = DIR/**/*.log ships files in DIR and at any depth below" \
     test "$(sort "$d/deep.out" | tr '\n' ' ')" = 'd0 d2 '
+  # Static fields count in the room a piece of a long line leaves: every piece fits.
+  mock_cmd "create ops-big 1 1" 2>/dev/null
+  head -c 20000 /dev/zero | tr '\0' a >"$d/logs/big.log"
+  echo >>"$d/logs/big.log"
+  {
+    printf '[kafka]\nbrokers = %s\nlinger_ms = 5\nmessage_max_bytes = 8K\n' "$MOCK_BOOTSTRAP"
+    printf '[agent]\nstate_dir = %s/state-big\n' "$d"
+    printf '[input.big]\npaths = %s/logs/big.log\ntopic = ops-big\nstart = beginning\n' "$d"
+    printf 'max_line_bytes = 8K\nfields.pad = %s\n' "$(head -c 3000 /dev/zero | tr '\0' p)"
+  } >"$d/big.conf"
+  "$LW_BIN" run --once -c "$d/big.conf" 2>"$d/big.err"
+  kcat_read ops-big '%s' >"$d/big.out"
+  check "inputs: a long line with large fields.NAME headers is shipped whole, in pieces" \
+    cmp -s "$d/big.out" <(head -c 20000 /dev/zero | tr '\0' a)
   check "inputs: a pattern that matches nothing is warned about" \
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }
