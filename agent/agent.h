@@ -45,6 +45,8 @@ typedef struct lw_input {
   bool announced;                /* "input started" was logged (restarts are not announced again) */
   struct lw_line_filter *filter; /* include_lines/exclude_lines, NULL when unset (filters.c) */
   uint64_t filtered;             /* lines dropped by include_lines/exclude_lines */
+  uint64_t not_json;             /* parse = json: lines that were not a JSON object (wrapped) */
+  struct lw_jtok *jtok;          /* parse = json: the parser's tokens, LW_INPUT_JTOK (filters.c) */
   size_t line_max;               /* the tail's max_line_bytes: pieces of longer lines */
   bool recut;                    /* restarting to cut lines shorter for the topic (no backoff) */
   lw_timer retry;
@@ -124,6 +126,12 @@ lw_ptopic *lw_input_topic_for(lw_input *in, const char *path);
 /* fields.NAME = VALUE: as members added to the JSON object that ends b, or as headers into h
  * (at most max; returns how many). Borrowed from the input's config. */
 int lw_input_fields_json(const lw_input *in, lw_buf *b);
+/* parse = json: appends line p[0..n)'s record to b: its members merged with host, path,
+ * offset, ts and the static fields when it is a JSON object of at most LW_INPUT_JTOK values,
+ * else the line wrapped as with format = json (counted in in->not_json). Returns b's error. */
+#define LW_INPUT_JTOK 8192
+int lw_input_json_line(lw_input *in, lw_buf *b, const char *host, const char *path, uint64_t offset,
+                       int64_t wall_ms, const void *p, size_t n);
 /* Warn about each of the input's paths that matches no file now. */
 void lw_input_warn_unmatched(const lw_input *in);
 int lw_input_fields_headers(const lw_input *in, lw_rec_header *h, int max);

@@ -206,6 +206,13 @@ static int do_input(ctx *x, const lw_ini_section *s, lw_input_conf *in) {
     rc = do_fields(x, s, in);
   if (rc != LW_OK)
     return rc;
+  if (in->parse == LW_PARSE_JSON) {
+    const lw_ini_entry *f = lw_ini_get(s, "format");
+    if (f && in->format != LW_FORMAT_JSON)
+      err_at(x, f->line, "format",
+             "parse = json makes JSON records: set format = json or leave it unset");
+    in->format = LW_FORMAT_JSON;
+  }
   if (in->max_line_bytes > x->c->kafka.message_max_bytes)
     err_at(x, line_of(s, "max_line_bytes"), "max_line_bytes",
            "%zu exceeds [kafka] message_max_bytes (%zu)", in->max_line_bytes,

@@ -25,6 +25,7 @@ enum lw_key_mode {
 };
 enum lw_start { LW_START_END = 0, LW_START_BEGINNING };
 enum lw_format { LW_FORMAT_RAW = 0, LW_FORMAT_JSON };
+enum lw_parse { LW_PARSE_NONE = 0, LW_PARSE_JSON }; /* what the lines are */
 enum lw_long_lines { LW_LONG_SPLIT = 0, LW_LONG_TRUNCATE };
 /* Record headers an input adds (bit set). */
 enum {
@@ -61,6 +62,7 @@ typedef struct lw_input_conf {
   char *key_literal; /* the TEXT of "literal:TEXT", else NULL */
   int start;         /* enum lw_start: where a file never seen before is read from */
   int format;        /* enum lw_format */
+  int parse;         /* enum lw_parse: json merges a JSON object line into the record */
   unsigned headers;  /* LW_HDR_* */
   int partition;     /* -1: the partitioner decides */
   size_t max_line_bytes;

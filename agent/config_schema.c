@@ -50,7 +50,8 @@ static const lw_ckey keys[] = {
 
     /* [input.NAME] */
     {LW_CSEC_INPUT, "paths", LW_CT_GLOBS, NULL, I(paths), 0, 1, 0, NULL,
-     "required: comma-separated absolute paths or glob(7) patterns of the files to follow"},
+     "required: comma-separated absolute paths or glob(7) patterns of the files to follow; a "
+     "component ** matches zero or more directories (/var/log/**/*.log)"},
     {LW_CSEC_INPUT, "exclude", LW_CT_GLOBS, "", I(exclude), 0, 0, 0, NULL,
      "comma-separated glob patterns matched against the full path (fnmatch(3) without "
      "FNM_PATHNAME, so *.gz excludes every .gz file); matching files are not followed"},
@@ -65,6 +66,10 @@ static const lw_ckey keys[] = {
     {LW_CSEC_INPUT, "format", LW_CT_ENUM, "raw", I(format), 0, 0, 0, "raw|json",
      "record value: raw (the line's bytes) or json "
      "({\"host\",\"path\",\"offset\",\"ts\",\"message\"})"},
+    {LW_CSEC_INPUT, "parse", LW_CT_ENUM, "none", I(parse), 0, 0, 0, "none|json",
+     "what the lines are: none (text, the record's message) or json (a line that is a JSON "
+     "object has its members merged into the record, and makes format json; other lines are "
+     "sent as with format = json and counted as lines_not_json)"},
     {LW_CSEC_INPUT, "headers", LW_CT_HEADERS, "none", I(headers), 0, 0, 0, "host|path|input|offset",
      "record headers to add: none, or a comma-separated list of host, path, input, offset"},
     {LW_CSEC_INPUT, "partition", LW_CT_INT, "-1", I(partition), 0, -1, INT32_MAX, NULL,

@@ -18,6 +18,8 @@ struct lw_line_filter {
 };
 
 void lw_input_filters_free(lw_input *in) {
+  free(in->jtok);
+  in->jtok = NULL;
   struct lw_line_filter *f = in->filter;
   if (!f)
     return;
@@ -133,6 +135,27 @@ int lw_input_fields_json(const lw_input *in, lw_buf *b) {
   }
   lw_buf_put_u8(b, '}');
   return b->err;
+}
+
+int lw_input_json_line(lw_input *in, lw_buf *b, const char *host, const char *path, uint64_t offset,
+                       int64_t wall_ms, const void *p, size_t n) {
+  const lw_input_conf *c = in->conf;
+  if (!in->jtok) /* allocated on the first line, kept until the input stops */
+    in->jtok = malloc(LW_INPUT_JTOK * sizeof(*in->jtok));
+  if (in->jtok) {
+    size_t len0 = b->len;
+    int rc = lw_json_record_merge(
+        b, host, path, offset, wall_ms, p, n, (const char *const *)c->field_names.v,
+        (const char *const *)c->field_values.v, c->field_names.n, in->jtok, LW_INPUT_JTOK);
+    if (rc != LW_ERR_MALFORMED && rc != LW_ERR_TOO_LARGE)
+      return rc;
+    b->len = len0;
+  }
+  /* Not a JSON object (or no memory for the parser): still shipped, as text. */
+  in->not_json++;
+  if (lw_json_record(b, host, path, offset, wall_ms, p, n) != LW_OK)
+    return b->err;
+  return lw_input_fields_json(in, b);
 }
 
 int lw_input_fields_headers(const lw_input *in, lw_rec_header *h, int max) {

@@ -155,6 +155,8 @@ static size_t line_limit(const lw_agent *a, const lw_input_conf *c, size_t topic
     over += 16 + 20;
   if (c->format == LW_FORMAT_JSON) /* the wrapper, host and path escaped at worst 6 times */
     over += 128 + 6 * host + 6 * PATH_MAX;
+  for (size_t i = 0; i < c->field_names.n; i++) /* JSON members (escaped) or headers */
+    over += 16 + 6 * (strlen(c->field_names.v[i]) + strlen(c->field_values.v[i]));
   size_t max = a->cfg.kafka.message_max_bytes;
   if (topic_max && topic_max < max) /* the topic's max.message.bytes, as the producer learned it */
     max = topic_max;
@@ -244,9 +246,13 @@ static int on_line(void *ud, const lw_line *l) {
   }
   if (c->format == LW_FORMAT_JSON) {
     lw_buf_reset(&a->value);
-    if (lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
-                       (const char *)l->p, l->len) != LW_OK ||
-        lw_input_fields_json(in, &a->value) != LW_OK) {
+    int rc = c->parse == LW_PARSE_JSON
+                 ? lw_input_json_line(in, &a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
+                                      l->p, l->len)
+                 : lw_json_record(&a->value, a->hostname, path, l->end_offset, lw_wall_ms(),
+                                  (const char *)l->p, l->len);
+    if (rc != LW_OK ||
+        (c->parse != LW_PARSE_JSON && lw_input_fields_json(in, &a->value) != LW_OK)) {
       in->skipped++; /* only a ceiling can fail here: count the line and move on */
       lw_tail_ack(in->tail, l->file, l->end_offset);
       return LW_OK;

@@ -84,6 +84,7 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
              {"lines_acked", in->acked},
              {"lines_failed", in->failed},
              {"lines_filtered", in->filtered},
+             {"lines_not_json", in->not_json},
              {"lines_in_flight", in->inflight},
              {"lag_bytes", s.lag_bytes},
              {"files_open", s.files_open},

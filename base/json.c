@@ -311,3 +311,70 @@ int lw_json_record(lw_buf *b, const char *host, const char *path, uint64_t offse
   lw_buf_put_u8(b, '}');
   return b->err;
 }
+
+/* Is `name` taken by the line's members (which win), or by a static field (which wins over
+ * host, path, offset and ts)? */
+static bool merge_skip(const lw_jdoc *d, const char *name, const char *const *names, size_t nf) {
+  for (size_t i = 0; i < nf; i++)
+    if (strcmp(names[i], name) == 0)
+      return true;
+  return lw_jdoc_get(d, 0, name) >= 0;
+}
+
+static void merge_key(lw_buf *b, bool *first, const char *name) {
+  if (!*first)
+    lw_buf_put_u8(b, ',');
+  *first = false;
+  lw_json_escape(b, name, strlen(name));
+  lw_buf_put_u8(b, ':');
+}
+
+int lw_json_record_merge(lw_buf *b, const char *host, const char *path, uint64_t offset,
+                         int64_t wall_ms, const void *line, size_t n, const char *const *names,
+                         const char *const *values, size_t nfields, lw_jtok *toks, size_t cap) {
+  lw_jdoc d;
+  int rc = lw_json_parse(&d, line, n, toks, cap, LW_JSON_MAX_DEPTH);
+  if (rc != LW_OK)
+    return rc;
+  if (toks[0].type != LW_JOBJ)
+    return LW_ERR_MALFORMED;
+  bool first = true;
+  lw_buf_put_u8(b, '{');
+  if (!merge_skip(&d, "host", names, nfields)) {
+    merge_key(b, &first, "host");
+    lw_json_escape(b, host, strlen(host));
+  }
+  if (!merge_skip(&d, "path", names, nfields)) {
+    merge_key(b, &first, "path");
+    lw_json_escape(b, path, strlen(path));
+  }
+  if (!merge_skip(&d, "offset", names, nfields)) {
+    char num[24];
+    int nn = snprintf(num, sizeof num, "%llu", (unsigned long long)offset);
+    merge_key(b, &first, "offset");
+    lw_buf_append(b, num, (size_t)nn);
+  }
+  if (!merge_skip(&d, "ts", names, nfields)) {
+    char ts[32];
+    lw_json_fmt_ts(ts, wall_ms);
+    merge_key(b, &first, "ts");
+    lw_buf_put_u8(b, '"');
+    lw_buf_append(b, ts, 24);
+    lw_buf_put_u8(b, '"');
+  }
+  for (size_t i = 0; i < nfields; i++) {
+    if (merge_skip(&d, names[i], names, i))
+      continue; /* the line's, or a repeated field name: the first one counts */
+    merge_key(b, &first, names[i]);
+    lw_json_escape(b, values[i], strlen(values[i]));
+  }
+  if (toks[0].n) {
+    /* The object's members as the line wrote them: between its braces, already valid. */
+    const char *src = line;
+    if (!first)
+      lw_buf_put_u8(b, ',');
+    lw_buf_append(b, src + toks[0].start + 1, toks[0].len - 2);
+  }
+  lw_buf_put_u8(b, '}');
+  return b->err;
+}

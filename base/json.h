@@ -120,4 +120,17 @@ int lw_jdoc_i64(const lw_jdoc *d, int i, int64_t *out);
 /* true for the token true, false for false; dflt for anything else (-1 included). */
 bool lw_jdoc_bool(const lw_jdoc *d, int i, bool dflt);
 
+/* A `parse = json` record: when line[0..n) is one JSON object, its members merged with
+ * host, path, offset, ts and the static fields names[i] = values[i] (nfields of them) into one
+ * object appended to b. On a name clash the line's own members win, then the static fields,
+ * then host, path, offset and ts: a member under a name already taken is left out, so the
+ * object never repeats a name and the line is never altered (its members are copied byte for
+ * byte; a name the line itself repeats stays as the line wrote it). toks[cap] is the parser's
+ * scratch (borrowed). Returns LW_OK, LW_ERR_MALFORMED (not a JSON object: b is left as it
+ * was, the caller wraps the line as lw_json_record does), LW_ERR_TOO_LARGE (more than cap
+ * tokens or deeper than LW_JSON_MAX_DEPTH: b left as it was) or b's error. */
+int lw_json_record_merge(lw_buf *b, const char *host, const char *path, uint64_t offset,
+                         int64_t wall_ms, const void *line, size_t n, const char *const *names,
+                         const char *const *values, size_t nfields, lw_jtok *toks, size_t cap);
+
 #endif

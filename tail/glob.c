@@ -31,11 +31,16 @@ void lw_globset_free(lw_globset *gs) {
   *gs = (lw_globset){0};
 }
 
+/* A component that is exactly "**": zero or more directories (recursive). */
+static bool is_deep(const lw_glob *g, int i) {
+  return strcmp(g->comp[i], "**") == 0;
+}
+
 /* Split `pat` (absolute) into components and rebuild the normalized text. */
 static int glob_compile(lw_glob *g, const char *pat) {
   size_t n = strlen(pat);
-  g->comp = calloc(n / 2 + 1, sizeof(*g->comp));
-  g->wild = calloc(n / 2 + 1, sizeof(*g->wild));
+  g->comp = calloc(n / 2 + 2, sizeof(*g->comp));
+  g->wild = calloc(n / 2 + 2, sizeof(*g->wild));
   g->text = malloc(n + 2);
   if (!g->comp || !g->wild || !g->text)
     return LW_ERR_NOMEM;
@@ -52,6 +57,10 @@ static int glob_compile(lw_glob *g, const char *pat) {
       p = e;
       continue;
     }
+    if (len == 2 && p[0] == '*' && p[1] == '*' && g->ncomp && is_deep(g, g->ncomp - 1)) {
+      p = e; /* consecutive "**" components are one */
+      continue;
+    }
     char *c = strndup(p, len);
     if (!c)
       return LW_ERR_NOMEM;
@@ -61,6 +70,13 @@ static int glob_compile(lw_glob *g, const char *pat) {
     memcpy(g->text + tl, p, len);
     tl += len;
     p = e;
+  }
+  if (g->ncomp && is_deep(g, g->ncomp - 1)) {
+    /* A trailing "**" names the files at any depth below, as if followed by "*" */
+    g->comp[g->ncomp] = strdup("*");
+    if (!g->comp[g->ncomp])
+      return LW_ERR_NOMEM;
+    g->wild[g->ncomp++] = true;
   }
   g->text[tl] = 0;
   return g->ncomp ? LW_OK : LW_ERR_CONFIG;
@@ -138,38 +154,50 @@ static bool comp_match(const lw_glob *g, int i, const char *name) {
   return fnmatch(g->comp[i], name, FNM_PERIOD) == 0;
 }
 
-unsigned lw_globset_match(const lw_globset *gs, const char *path) {
-  unsigned res = 0;
-  for (int gi = 0; gi < gs->ninc; gi++) {
-    const lw_glob *g = &gs->inc[gi];
-    const char *p = path;
-    int lvl = 0;
-    bool ok = true;
-    while (ok && *p) {
-      while (*p == '/')
-        p++;
-      if (!*p)
-        break;
-      const char *e = strchrnul(p, '/');
-      size_t len = (size_t)(e - p);
-      char name[NAME_MAX_LEN + 1];
-      if (lvl >= g->ncomp || len > NAME_MAX_LEN) {
-        ok = false;
-        break;
-      }
-      memcpy(name, p, len);
-      name[len] = 0;
-      ok = comp_match(g, lvl, name);
-      lvl++;
-      p = e;
-    }
-    if (!ok)
-      continue;
-    if (lvl == g->ncomp)
-      res |= LW_GLOB_FILE;
-    else
-      res |= LW_GLOB_DIR;
+#define MATCH_MAX_LEVELS 256
+
+/* Match names[ni..nn) against components ci.. of g. Returns LW_GLOB_FILE when they all match
+ * exactly, LW_GLOB_DIR when the names run out first (a directory on the way to a match); "**"
+ * matches zero or more names, none starting with '.' (like FNM_PERIOD). Costs at most
+ * nn^(number of "**") steps: consecutive ones are merged at compile time. */
+static unsigned match_from(const lw_glob *g, int ci, char *const *names, int ni, int nn) {
+  if (ni == nn)
+    return ci == g->ncomp ? LW_GLOB_FILE : LW_GLOB_DIR;
+  if (ci == g->ncomp)
+    return 0;
+  if (is_deep(g, ci)) {
+    unsigned res = match_from(g, ci + 1, names, ni, nn);
+    if (names[ni][0] != '.')
+      res |= match_from(g, ci, names, ni + 1, nn);
+    return res;
   }
+  if (!comp_match(g, ci, names[ni]))
+    return 0;
+  return match_from(g, ci + 1, names, ni + 1, nn);
+}
+
+unsigned lw_globset_match(const lw_globset *gs, const char *path) {
+  char buf[PATH_MAX];
+  char *names[MATCH_MAX_LEVELS];
+  int nn = 0;
+  size_t pl = strlen(path);
+  if (pl >= sizeof buf)
+    return 0;
+  memcpy(buf, path, pl + 1);
+  for (char *p = buf; *p;) {
+    while (*p == '/')
+      *p++ = 0;
+    if (!*p)
+      break;
+    char *e = strchrnul(p, '/');
+    if (nn == MATCH_MAX_LEVELS || (size_t)(e - p) > NAME_MAX_LEN)
+      return 0;
+    names[nn++] = p;
+    p = e;
+  }
+  unsigned res = 0;
+  for (int gi = 0; gi < gs->ninc; gi++)
+    res |= match_from(&gs->inc[gi], 0, names, 0, nn);
   if ((res & LW_GLOB_FILE) && lw_globset_excluded(gs, path))
     res &= ~(unsigned)LW_GLOB_FILE;
   return res;
@@ -201,6 +229,7 @@ static size_t join(walk_ctx *w, size_t len, const char *name) {
 }
 
 static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len);
+static void walk_deep(walk_ctx *w, const lw_glob *g, int lvl, size_t len);
 
 /* A failure other than "not there (yet)": the caller is told, since waiting for an event
  * would wait forever (no watch can be set in a directory that cannot be read). */
@@ -233,9 +262,42 @@ static bool visit_child(walk_ctx *w, const lw_glob *g, int lvl, size_t cl, bool 
   return true;
 }
 
+/* "**" at level lvl, in the directory buf[0..len): the rest of the glob applied here (zero
+ * directories), then "**" again in each subdirectory. The directory is watched so that a
+ * subdirectory created later is seen (its IN_CREATE names a directory level: a rescan). Only
+ * real directories are entered, not symlinks to them, so a link cannot make the walk loop;
+ * names starting with '.' are skipped like FNM_PERIOD does. */
+static void walk_deep(walk_ctx *w, const lw_glob *g, int lvl, size_t len) {
+  report_dir(w, len);
+  walk(w, g, lvl + 1, len);
+  w->buf[len] = 0;
+  DIR *d = opendir(len ? w->buf : "/");
+  if (!d) {
+    report_error(w, len, errno);
+    return;
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+      continue;
+    size_t cl = join(w, len, de->d_name);
+    if (!cl)
+      continue;
+    struct stat lst;
+    if (de->d_type == DT_DIR || (lstat(w->buf, &lst) == 0 && S_ISDIR(lst.st_mode)))
+      walk_deep(w, g, lvl, cl);
+    w->buf[len] = 0;
+  }
+  closedir(d);
+}
+
 static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len) {
   const char *c = g->comp[lvl];
   bool last = lvl == g->ncomp - 1;
+  if (is_deep(g, lvl)) {
+    walk_deep(w, g, lvl, len);
+    return;
+  }
   if (!g->wild[lvl]) {
     size_t cl = join(w, len, c);
     if (!cl)

@@ -1,6 +1,7 @@
 /* glob.h — the input's file patterns: globs matched per path component with fnmatch(3)
- * (FNM_PERIOD), exclusions, matching one path (for inotify events) and walking the tree (for
- * scans), reporting which directories must be watched to see matches appear. */
+ * (FNM_PERIOD; a component "**" matches zero or more directories), exclusions, matching one path
+ * (for inotify events) and walking the tree (for scans), reporting which directories must be
+ * watched to see matches appear. */
 #ifndef LW_TAIL_GLOB_H
 #define LW_TAIL_GLOB_H
 
@@ -53,9 +54,10 @@ typedef struct lw_glob_visit {
 } lw_glob_visit;
 
 /* Walk every glob from the root: literal components are looked up, wildcard components read
- * their directory. A missing literal component reports its nearest existing parent as a
- * directory to watch (to see it appear); so does a literal component that is a symlink (to
- * see it retargeted). The same file or directory may be reported more than once. */
+ * their directory, a "**" component reports every directory below it (not entering names
+ * starting with '.' nor symlinks to directories). A missing literal component reports its nearest
+ * existing parent as a directory to watch (to see it appear); so does a literal component that is a
+ * symlink (to see it retargeted). The same file or directory may be reported more than once. */
 void lw_globset_walk(const lw_globset *gs, const lw_glob_visit *v, void *ud);
 
 #endif

@@ -72,6 +72,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (d2.t[i].type != d.t[i].type || d2.t[i].n != d.t[i].n || d2.t[i].next != d.t[i].next)
         __builtin_trap();
   }
+  /* parse = json: an object merged into a record is one object again, holding the line's
+   * members and the added ones whose names it does not hold; anything else is refused with
+   * nothing written. */
+  lw_buf_reset(&b);
+  static const char *const names[] = {"env", "host"}, *const values[] = {"prod", "x"};
+  int rc = lw_json_record_merge(&b, "h", "/p", 1, 0, data, size, names, values, 2, t2, 512);
+  if (d.t[0].type != LW_JOBJ) {
+    if (rc != LW_ERR_MALFORMED || b.len)
+      __builtin_trap();
+  } else if (rc != LW_OK && rc != LW_ERR_TOO_LARGE) {
+    __builtin_trap();
+  } else if (rc == LW_OK) {
+    static const char *const added[] = {"host", "path", "offset", "ts", "env"};
+    uint32_t want = d.t[0].n;
+    for (size_t i = 0; i < 5; i++)
+      want += lw_jdoc_get(&d, 0, added[i]) < 0;
+    lw_jdoc d3;
+    rc = lw_json_parse(&d3, (const char *)b.data, b.len, t2, 512, 24);
+    if (rc != LW_ERR_TOO_LARGE && (rc != LW_OK || t2[0].type != LW_JOBJ || t2[0].n != want))
+      __builtin_trap();
+  }
   lw_buf_free(&b);
   return 0;
 }

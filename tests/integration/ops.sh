@@ -371,6 +371,13 @@ part_inputs() {
   mock_cmd "create ops-raw-app 1 1" 2>/dev/null
   printf 'INFO one\nERROR two\nDEBUG ERROR three\nERROR four\n' >"$d/logs/web.log"
   printf 'x1\nx2\n' >"$d/logs/app.log"
+  mock_cmd "create ops-json 1 1" 2>/dev/null
+  mock_cmd "create ops-deep 1 1" 2>/dev/null
+  mkdir -p "$d/deep/x/y"
+  printf 'd0\n' >"$d/deep/top.log"
+  printf 'd2\n' >"$d/deep/x/y/two.log"
+  printf 'no\n' >"$d/deep/x/y/two.txt"
+  printf '{"level":"warn","env":"dev"}\nnot json\n' >"$d/logs/app.json"
   {
     printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n[agent]\nstate_dir = %s/state\n' \
       "$MOCK_BOOTSTRAP" "$d"
@@ -378,6 +385,9 @@ part_inputs() {
     printf 'format = json\nfields.env = prod\ninclude_lines = ERROR\nexclude_lines = ^DEBUG\n'
     printf '[input.raw]\npaths = %s/logs/app.log\ntopic = ops-raw-{file_stem}\n' "$d"
     printf 'start = beginning\nfields.team = core\n'
+    printf '[input.js]\npaths = %s/logs/app.json\ntopic = ops-json\n' "$d"
+    printf 'start = beginning\nparse = json\nfields.env = prod\n'
+    printf '[input.deep]\npaths = %s/deep/**/*.log\ntopic = ops-deep\nstart = beginning\n' "$d"
     printf '[input.none]\npaths = %s/nothing/*.log\ntopic = ops-none\n' "$d"
   } >"$d/lw.conf"
   "$LW_BIN" run --once -c "$d/lw.conf" 2>"$d/run.err"
@@ -390,6 +400,28 @@ part_inputs() {
   kcat_read ops-raw-app '%s %h\n' >"$d/raw.out"
   check "inputs: topic = ops-raw-{file_stem} ships app.log to ops-raw-app, fields as headers" \
     test "$(tr '\n' ' ' <"$d/raw.out")" = 'x1 team=core x2 team=core '
+  kcat_read ops-json >"$d/json.out"
+  check "inputs: parse = json merges the object's members, the line's env winning" \
+    grep -q '^{"host":"[^"]*","path":"[^"]*app.json","offset":[0-9]*,"ts":"[^"]*","level":"warn","env":"dev"}$' "$d/json.out"
+  check "inputs: parse = json ships a line that is not JSON wrapped, with the fields" \
+    grep -q '"message":"not json","env":"prod"}$' "$d/json.out"
+  kcat_read ops-deep >"$d/deep.out"
+  check "inputs: paths = DIR/**/*.log ships files in DIR and at any depth below" \
+    test "$(sort "$d/deep.out" | tr '\n' ' ')" = 'd0 d2 '
+  # Static fields count in the room a piece of a long line leaves: every piece fits.
+  mock_cmd "create ops-big 1 1" 2>/dev/null
+  head -c 20000 /dev/zero | tr '\0' a >"$d/logs/big.log"
+  echo >>"$d/logs/big.log"
+  {
+    printf '[kafka]\nbrokers = %s\nlinger_ms = 5\nmessage_max_bytes = 8K\n' "$MOCK_BOOTSTRAP"
+    printf '[agent]\nstate_dir = %s/state-big\n' "$d"
+    printf '[input.big]\npaths = %s/logs/big.log\ntopic = ops-big\nstart = beginning\n' "$d"
+    printf 'max_line_bytes = 8K\nfields.pad = %s\n' "$(head -c 3000 /dev/zero | tr '\0' p)"
+  } >"$d/big.conf"
+  "$LW_BIN" run --once -c "$d/big.conf" 2>"$d/big.err"
+  kcat_read ops-big '%s' >"$d/big.out"
+  check "inputs: a long line with large fields.NAME headers is shipped whole, in pieces" \
+    cmp -s "$d/big.out" <(head -c 20000 /dev/zero | tr '\0' a)
   check "inputs: a pattern that matches nothing is warned about" \
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }

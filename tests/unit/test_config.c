@@ -533,8 +533,8 @@ Test(config, schema_iteration) {
     cr_assert(doc && doc[0], "%s.%s has a doc", sec, name);
     inputs += strcmp(sec, "input") == 0;
   }
-  cr_assert_eq(inputs, 18);
-  cr_assert_eq(n, 42); /* 9 [agent], 18 [input.NAME], 3 [sys], 12 [etcd] */
+  cr_assert_eq(inputs, 19);
+  cr_assert_eq(n, 43); /* 9 [agent], 19 [input.NAME], 3 [sys], 12 [etcd] */
 }
 
 /* fields.NAME = VALUE, include_lines/exclude_lines and topic templates. */
@@ -570,4 +570,19 @@ Test(config, fields_filters_and_topic_templates) {
   lw_config_free(&a2);
   lw_config_free(&b2);
   lw_diag_free(&d2);
+}
+
+Test(config, parse_json_makes_json_records) {
+  cr_assert_eq(parse(KAFKA "[input.a]\npaths = /x\ntopic = t\nparse = json\n"), LW_OK);
+  cr_assert_eq(cfg.inputs[0].parse, LW_PARSE_JSON);
+  cr_assert_eq(cfg.inputs[0].format, LW_FORMAT_JSON);
+  lw_config_free(&cfg);
+  cr_assert_eq(parse(KAFKA "[input.a]\npaths = /x\ntopic = t\n"), LW_OK);
+  cr_assert_eq(cfg.inputs[0].parse, LW_PARSE_NONE);
+  cr_assert_eq(cfg.inputs[0].format, LW_FORMAT_RAW);
+  one_error("[input.a]\npaths = /x\ntopic = t\nparse = json\nformat = raw\n",
+            "t.conf:7: format: parse = json makes JSON records: set format = json or leave it "
+            "unset");
+  one_error("[input.a]\npaths = /x\ntopic = t\nparse = yaml\n",
+            "t.conf:6: parse: expected none or json");
 }

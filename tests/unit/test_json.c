@@ -246,3 +246,57 @@ Test(json, record_shape) {
                            "\"offset\":1234,\"ts\":\"2026-11-22T17:06:40.123Z\","
                            "\"message\":\"GET / 200\\t\\u00ff\"}");
 }
+
+/* parse = json: the line's members merged with logwire's, the line winning a clash. */
+static int merge(const char *line, const char *const *names, const char *const *values, size_t nf) {
+  lw_jtok toks[64];
+  return lw_json_record_merge(&b, "web-1", "/var/log/a.log", 7, 1795367200123, line, strlen(line),
+                              names, values, nf, toks, 64);
+}
+
+Test(json, merge_object_members) {
+  const char *names[] = {"env"}, *values[] = {"prod"};
+  cr_assert_eq(merge(" {\"level\":\"info\", \"n\":[1,{\"a\":null}]} ", names, values, 1), LW_OK);
+  cr_assert_str_eq(text(), "{\"host\":\"web-1\",\"path\":\"/var/log/a.log\",\"offset\":7,"
+                           "\"ts\":\"2026-11-22T17:06:40.123Z\",\"env\":\"prod\","
+                           "\"level\":\"info\", \"n\":[1,{\"a\":null}]}");
+  lw_jtok toks[64];
+  lw_jdoc d; /* the merged record is itself valid JSON */
+  cr_assert_eq(lw_json_parse(&d, (const char *)b.data, b.len, toks, 64, 8), LW_OK);
+  cr_assert_eq(toks[0].n, 7);
+}
+
+Test(json, merge_line_wins_clash) {
+  const char *names[] = {"env", "team"}, *values[] = {"prod", "web"};
+  cr_assert_eq(merge("{\"ts\":\"then\",\"h\\u006fst\":1,\"env\":\"dev\"}", names, values, 2),
+               LW_OK);
+  cr_assert_str_eq(text(), "{\"path\":\"/var/log/a.log\",\"offset\":7,\"team\":\"web\","
+                           "\"ts\":\"then\",\"h\\u006fst\":1,\"env\":\"dev\"}");
+}
+
+Test(json, merge_fields_win_over_metadata) {
+  const char *names[] = {"host", "env", "env"}, *values[] = {"fixed", "a", "b"};
+  cr_assert_eq(merge("{\"ts\":1}", names, values, 3), LW_OK);
+  cr_assert_str_eq(text(), "{\"path\":\"/var/log/a.log\",\"offset\":7,\"host\":\"fixed\","
+                           "\"env\":\"a\",\"ts\":1}");
+}
+
+Test(json, merge_empty_object) {
+  cr_assert_eq(merge("{}", NULL, NULL, 0), LW_OK);
+  cr_assert_str_eq(text(), "{\"host\":\"web-1\",\"path\":\"/var/log/a.log\",\"offset\":7,"
+                           "\"ts\":\"2026-11-22T17:06:40.123Z\"}");
+}
+
+Test(json, merge_refuses_non_objects) {
+  const char *bad[] = {"plain text", "[1,2]",      "\"s\"", "42",
+                       "{\"a\":1",   "{\"a\":1}x", "",      "{\"a\":\"\xff\"}"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cr_assert_eq(merge(bad[i], NULL, NULL, 0), LW_ERR_MALFORMED, "%s", bad[i]);
+    cr_assert_eq(b.len, 0, "b untouched for %s", bad[i]);
+  }
+  lw_jtok toks[4];
+  cr_assert_eq(
+      lw_json_record_merge(&b, "h", "/p", 0, 0, "{\"a\":[1,2,3,4]}", 15, NULL, NULL, 0, toks, 4),
+      LW_ERR_TOO_LARGE);
+  cr_assert_eq(b.len, 0);
+}

@@ -124,6 +124,31 @@ static void directory_created_later_is_waited_for(bool poll) {
 }
 BOTH(directory_created_later_is_waited_for)
 
+/* "**": files at any depth, in directories created after the start (each new level is
+ * watched as it appears, and files written in it before its watch is set are still read). */
+static void double_star_follows_new_subdirectories(bool poll) {
+  fx x;
+  fx_init(&x, "**/*.log", poll);
+  x.c.start_beginning = true;
+  tt_create(P(&x, "top.log"), "top\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 1));
+  cr_assert_eq(mkdir(P(&x, "sub"), 0755), 0);
+  cr_assert_eq(mkdir(P(&x, "sub/deeper"), 0755), 0);
+  tt_create(P(&x, "sub/deeper/x.log"), "deep\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  cr_assert_str_eq(x.s.v[1].s, "deep");
+  cr_assert_eq(mkdir(P(&x, "sub/deeper/more"), 0755), 0);
+  tt_create(P(&x, "sub/deeper/more/y.log"), "deeper\n");
+  tt_create(P(&x, "sub/skip.txt"), "no\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 3));
+  cr_assert_str_eq(x.s.v[2].s, "deeper");
+  tt_spin(x.loop, 3);
+  cr_assert_eq(x.s.n, 3);
+  fx_free(&x);
+}
+BOTH(double_star_follows_new_subdirectories)
+
 static void rename_and_create_drains_the_old_file_first(bool poll) {
   fx x;
   fx_init(&x, "app.log", poll);

@@ -198,3 +198,85 @@ Test(tail_glob, walk_reports_directories_it_cannot_read) {
   }
   tt_rmtree(d);
 }
+
+/* "**" matches zero or more directories (not hidden ones); a trailing "**" matches the files
+ * at any depth; consecutive ones are one. */
+Test(tail_glob, double_star_matches_any_depth) {
+  const char *inc[] = {"/var/log/**/*.log", "/srv/**/app/x", "/data/**"};
+  lw_globset gs = make(inc, 3, NULL, 0);
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a.log") & LW_GLOB_FILE, LW_GLOB_FILE,
+               "zero directories");
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a/b.log") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a/b/c/d.log") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a/b/c/d.txt"), LW_GLOB_DIR,
+               "could be a directory below");
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/.git/d.log"), 0, "** skips hidden names");
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a/.d.log"), 0);
+  cr_assert_eq(lw_globset_match(&gs, "/var/log/a/b"), LW_GLOB_DIR, "any level below watched");
+  cr_assert_eq(lw_globset_match(&gs, "/var"), LW_GLOB_DIR);
+  cr_assert_eq(lw_globset_match(&gs, "/var/lib/a.log"), 0);
+  cr_assert_eq(lw_globset_match(&gs, "/srv/app/x") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/srv/1/2/app/x") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/srv/1/2/app/y") & LW_GLOB_FILE, 0);
+  cr_assert_eq(lw_globset_match(&gs, "/data/f") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/data/a/b/f") & LW_GLOB_FILE, LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/data"), LW_GLOB_DIR);
+  lw_globset_free(&gs);
+  /* Without "**" a star stays in one component, as before; "a**b" is a plain wildcard. */
+  const char *one[] = {"/x/a**b/f", "/y/**/**/**/z"};
+  gs = make(one, 2, NULL, 0);
+  cr_assert_eq(lw_globset_match(&gs, "/x/a1b/f"), LW_GLOB_FILE);
+  cr_assert_eq(lw_globset_match(&gs, "/x/a1/2b/f"), 0);
+  cr_assert_eq(gs.inc[1].ncomp, 3, "consecutive ** merged");
+  cr_assert_eq(lw_globset_match(&gs, "/y/1/2/3/4/5/6/7/8/z") & LW_GLOB_FILE, LW_GLOB_FILE);
+  lw_globset_free(&gs);
+}
+
+Test(tail_glob, double_star_walk_finds_files_at_any_depth) {
+  char *d = tt_mkdtemp();
+  char p[512];
+  snprintf(p, sizeof p, "%s/**/*.log", d);
+  const char *inc[] = {p};
+  const char *exc[] = {"skip.log"};
+  cr_assert_eq(mkdir(tt_path(d, "a"), 0755), 0);
+  cr_assert_eq(mkdir(tt_path(d, "a/b"), 0755), 0);
+  cr_assert_eq(mkdir(tt_path(d, ".hidden"), 0755), 0);
+  cr_assert_eq(mkdir(tt_path(d, "t"), 0755), 0);
+  tt_create(tt_path(d, "top.log"), "0\n");
+  tt_create(tt_path(d, "a/one.log"), "1\n");
+  tt_create(tt_path(d, "a/b/two.log"), "2\n");
+  tt_create(tt_path(d, "a/b/skip.log"), "x\n");
+  tt_create(tt_path(d, "a/b/no.txt"), "x\n");
+  tt_create(tt_path(d, ".hidden/h.log"), "x\n");
+  tt_create(tt_path(d, "t/in-t.log"), "t\n");
+  /* A link back up: not entered (it would loop), its files are reached through t itself. */
+  char up[512];
+  snprintf(up, sizeof up, "%s", tt_path(d, "t"));
+  cr_assert_eq(symlink(up, tt_path(d, "a/loop")), 0);
+  lw_globset gs = make(inc, 1, exc, 1);
+  seen s = {0};
+  lw_glob_visit v = {.dir = on_dir, .file = on_file};
+  lw_globset_walk(&gs, &v, &s);
+  cr_assert_eq(s.nfiles, 4, "top.log, a/one.log, a/b/two.log, t/in-t.log");
+  cr_assert_geq(find(s.files, s.nfiles, tt_path(d, "top.log")), 0);
+  cr_assert_geq(find(s.files, s.nfiles, tt_path(d, "a/one.log")), 0);
+  cr_assert_geq(find(s.files, s.nfiles, tt_path(d, "a/b/two.log")), 0);
+  cr_assert_geq(find(s.files, s.nfiles, tt_path(d, "t/in-t.log")), 0);
+  /* Every directory below is watched (a subdirectory created later must be seen). */
+  cr_assert_geq(find(s.dirs, s.ndirs, d), 0);
+  cr_assert_geq(find(s.dirs, s.ndirs, tt_path(d, "a")), 0);
+  cr_assert_geq(find(s.dirs, s.ndirs, tt_path(d, "a/b")), 0);
+  cr_assert_geq(find(s.dirs, s.ndirs, tt_path(d, "t")), 0);
+  cr_assert_eq(find(s.dirs, s.ndirs, tt_path(d, ".hidden")), -1);
+  cr_assert_eq(s.ndirs, 4);
+  /* A directory created later, with a file in it: the next walk finds both. */
+  cr_assert_eq(mkdir(tt_path(d, "a/b/new"), 0755), 0);
+  tt_create(tt_path(d, "a/b/new/three.log"), "3\n");
+  cr_assert_eq(lw_globset_match(&gs, tt_path(d, "a/b/new")), LW_GLOB_DIR);
+  memset(&s, 0, sizeof s);
+  lw_globset_walk(&gs, &v, &s);
+  cr_assert_geq(find(s.dirs, s.ndirs, tt_path(d, "a/b/new")), 0);
+  cr_assert_geq(find(s.files, s.nfiles, tt_path(d, "a/b/new/three.log")), 0);
+  lw_globset_free(&gs);
+  tt_rmtree(d);
+}
