@@ -104,16 +104,14 @@ static int get_stats(void *ud, const lw_http_req *req, lw_buf *body, const char 
     }
     lw_json_key(&j, "polling");
     lw_json_bool(&j, s.polling);
+    /* flat, as the brokers' last_error: "" when none */
     lw_json_key(&j, "last_error");
+    lw_json_str(&j, in->last_error);
+    lw_json_key(&j, "last_error_time");
     if (in->last_error[0]) {
       char ts[32];
       lw_json_fmt_ts(ts, in->last_error_ms);
-      lw_json_obj_begin(&j);
-      lw_json_key(&j, "message");
-      lw_json_str(&j, in->last_error);
-      lw_json_key(&j, "time");
       lw_json_str(&j, ts);
-      lw_json_obj_end(&j);
     } else {
       lw_json_null(&j);
     }

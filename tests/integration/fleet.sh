@@ -146,8 +146,8 @@ if want inputerr; then
   seq_lines 5 d >"$T/denied.log"
   fleet put web-1 "$T/cfg3.conf" >/dev/null 2>&1
   check "input error: the status key carries the input's last error and its time" \
-    wait_until 40 status_has web-1 '"name":"denied"[^}]*"last_error":{"message":"delivery failed: [A-Z_]\+","time":"20'
-  check "input error: the healthy input has none" status_has web-1 '"name":"b"[^}]*"last_error":null'
+    wait_until 40 status_has web-1 '"name":"denied"[^}]*"last_error":"delivery failed: [A-Z_]\+","last_error_time":"20'
+  check "input error: the healthy input has none" status_has web-1 '"name":"b"[^}]*"last_error":"","last_error_time":null'
   fleet put web-1 "$T/cfg2.conf" >/dev/null 2>&1
 fi
 
