@@ -281,10 +281,14 @@ fi
 # lines, not derived from rates and checkpoint_ms: it holds on a machine of any speed.
 
 # ckpt_line STATE FILE: the number of lines of FILE before the offset the checkpoint STATE
-# records for it (0 when it has none).
+# records for it (0 when it has none). STATE is a directory holding the checkpoint's files as
+# the kill left them: NAME, and NAME.tmp or NAME.prev when the kill came between two steps of
+# a write. A restart loads the newest complete generation of the three; offsets only grow, so
+# that is the largest offset recorded for FILE.
 ckpt_line() {
   local off
-  off=$(awk -v p="$2" 'NF >= 9 && $9 == p { print $5 }' "$1" | head -1)
+  off=$(cat "$1"/* 2>/dev/null | awk -v p="$2" 'NF >= 9 && $9 == p && $5 + 0 > m { m = $5 + 0 }
+    END { print m + 0 }')
   awk -v o="${off:-0}" '{ e += length($0) + 1; if (e <= o) n++ } END { print n + 0 }' "$2"
 }
 
@@ -301,7 +305,7 @@ scenario_kill() {
     wait_until 30 in_stat_ge "$AGENT_HTTP" app lines_acked 3000
     kill -KILL "$AGENT_PID"
     wait_exit 10 "$AGENT_PID"
-    cp "$D/state/app.ckpt" "$D/ckpt.$k"
+    mkdir -p "$D/ckpt.$k" && cp "$D/state/app.ckpt"* "$D/ckpt.$k/"
     wc -l <"$D/logs/app.log" >>"$D/written" # at least what the killed run could have read
     agent_start $name "$D/lw.conf"
     agent_wait_port $name || notok "$name: the agent did not start again"
