@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # ops.sh — what an operator sees: `run --check` refusing everything `run` would refuse (and
 # `run` never crashing on its way out), one agent per state_dir, --once's summary and its exit
-# status when a signal stops it, broker outages in the log and /metrics, /health, and the CLI's
-# conventions (help, usage errors, global flags, version).
+# status when a signal stops it, broker outages in the log and /metrics, /health, the CLI's
+# conventions (help, usage errors, global flags, version), and a log directory the agent cannot
+# read for a while.
 #
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs unreadable}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -426,6 +427,77 @@ part_inputs() {
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }
 
+# ---- a log directory the agent cannot read for a while ----
+#
+# The agent runs as nobody (root ignores file modes), start = end. Its directory becomes
+# unreadable (chmod 700, root's): a warning names it and what to do; a file created meanwhile
+# is followed from its first line once the directory is readable again, also when the agent
+# was restarted in between (a restart is not a first start: the checkpoint says so).
+
+part_unreadable() {
+  local d=$T/unr wrap=() uid A
+  uid=$(id -u)
+  if [[ $uid -eq 0 ]]; then
+    if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
+      echo "skip - unreadable: root without setpriv or user nobody, file modes cannot be enforced"
+      return
+    fi
+    wrap=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+    uid=$(id -u nobody)
+    chmod 711 "$T"
+  fi
+  mkdir -p "$d/logs" "$d/state"
+  chmod 755 "$d" "$d/logs"
+  [[ ${#wrap[@]} -eq 0 ]] || chown nobody "$d/state"
+  mock_cmd "create ops-unr 1 1" 2>/dev/null
+  seq_lines 3 old >"$d/logs/old.log"
+  {
+    printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n' "$MOCK_BOOTSTRAP"
+    printf '[agent]\nstate_dir = %s/state\nhttp = 127.0.0.1:0\n' "$d"
+    printf '[input.u]\npaths = %s/logs/*.log\ntopic = ops-unr\nstart = end\n' "$d"
+  } >"$d/lw.conf"
+  chmod 644 "$d/lw.conf"
+  "${wrap[@]}" "$LW_BIN" run -c "$d/lw.conf" 2>"$T/unr.log" &
+  AGENT_PID=$!
+  LW_BG_PIDS+=("$AGENT_PID")
+  agent_wait_port unr || notok "unreadable: the agent did not start"
+  A=$AGENT_HTTP
+  seq_lines 2 more >>"$d/logs/old.log"
+  check "unreadable: start = end, the lines written since the start ship" \
+    wait_until 20 in_stat_eq "$A" u lines_acked 2
+  chmod 700 "$d/logs"
+  check "unreadable: a warning names the directory and what to do" wait_until 20 logged unr \
+    "level=warn msg=\"tail u: cannot read $d/logs: Permission denied; files there are not followed until uid $uid may read and search it; looking again in 1 s\""
+  seq_lines 7 new >"$d/logs/new.log"
+  check "unreadable: counted in read_errors" wait_until 10 in_stat_ge "$A" u read_errors 1
+  chmod 755 "$d/logs"
+  check "unreadable: readable again, logged" wait_until 20 logged unr \
+    "level=info msg=\"tail u: $d/logs can be read again\""
+  check "unreadable: the file created meanwhile ships" \
+    wait_until 20 in_stat_eq "$A" u lines_acked 9
+  kill -TERM "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+  # Stopped; a file created while the directory cannot be read; started again.
+  chmod 700 "$d/logs"
+  seq_lines 4 late >"$d/logs/late.log"
+  cat "$T/unr.log" >>"$T/unr.old"
+  "${wrap[@]}" "$LW_BIN" run -c "$d/lw.conf" 2>"$T/unr.log" &
+  AGENT_PID=$!
+  LW_BG_PIDS+=("$AGENT_PID")
+  agent_wait_port unr || notok "unreadable: the agent did not start again"
+  A=$AGENT_HTTP
+  check "unreadable at a restart: warned" wait_until 20 logged unr "cannot read $d/logs: "
+  chmod 755 "$d/logs"
+  check "unreadable at a restart: the file created meanwhile ships once readable" \
+    wait_until 30 in_stat_eq "$A" u lines_acked 4
+  kcat_read ops-unr >"$d/out"
+  check "unreadable: the files created while unreadable ship from their first line, once" \
+    test "$(grep -c '^new ' "$d/out")" -eq 7 -a "$(grep -c '^late ' "$d/out")" -eq 4 \
+    -a "$(grep -c '^old ' "$d/out")" -eq 0
+  kill -TERM "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -436,4 +508,5 @@ want security && part_security
 want logs && part_logs
 want notify && part_notify
 want inputs && part_inputs
+want unreadable && part_unreadable
 exit $FAILED
