@@ -467,9 +467,9 @@ void lw__conn_fail(lw_conn *c, int err) {
     c->ai = c->ai_cur = NULL;
   }
   lw_timer_stop(c->ctx->loop, &c->timer);
-  /* After a refused authentication the requests fail as disconnected: they were not refused,
-   * and their senders may retry them on the next connection. */
-  fail_requests(c, err == LW_ERR_AUTH ? LW_ERR_DISCONNECTED : err);
+  /* After a refused authentication or TLS session the requests fail as disconnected: they
+   * were not refused, and their senders may retry them on the next connection. */
+  fail_requests(c, err == LW_ERR_AUTH || err == LW_ERR_TLS ? LW_ERR_DISCONNECTED : err);
   if (c->dead)
     return;
   if (c->want)

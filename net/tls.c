@@ -34,6 +34,7 @@ struct lw_tls {
   bool want_write;
   bool verify_failed; /* the verify callback saw the first failure */
   bool cert_asked;    /* the broker sent a CertificateRequest and logwire has no certificate */
+  bool got_data;      /* application data was read: the broker accepted the session */
   int vdepth;         /* its depth in the chain (0: the broker's own certificate) */
   char vsubject[200]; /* subject of the certificate that failed */
   char vnotbefore[32], vnotafter[32];
@@ -404,11 +405,19 @@ static int failure(lw_tls *t, int sslerr, const char *during) {
     return LW_ERR_TLS;
   }
   if (t->cert_asked) {
-    ssl_reason(why, sizeof why);
+    /* What the broker did instead of accepting: an alert or a record OpenSSL names, or (a JVM
+     * broker) a plain close or reset. */
+    int en = errno;
+    if (e)
+      ssl_reason(why, sizeof why);
+    else if (sslerr == SSL_ERROR_SYSCALL && en)
+      snprintf(why, sizeof why, "%s", strerror(en));
+    else
+      snprintf(why, sizeof why, "the broker closed the connection without an alert");
     snprintf(t->err, sizeof t->err,
              "the broker requires a client certificate (it asked for one, logwire has none): set "
              "ssl_cert_file and ssl_key_file (%s %s)",
-             why[0] ? why : "handshake ended", during);
+             why, during[0] ? during : "after the TLS handshake");
     return LW_ERR_TLS;
   }
   /* A plaintext listener hangs up on a ClientHello (a Kafka broker reads it as a huge size). */
@@ -486,12 +495,23 @@ const char *lw_tls_error(const lw_tls *t) {
   return t ? t->err : "";
 }
 
+bool lw_tls_refused(const lw_tls *t) {
+  return t && t->cert_asked && !t->got_data;
+}
+
 /* Map an SSL I/O failure to errno (see tls.h). */
 static ssize_t io_fail(lw_tls *t, int r) {
   int e = SSL_get_error(t->ssl, r);
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
     t->want_write = e == SSL_ERROR_WANT_WRITE;
     errno = EAGAIN;
+    return -1;
+  }
+  if (lw_tls_refused(t)) {
+    /* TLS 1.3 without the client certificate the broker asked for: whatever ends the session
+     * before the broker's first byte of data is its refusal, however it is made. */
+    failure(t, e, "");
+    errno = EPROTO;
     return -1;
   }
   if (e == SSL_ERROR_ZERO_RETURN)
@@ -521,6 +541,7 @@ ssize_t lw_tls_read(lw_tls *t, void *p, size_t n) {
         return (ssize_t)got; /* report the bytes; the condition shows again on the next call */
       return io_fail(t, r);
     }
+    t->got_data = true;
     got += k;
   }
   return (ssize_t)got;
@@ -626,6 +647,10 @@ bool lw_tls_wants_write(const lw_tls *t) {
 const char *lw_tls_error(const lw_tls *t) {
   (void)t;
   return "built without OpenSSL";
+}
+bool lw_tls_refused(const lw_tls *t) {
+  (void)t;
+  return false;
 }
 ssize_t lw_tls_read(lw_tls *t, void *p, size_t n) {
   (void)t, (void)p, (void)n;
