@@ -49,7 +49,9 @@ struct lw_tls {
 static void ssl_reason(char *out, size_t n) {
   unsigned long e = ERR_get_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
-  if (r)
+  if (e && ERR_SYSTEM_ERROR(e)) /* a system call failed (no such file...): errno's text */
+    snprintf(out, n, "%s", strerror((int)ERR_GET_REASON(e)));
+  else if (r)
     snprintf(out, n, "%s", r);
   else if (e)
     snprintf(out, n, "OpenSSL error %lu", e);
@@ -138,7 +140,14 @@ static int verify_cb(int ok, X509_STORE_CTX *store) {
 }
 
 int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t errlen) {
+  const char *key;
+  return lw_tls_ctx_new_key(out, conf, &key, err, errlen);
+}
+
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **bad, char *err,
+                       size_t errlen) {
   *out = NULL;
+  *bad = "security_protocol";
   char why[256];
   char *keypw = NULL;
   int rc = LW_ERR_TLS;
@@ -169,13 +178,15 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   const char *cafile = conf->ssl_ca_file && conf->ssl_ca_file[0] ? conf->ssl_ca_file : NULL;
   const char *capath = conf->ssl_ca_path && conf->ssl_ca_path[0] ? conf->ssl_ca_path : NULL;
   if (cafile || capath) {
+    *bad = cafile ? "ssl_ca_file" : "ssl_ca_path";
     if (SSL_CTX_load_verify_locations(ctx, cafile, capath) != 1) {
       ssl_reason(why, sizeof why);
       snprintf(err, errlen, "cannot load CA certificates from %s%s%s: %s", cafile ? cafile : "",
                cafile && capath ? " and " : "", capath ? capath : "", why);
       goto fail;
     }
-  } else if (conf->ssl_verify && SSL_CTX_set_default_verify_paths(ctx) != 1) {
+  } else if (conf->ssl_verify && (*bad = "ssl_ca_file") &&
+             SSL_CTX_set_default_verify_paths(ctx) != 1) {
     ssl_reason(why, sizeof why);
     snprintf(err, errlen, "cannot use the system's CA store: %s (set ssl_ca_file)", why);
     goto fail;
@@ -187,6 +198,7 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   if (!cert)
     SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
   if (cert) {
+    *bad = "ssl_cert_file";
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
       ssl_reason(why, sizeof why);
       snprintf(err, errlen, "cannot load the client certificate %s: %s", cert, why);
@@ -195,9 +207,13 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
     int src =
         lw_secret_get(conf->ssl_key_password, conf->ssl_key_password_file, &keypw, err, errlen);
     if (src != LW_OK) {
+      *bad = conf->ssl_key_password_file && conf->ssl_key_password_file[0]
+                 ? "ssl_key_password_file"
+                 : "ssl_key_password";
       rc = src;
       goto fail;
     }
+    *bad = key == cert ? "ssl_cert_file" : "ssl_key_file";
     /* The key password is handed to OpenSSL only while the key is read. */
     SSL_CTX_set_default_passwd_cb(ctx, key_password_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, keypw);
@@ -217,6 +233,7 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
     }
   }
   lw_secret_free(keypw);
+  *bad = NULL;
   *out = tc;
   return LW_OK;
 fail:
@@ -608,6 +625,11 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   *out = NULL;
   snprintf(err, errlen, "this logwire was built without OpenSSL (make TLS=0): no TLS");
   return LW_ERR_UNSUPPORTED;
+}
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **key, char *err,
+                       size_t errlen) {
+  *key = "security_protocol";
+  return lw_tls_ctx_new(out, conf, err, errlen);
 }
 void lw_tls_ctx_free(void *ctx) {
   (void)ctx;

@@ -25,6 +25,11 @@ typedef struct lw_tls lw_tls;
  * lw_tls_ctx_free. The key's password (ssl_key_password, or ssl_key_password_file read now) is
  * used while the key is loaded and not kept. */
 int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t errlen);
+/* The same, and on failure *key names the option at fault (a static string: "ssl_ca_file",
+ * "ssl_ca_path", "ssl_cert_file", "ssl_key_file", "ssl_key_password", "ssl_key_password_file",
+ * or "security_protocol" when TLS itself cannot be set up), for FILE:LINE: KEY: messages. */
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **key, char *err,
+                       size_t errlen);
 void lw_tls_ctx_free(void *ctx);
 /* A server context (the console): the PEM certificate chain `cert` and its key (`key`, or NULL
  * when cert holds it too). Returns as lw_tls_ctx_new; free with lw_tls_ctx_free. */

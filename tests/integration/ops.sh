@@ -42,8 +42,18 @@ part_check() {
   conf "$d/tls.conf" "$DOWN" "$d/state" && sed -i 's/^linger_ms.*/&\nsecurity_protocol = ssl\nssl_ca_file = \/nonexistent\/ca.pem/' "$d/tls.conf"
   out=$("$LW_BIN" run --check -c "$d/tls.conf" 2>&1)
   rc=$?
-  check "--check: an unreadable ssl_ca_file is refused (exit 2)" \
-    test $rc -eq 2 -a -n "$(grep -F 'TLS setup: ' <<<"$out")"
+  check "--check: a missing ssl_ca_file is refused at its line, with the reason (exit 2)" \
+    test $rc -eq 2 -a -n "$(grep -Fx "$d/tls.conf:5: ssl_ca_file: cannot load CA certificates from /nonexistent/ca.pem: No such file or directory" <<<"$out")"
+  # A client certificate whose key cannot be loaded: at the key's line.
+  conf "$d/key.conf" "$DOWN" "$d/state"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/c.key" -out "$d/c.pem" -days 1 \
+    -subj /CN=ops >/dev/null 2>&1
+  echo "not a key" >"$d/bad.key"
+  sed -i "s|^linger_ms.*|&\nsecurity_protocol = ssl\nssl_verify = false\nssl_cert_file = $d/c.pem\nssl.key.location = $d/bad.key|" "$d/key.conf"
+  out=$("$LW_BIN" run --check -c "$d/key.conf" 2>&1)
+  rc=$?
+  check "--check: a client key that cannot be loaded is refused at its line, as FILE:LINE: KEY: problem" \
+    test $rc -eq 2 -a -n "$(grep -E "^$d/key.conf:7: ssl_key_file: cannot load the client private key $d/bad.key: " <<<"$out")"
   "$LW_BIN" run -c "$d/tls.conf" 2>"$d/tls.err"
   rc=$?
   check "run: a refused TLS setup exits 2 (no crash on the way out)" test $rc -eq 2
