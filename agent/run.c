@@ -494,6 +494,7 @@ int lw_cmd_run(int argc, char **argv) {
   }
   a->ctx.loop = a->loop;
   a->ctx.log = lw_log_hook;
+  a->ctx.log_broker = lw_log_hook_broker;
   a->ctx.log_ud = "kafka";
   a->ctx.rng = lw_now_us() * 2654435761u + (uint64_t)getpid();
   if (trace)

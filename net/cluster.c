@@ -410,7 +410,8 @@ static void on_md(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud
   lw_md_resp r;
   int rc = lw_md_resp_decode(&cur, cl->md_version, &a, &r);
   if (rc != LW_OK) {
-    lw_net_logf(cl->ctx, 3, "bad Metadata response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_log_broker(cl->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "bad Metadata response: %s", lw_err_name(rc));
     lw_arena_free(&a);
     md_failed(cl, rc);
     return;

@@ -63,6 +63,21 @@ void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...) {
   ctx->log(ctx->log_ud, level, msg);
 }
 
+void lw_net_log_broker(const lw_net_ctx *ctx, int level, const char *broker, int node_id,
+                       const char *fmt, ...) {
+  if (!ctx->log && !ctx->log_broker)
+    return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (ctx->log_broker)
+    ctx->log_broker(ctx->log_ud, level, broker, node_id, msg);
+  else
+    lw_net_logf(ctx, level, "broker %s (id %d): %s", broker, node_id, msg);
+}
+
 void lw_conn_set_reason(lw_conn *c, const char *why) {
   snprintf(c->why, sizeof c->why, "%s", why);
 }
@@ -75,9 +90,7 @@ void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
   va_end(ap);
   if (level >= 3) /* an error: the reason of the failure that follows */
     lw_conn_set_reason(c, msg);
-  if (!c->ctx->log)
-    return;
-  lw_net_logf(c->ctx, level, "broker %s (id %d): %s", c->name, (int)c->node_id, msg);
+  lw_net_log_broker(c->ctx, level, c->name, (int)c->node_id, "%s", msg);
 }
 
 /* How often an outage that lasts is reported again. */

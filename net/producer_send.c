@@ -487,7 +487,8 @@ static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, voi
   lw_produce_resp resp;
   int rc = lw_produce_resp_decode(&cur, r->version, &a, &resp);
   if (rc != LW_OK)
-    lw_net_logf(p->ctx, 3, "bad Produce response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_log_broker(p->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "bad Produce response: %s", lw_err_name(rc));
   for (int i = 0; i < r->n; i++) {
     ppart *pp = r->e[i].pp;
     const lw_produce_part_resp *pr = NULL;
