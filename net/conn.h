@@ -139,6 +139,11 @@ lw_buf *lw_conn_request_begin(lw_conn *c, int16_t api_key, int16_t api_version);
 /* Queue the request begun with lw_conn_request_begin. expect_response false for Produce
  * with acks=0. Returns LW_OK (the callback will run) or an error (it will not). */
 int lw_conn_request_send(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud);
+/* The same, given up at due_us (lw_now_us clock) when that comes before request_timeout_ms:
+ * the connection is then replaced, as after request_timeout_ms, and the callback gets
+ * LW_ERR_TIMED_OUT (Produce: the delivery timeout of the records it carries). 0: no limit. */
+int lw_conn_request_send_by(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud,
+                            uint64_t due_us);
 /* Abandon a request begun but not sent. */
 void lw_conn_request_abort(lw_conn *c, lw_buf *b);
 

@@ -335,10 +335,15 @@ static void retry(lw_producer *p, ppart *pp, batch *b, int err) {
   if (err > 0 || err == LW_KAFKA_UNKNOWN_SERVER_ERROR)
     b->last_err = err;
   uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
-  if (p->conf->delivery_timeout_ms > 0 && now - b->created_us >= limit && p->idem != 1) {
+  bool expired = p->conf->delivery_timeout_ms > 0 && now - b->created_us >= limit;
+  if (expired && p->idem != 1) {
     lw_prod_batch_done(p, pp, b, -1, b->last_err ? b->last_err : LW_ERR_TIMED_OUT);
     return;
   }
+  /* Numbered: it expires with the partition's queue, at the next look, made now rather than
+   * up to a second later. */
+  if (expired)
+    lw_timer_start(p->ctx->loop, &p->housekeeping, 0);
   p->st.records_retried += (uint64_t)b->count;
   /* A leader named by the broker itself (KIP-951) is tried at once. */
   b->retry_at_us = b->hinted ? now : now + retry_delay_us(p, b->attempts);
@@ -652,7 +657,17 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
   p->st.requests_sent++;
   p->st.batches_sent += (uint64_t)r->n;
   p->st.bytes_sent += total;
-  rc = lw_conn_request_send(conn, b, p->conf->acks != 0, on_produce, r);
+  /* Given up when the first of its records reaches its delivery timeout: an answer after
+   * that could not be reported anyway (a hung broker would otherwise hold the records until
+   * request_timeout_ms, past delivery_timeout_ms). */
+  uint64_t due = 0;
+  if (p->conf->delivery_timeout_ms > 0)
+    for (int i = 0; i < r->n; i++) {
+      uint64_t d = r->e[i].b->created_us + (uint64_t)p->conf->delivery_timeout_ms * 1000u;
+      if (!due || d < due)
+        due = d;
+    }
+  rc = lw_conn_request_send_by(conn, b, p->conf->acks != 0, on_produce, r, due);
   if (rc != LW_OK) {
     p->inflight_reqs--;
     for (int i = 0; i < r->n; i++)

@@ -2,13 +2,13 @@
 # ops.sh — what an operator sees: `run --check` refusing everything `run` would refuse (and
 # `run` never crashing on its way out), one agent per state_dir, --once's summary and its exit
 # status when a signal stops it, broker outages in the log and /metrics, /health, the CLI's
-# conventions (help, usage errors, global flags, version), and a log directory the agent cannot
-# read for a while.
+# conventions (help, usage errors, global flags, version), a log directory the agent cannot
+# read for a while, and the delivery timeout kept against a broker that stops answering.
 #
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs unreadable}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs unreadable timeout}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -508,6 +508,38 @@ part_unreadable() {
   wait_exit 20 "$AGENT_PID"
 }
 
+# ---- delivery_timeout_ms against a broker that stops answering ----
+#
+# The request carrying a record is given up when the record's delivery timeout comes, not at
+# request_timeout_ms (30 s by default) after it: the record is reported failed with TIMED_OUT
+# within about delivery_timeout_ms. Read from the log's own numbers, the bound generous (1.5x).
+
+part_timeout() {
+  local d=$T/timeout pid ms
+  mkdir -p "$d"
+  mock_cmd "create ops-to 1 1" 2>/dev/null
+  mkfifo "$d/in"
+  "$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t ops-to -f "$d/in" -X delivery_timeout_ms=2000 \
+    -X linger_ms=0 2>"$d/err" &
+  pid=$!
+  LW_BG_PIDS+=("$pid")
+  exec {TW}>"$d/in"
+  echo one >&$TW
+  wait_until 20 eval '(( $(kcat_count ops-to) >= 1 ))' || notok "timeout: the first record is delivered"
+  mock_cmd "rtt 1 60000" # every answer of broker 1 held a minute from now on
+  echo two >&$TW
+  exec {TW}>&-
+  wait_exit 25 "$pid"
+  mock_cmd "rtt 1 0"
+  check "timeout: produce ends by itself, exit 1" test "$EXIT_RC" -eq 1
+  check "timeout: the record is reported failed with TIMED_OUT" \
+    grep -q 'to ops-to: 1 delivered, 1 failed in .*(TIMED_OUT: 1)' "$d/err"
+  ms=$(sed -n 's/.*not answered within the delivery timeout of its records (\([0-9]*\) ms after it was sent).*/\1/p' "$d/err" | head -1)
+  note "timeout: the request was given up ${ms:-?} ms after it was sent (delivery_timeout_ms 2000)"
+  check "timeout: its request given up at the delivery timeout, not request_timeout_ms (30 s)" \
+    test -n "$ms" -a "${ms:-0}" -le 3000
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -519,4 +551,5 @@ want logs && part_logs
 want notify && part_notify
 want inputs && part_inputs
 want unreadable && part_unreadable
+want timeout && part_timeout
 exit $FAILED
