@@ -347,8 +347,7 @@ static int check_environment(lw_agent *a) {
     const char *key = NULL;
     if (lw_tls_ctx_new_key(&tls, k, &key, err, sizeof err) != LW_OK) {
       key = key ? key : "security_protocol";
-      fprintf(stderr, "%s:%d: %s: %s\n", a->cfg.path, lw_config_kafka_line(&a->cfg, key), key,
-              err);
+      fprintf(stderr, "%s:%d: %s: %s\n", a->cfg.path, lw_config_kafka_line(&a->cfg, key), key, err);
       problems++;
     } else {
       lw_tls_ctx_free(tls);

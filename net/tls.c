@@ -207,9 +207,8 @@ int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **ba
     int src =
         lw_secret_get(conf->ssl_key_password, conf->ssl_key_password_file, &keypw, err, errlen);
     if (src != LW_OK) {
-      *bad = conf->ssl_key_password_file && conf->ssl_key_password_file[0]
-                 ? "ssl_key_password_file"
-                 : "ssl_key_password";
+      *bad = conf->ssl_key_password_file && conf->ssl_key_password_file[0] ? "ssl_key_password_file"
+                                                                           : "ssl_key_password";
       rc = src;
       goto fail;
     }

@@ -136,11 +136,21 @@ int main(int argc, char **argv) {
   int opt;
   while ((opt = getopt(argc, argv, "c:k:v:m:L:h")) != -1) {
     switch (opt) {
-      case 'c': cert = optarg; break;
-      case 'k': key = optarg; break;
-      case 'v': ver = optarg; break;
-      case 'm': mode = optarg; break;
-      case 'L': logpath = optarg; break;
+      case 'c':
+        cert = optarg;
+        break;
+      case 'k':
+        key = optarg;
+        break;
+      case 'v':
+        ver = optarg;
+        break;
+      case 'm':
+        mode = optarg;
+        break;
+      case 'L':
+        logpath = optarg;
+        break;
       default:
         fprintf(stderr, "usage: certreqbroker -c CERT -k KEY [-v 1.2|1.3] [-m close|record] "
                         "[-L LOGFILE]\n");
