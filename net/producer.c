@@ -510,14 +510,11 @@ lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
  * that cannot apply are skipped (choosing a partition anew, opening a batch, growing the
  * bookkeeping array). Returns false when the record must take the general path; true when
  * taken here, *rc set to LW_OK or the append's error (as the general path would return). */
-static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
-  if (m->key_len >= 0 || m->nheaders || m->value_len < 0 || t->pend || t->info->err != LW_OK)
-    return false;
-  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
-  /* The topic's own limits (batch_max, rec_max: lowered to a max.message.bytes learned from
-   * DescribeConfigs or a refusal) hold here as on the general path; a record over rec_max
-   * takes the general path, which measures it. */
-  int32_t id = m->partition;
+/* The open batch (magic 2, not empty) that an unkeyed record for partition `id` (or
+ * LW_PARTITION_ANY) of topic t goes to now, or NULL when the general path must decide. */
+static inline batch *fast_batch(lw_producer *p, struct lw_ptopic *t, int32_t id) {
+  if (t->pend || t->info->err != LW_OK)
+    return NULL;
   if (id < 0)
     id = p->conf->partitioner == LW_PART_MURMUR2 || p->conf->partitioner == LW_PART_CRC32
              ? t->sticky
@@ -525,8 +522,21 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   ppart *pp;
   batch *b;
   if (id < 0 || id >= t->info->partitions || id >= t->nparts || !(pp = t->parts[id]) ||
-      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > t->batch_max ||
-      bytes > t->rec_max || p->buffered + bytes > p->limit)
+      !(b = pp->open) || b->magic != 2 || b->count <= 0)
+    return NULL;
+  return b;
+}
+
+static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
+  if (m->key_len >= 0 || m->nheaders || m->value_len < 0)
+    return false;
+  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
+  /* The topic's own limits (batch_max, rec_max: lowered to a max.message.bytes learned from
+   * DescribeConfigs or a refusal) hold here as on the general path; a record over rec_max
+   * takes the general path, which measures it. */
+  batch *b = fast_batch(p, t, m->partition);
+  if (!b || b->buf.len + bytes > t->batch_max || bytes > t->rec_max ||
+      p->buffered + bytes > p->limit)
     return false;
   bool op = b->has_ops || m->opaque || m->opaque64;
   if (op && (!b->has_ops || b->count >= b->opcap))
@@ -546,6 +556,32 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   p->buffered += bytes;
   p->st.records_sent++;
   return true;
+}
+
+size_t lw_producer_send_lines(lw_producer *p, lw_ptopic *t, int32_t partition, const void *buf,
+                              size_t len, uint8_t delim, int32_t *records, size_t *value_bytes) {
+  *records = 0;
+  *value_bytes = 0;
+  batch *b;
+  /* send_fast's conditions, checked once for all the lines (a batch holding opaques takes
+   * them record by record). */
+  if (p->closing || !(b = fast_batch(p, t, partition)) || b->has_ops || p->buffered >= p->limit ||
+      t->rec_max < 24)
+    return 0;
+  lw_batch_lines bl = {.delim = delim,
+                       .len_max = t->batch_max,
+                       .room = p->limit - p->buffered,
+                       .extra = 24, /* record_bytes() of this shape, beyond the value */
+                       .value_max = t->rec_max - 24};
+  size_t used = lw_batch_append_lines(&b->bb, lw_loop_wall_ms(p->ctx->loop), buf, len, &bl);
+  size_t bytes = bl.value_bytes + 24 * (size_t)bl.records;
+  b->count += bl.records;
+  b->bytes += bytes;
+  p->buffered += bytes;
+  p->st.records_sent += (uint64_t)bl.records;
+  *records = bl.records;
+  *value_bytes = bl.value_bytes;
+  return used;
 }
 
 int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {

@@ -64,6 +64,28 @@ int lw_batch_append(lw_batch_builder *bb, int64_t timestamp, lw_bytes key, lw_by
 int lw_batch_append_value(lw_batch_builder *bb, int64_t timestamp, const void *value,
                           int32_t value_len);
 
+/* lw_batch_append_lines: what bounds it, and what it did. */
+typedef struct lw_batch_lines {
+  uint8_t delim;      /* in: the byte that ends each value (not part of it) */
+  size_t len_max;     /* in: a value of length v is appended only while out->len + v + extra
+                         stays at or under len_max (at most out->max - 32) */
+  size_t room;        /* in/out: ... and v + extra at or under room, which it then lowers */
+  size_t extra;       /* in: what a record counts beyond its value's length (its framing) */
+  size_t value_max;   /* in: the longest value appended */
+  int32_t records;    /* out: records appended */
+  size_t value_bytes; /* out: their values' bytes, delimiters not included */
+} lw_batch_lines;
+
+/* Append one record per delimited value of p[0..len) (borrowed), as lw_batch_append_value
+ * would for each with the same timestamp: the same bytes, with one pass of memchr and one
+ * copy per value and no call per record. The buffer first grows to len_max (+ 32 bytes) at
+ * once. Stops before the first value that has no delimiter after it or that bl's bounds
+ * refuse (also after INT32_MAX records). Returns the bytes consumed, delimiters included (0
+ * when the builder is finished or in error, out holds splices, or the buffer cannot grow:
+ * out->err is then set). */
+size_t lw_batch_append_lines(lw_batch_builder *bb, int64_t timestamp, const uint8_t *p, size_t len,
+                             lw_batch_lines *bl);
+
 typedef struct lw_batch_seal {
   int64_t ProducerId;           /* -1 when not idempotent */
   int16_t ProducerEpoch;        /* -1 */
