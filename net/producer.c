@@ -542,9 +542,12 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   if (op && (!b->has_ops || b->count >= b->opcap))
     return false;
   int64_t ts = m->timestamp ? m->timestamp : lw_loop_wall_ms(p->ctx->loop);
-  *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
-  if (*rc != LW_OK)
-    return true;
+  if (!lw_batch_try_append_value(&b->bb, ts, m->value, (uint32_t)m->value_len)) {
+    *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len); /* longer, or growing */
+    if (*rc != LW_OK)
+      return true;
+  }
+  *rc = LW_OK;
   if (op)
     b->ops[b->count] =
         (rec_op){.opaque = m->opaque,
@@ -584,12 +587,13 @@ size_t lw_producer_send_lines(lw_producer *p, lw_ptopic *t, int32_t partition, c
   return used;
 }
 
-int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
+/* lw_producer_send past its fast path (apart, so that the fast path saves no registers it
+ * does not use). */
+__attribute__((noinline)) static int send_general(lw_producer *p, struct lw_ptopic *t,
+                                                  const lw_msg *m) {
   if (p->closing)
     return LW_ERR_SHUTDOWN;
   int rc;
-  if (send_fast(p, t, m, &rc))
-    return rc;
   size_t bytes = record_bytes(m);
   bool hold = false;
   if (bytes > t->rec_max) { /* one compare on the hot path for the rare cases below */
@@ -628,6 +632,13 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   p->buffered += bytes;
   p->st.records_sent++;
   return LW_OK;
+}
+
+int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
+  int rc;
+  if (!p->closing && send_fast(p, t, m, &rc))
+    return rc;
+  return send_general(p, t, m);
 }
 
 void lw_producer_flush(lw_producer *p) {

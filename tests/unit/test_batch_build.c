@@ -633,3 +633,48 @@ Test(build, append_lines_bounds) {
   cr_assert_eq(lw_batch_append_lines(&bb, 5, p, len, &bl), 0);
   cr_assert_eq(bl.records, 0);
 }
+
+/* The inline value path writes exactly the bytes of the general path where it takes a record,
+ * and refuses (writing nothing) what is outside its shape: values of 4 KiB and more, deltas
+ * of 2^13 and more, a buffer that would have to grow. */
+Test(build, try_append_value_matches_general_path) {
+  static uint8_t val[5000];
+  for (size_t i = 0; i < sizeof val; i++)
+    val[i] = (uint8_t)(i * 13 + 1);
+  uint32_t lens[] = {0, 1, 50, 52, 53, 54, 63, 64, 110, 4084, 4095, 4096, 4999};
+  int64_t tds[] = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, -8192, -8193, 1000000};
+  lw_buf gen;
+  lw_buf_init(&gen, 64 << 20);
+  int taken = 0, refused = 0;
+  for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+    lw_buf_reset(&out);
+    lw_buf_reset(&gen);
+    lw_batch_builder a, b;
+    cr_assert_eq(lw_batch_begin(&a, &out, 1000000), LW_OK);
+    cr_assert_eq(lw_batch_begin(&b, &gen, 1000000), LW_OK);
+    /* 8,300 records: OffsetDelta crosses 64 and 8192. */
+    for (int i = 0; i < 8300; i++) {
+      int64_t ts = 1000000 + tds[(size_t)i % (sizeof tds / sizeof tds[0])];
+      size_t before = out.len;
+      if (lw_batch_try_append_value(&a, ts, val, lens[li])) {
+        taken++;
+        cr_assert(lens[li] < 4096 && i < 8192);
+      } else {
+        refused++;
+        cr_assert_eq(out.len, before, "nothing written when refused");
+        cr_assert_eq(lw_batch_append_value(&a, ts, val, (int32_t)lens[li]), LW_OK);
+      }
+      cr_assert_eq(lw_batch_append(&b, ts, (lw_bytes){NULL, -1}, (lw_bytes){val, (int32_t)lens[li]},
+                                   NULL, 0),
+                   LW_OK);
+    }
+    cr_assert_eq(a.count, b.count);
+    cr_assert_eq(out.len, gen.len, "length %u", lens[li]);
+    cr_assert(memcmp(out.data, gen.data, out.len) == 0, "bytes differ at length %u", lens[li]);
+    cr_assert_eq(lw_batch_finish(&a, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert_eq(lw_batch_finish(&b, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert(out.len == gen.len && memcmp(out.data, gen.data, out.len) == 0);
+  }
+  cr_assert(taken > 50000 && refused > 20000, "taken %d refused %d", taken, refused);
+  lw_buf_free(&gen);
+}
