@@ -17,8 +17,8 @@
  *
  * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
  * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
- * producer: linger, request, broker), and the agent's CPU use during it. A benchmark: it
- * reports, it does not judge. */
+ * producer: linger, request, broker), the agent's longest loop turn (LOGWIRE_LOOP_LOG) and its
+ * CPU use during it. A benchmark: it reports, it does not judge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -90,6 +90,9 @@ int main(int argc, char **argv) {
   snprintf(log, sizeof log, "%s/latency.log", dir);
   snprintf(acks, sizeof acks, "%s/acks.txt", dir);
   snprintf(agentlog, sizeof agentlog, "%s/agent.log", dir);
+  char loopf[4096 + 16];
+  snprintf(loopf, sizeof loopf, "%s/loop.txt", dir);
+  unlink(loopf);
   unlink(log);
   const char *kafka = getenv("LATENCY_KAFKA"), *extra = getenv("LATENCY_INPUT");
   const char *e_split = getenv("LATENCY_SPLIT"), *e_link = getenv("LATENCY_LINK");
@@ -125,6 +128,7 @@ int main(int argc, char **argv) {
   pid_t pid = fork();
   if (pid == 0) {
     setenv("LOGWIRE_ACK_LOG", acks, 1);
+    setenv("LOGWIRE_LOOP_LOG", loopf, 1);
     int lf = open(agentlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (lf >= 0)
       dup2(lf, 2);
@@ -282,6 +286,16 @@ int main(int argc, char **argv) {
            (double)sl[i].total / 1000.0, (double)sl[i].at / 1e6, (double)sl[i].read / 1000.0,
            (double)sl[i].ack / 1000.0);
   }
+  /* The agent's own view: its longest loop turn over the whole run (start-up included). */
+  FILE *lf = fopen(loopf, "r");
+  unsigned long long turns, mwall, mcpu, over, mat;
+  if (lf && fscanf(lf, "%llu %llu %llu %llu %llu", &turns, &mwall, &mcpu, &over, &mat) == 5)
+    printf("  agent loop: %llu turns, longest %.2f ms wall at %.3f s, longest %.2f ms CPU, %llu "
+           "turns over 1 ms CPU\n",
+           turns, (double)mwall / 1000.0, mat > start ? (double)(mat - start) / 1e6 : 0.0,
+           (double)mcpu / 1000.0, over);
+  if (lf)
+    fclose(lf);
   if (cpu0 >= 0 && cpu1 >= 0)
     printf("  agent CPU while measured: %.2f s (%.1f%% of one core)\n", cpu1 - cpu0,
            100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
