@@ -587,12 +587,13 @@ out:
   if (a->ack_log)
     fclose(a->ack_log);
   FILE *lp = loop_probe && *loop_probe ? fopen(loop_probe, "w") : NULL;
-  if (lp) { /* turns, longest wall, longest CPU, turns over 1 ms CPU, start of the longest */
+  if (lp) { /* turns, longest wall, longest CPU, turns over 1 ms CPU, when each longest began */
     lw_loop_probe pr;
     lw_loop_probe_get(a->loop, &pr);
-    fprintf(lp, "%llu %llu %llu %llu %llu\n", (unsigned long long)pr.turns,
+    fprintf(lp, "%llu %llu %llu %llu %llu %llu\n", (unsigned long long)pr.turns,
             (unsigned long long)pr.max_wall_us, (unsigned long long)pr.max_cpu_us,
-            (unsigned long long)pr.over_1ms_cpu, (unsigned long long)pr.max_wall_at_us);
+            (unsigned long long)pr.over_1ms_cpu, (unsigned long long)pr.max_wall_at_us,
+            (unsigned long long)pr.max_cpu_at_us);
     fclose(lp);
   }
   lw_loop_free(a->loop);

@@ -371,8 +371,10 @@ static void probe_end(lw_loop *l) {
     l->probe.max_wall_us = wall;
     l->probe.max_wall_at_us = l->woke_us;
   }
-  if (cpu > l->probe.max_cpu_us)
+  if (cpu > l->probe.max_cpu_us) {
     l->probe.max_cpu_us = cpu;
+    l->probe.max_cpu_at_us = l->woke_us;
+  }
   if (cpu > 1000)
     l->probe.over_1ms_cpu++;
 }

@@ -93,6 +93,7 @@ typedef struct lw_loop_probe {
   uint64_t max_cpu_us;     /* the longest turn, thread CPU time */
   uint64_t over_1ms_cpu;   /* turns that used more than 1 ms of CPU */
   uint64_t max_wall_at_us; /* lw_now_us() when the longest (wall) turn began */
+  uint64_t max_cpu_at_us;  /* lw_now_us() when the longest (CPU) turn began */
 } lw_loop_probe;
 /* Start measuring (off by default: it reads the thread's CPU clock, a system call, twice a
  * turn). */

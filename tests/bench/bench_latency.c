@@ -288,12 +288,13 @@ int main(int argc, char **argv) {
   }
   /* The agent's own view: its longest loop turn over the whole run (start-up included). */
   FILE *lf = fopen(loopf, "r");
-  unsigned long long turns, mwall, mcpu, over, mat;
-  if (lf && fscanf(lf, "%llu %llu %llu %llu %llu", &turns, &mwall, &mcpu, &over, &mat) == 5)
-    printf("  agent loop: %llu turns, longest %.2f ms wall at %.3f s, longest %.2f ms CPU, %llu "
-           "turns over 1 ms CPU\n",
-           turns, (double)mwall / 1000.0, mat > start ? (double)(mat - start) / 1e6 : 0.0,
-           (double)mcpu / 1000.0, over);
+  unsigned long long turns, mwall, mcpu, over, wat, cat;
+  if (lf &&
+      fscanf(lf, "%llu %llu %llu %llu %llu %llu", &turns, &mwall, &mcpu, &over, &wat, &cat) == 6)
+    printf("  agent loop (whole run, start-up included): %llu turns, longest %.2f ms wall at %.3f "
+           "s, longest %.2f ms CPU at %.3f s, %llu turns over 1 ms CPU\n",
+           turns, (double)mwall / 1000.0, wat > start ? (double)(wat - start) / 1e6 : 0.0,
+           (double)mcpu / 1000.0, cat > start ? (double)(cat - start) / 1e6 : 0.0, over);
   if (lf)
     fclose(lf);
   if (cpu0 >= 0 && cpu1 >= 0)

@@ -156,6 +156,7 @@ Test(loop, probe_reports_the_longest_turn) {
   cr_assert_geq(p.max_wall_us, p.max_cpu_us);
   cr_assert_geq(p.over_1ms_cpu, 1);
   cr_assert_gt(p.max_wall_at_us, 0);
+  cr_assert_gt(p.max_cpu_at_us, 0);
 }
 
 Test(loop, probe_is_off_by_default) {
