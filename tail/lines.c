@@ -183,6 +183,7 @@ absorbed:
  * memchr call per line costs a call and a start-up. Elsewhere it calls memchr per line. */
 typedef struct nlscan {
   const uint8_t *cp, *e; /* the 64 bytes at cp (fewer at the end: up to e) are in m */
+  const uint8_t *last;   /* the last place 64 whole bytes start (e - 64), or the first */
   uint64_t m;            /* their '\n' bytes not handed out yet, bit i for cp[i] */
 } nlscan;
 
@@ -216,20 +217,26 @@ __attribute__((target("avx2"))) static inline uint64_t nl_mask_avx2(const uint8_
 
 /* The body of collect for one way of making masks. */
 #define COLLECT_BODY(MASK)                                                                         \
-  const uint8_t *q = *qp, *rp = q, *cp = sc->cp;                                                 \
+  const uint8_t *q = *qp, *rp = q, *cp = sc->cp, *const e = sc->e, *const last = sc->last;         \
   uint64_t m = sc->m;                                                                              \
   uint32_t k = 0, crs = 0;                                                                         \
   for (;;) {                                                                                       \
     while (!m) {                                                                                   \
-      if ((size_t)(sc->e - cp) <= 64)                                                              \
-        goto out; /* that was the last of the bytes */                                             \
-      cp += 64;                                                                                    \
-      m = (size_t)(sc->e - cp) >= 64 ? MASK(cp) : nl_mask_short(cp, (size_t)(sc->e - cp));        \
+      const uint8_t *nx = cp + 64;                                                                 \
+      if (nx > last) { /* the short piece at the end, or nothing left */                           \
+        if (nx >= e)                                                                               \
+          goto out;                                                                                \
+        cp = nx;                                                                                   \
+        m = nl_mask_short(cp, (size_t)(e - cp));                                                   \
+        continue;                                                                                  \
+      }                                                                                            \
+      cp = nx;                                                                                     \
+      m = MASK(cp);                                                                                \
     }                                                                                              \
-    const uint8_t *nl = cp + __builtin_ctzll(m);                                                   \
+    const uint8_t *nl = cp + (unsigned)__builtin_ctzll(m);                                         \
     size_t ll = (size_t)(nl - q);                                                                  \
     if (ll > max)                                                                                  \
-      break; /* a long line: the general steps cut it */                                          \
+      break; /* a long line: the general steps cut it */                                           \
     m &= m - 1;                                                                                    \
     if (strip && ll && nl[-1] == '\r') {                                                           \
       ll--;                                                                                        \
@@ -263,6 +270,7 @@ __attribute__((target("avx2"))) static uint32_t collect_avx2(COLLECT_ARGS) {
 static void nlscan_init(nlscan *sc, const uint8_t *q, const uint8_t *e) {
   sc->cp = q;
   sc->e = e;
+  sc->last = (size_t)(e - q) >= 64 ? e - 64 : q;
   sc->m = (size_t)(e - q) >= 64 ? nl_mask_sse2(q) : nl_mask_short(q, (size_t)(e - q));
 }
 
@@ -332,12 +340,8 @@ int lw_lines_feed(lw_lines *s, const lw_lines_conf *c, const uint8_t *p, size_t 
         uint32_t end[LW_LINES_RUN], len[LW_LINES_RUN], crs = 0;
         uint32_t k = collect(&sc, &q, c->max_line, c->strip_cr, end, len, &crs);
         if (k) {
-          lw_lines_run run = {.p = rp,
-                              .off = base + (size_t)(rp - p),
-                              .end = end,
-                              .len = len,
-                              .n = k,
-                              .crs = crs};
+          lw_lines_run run = {
+              .p = rp, .off = base + (size_t)(rp - p), .end = end, .len = len, .n = k, .crs = crs};
           uint32_t taken = k;
           r = c->emit_run(ud, &run, &taken);
           if (taken)

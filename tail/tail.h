@@ -94,14 +94,14 @@ const char *lw_tail_event_name(int ev);
 /* A run of whole lines of one file, in file order, all with flags 0 and one ack_group: what
  * lw_tail_conf.run is given instead of n calls of the line callback. */
 typedef struct lw_line_run {
-  const uint8_t *base;  /* the bytes the lines lie in; borrowed until the callback returns */
-  uint64_t base_off;    /* file offset of base[0] */
-  const uint32_t *end;  /* end[i]: offset in base just past line i's '\n' */
-  const uint32_t *len;  /* len[i]: line i's length (without '\n', and '\r' when stripped) */
-  uint32_t first;       /* offset in base where line 0 begins; line i > 0 begins at end[i-1] */
-  uint32_t n;           /* lines, >= 1 */
-  lw_tail_file *file;   /* as lw_line.file */
-  uint32_t ack_group;   /* as lw_line.ack_group, for every line of the run */
+  const uint8_t *base; /* the bytes the lines lie in; borrowed until the callback returns */
+  uint64_t base_off;   /* file offset of base[0] */
+  const uint32_t *end; /* end[i]: offset in base just past line i's '\n' */
+  const uint32_t *len; /* len[i]: line i's length (without '\n', and '\r' when stripped) */
+  uint32_t first;      /* offset in base where line 0 begins; line i > 0 begins at end[i-1] */
+  uint32_t n;          /* lines, >= 1 */
+  lw_tail_file *file;  /* as lw_line.file */
+  uint32_t ack_group;  /* as lw_line.ack_group, for every line of the run */
 } lw_line_run;
 
 /* Run callback: take the lines of `run` as n calls of the line callback would, the same ud;
