@@ -59,17 +59,9 @@ static inline int lw_acks_push(lw_acks *a, uint64_t end) {
   }
   return lw_acks_add(a, end);
 }
-/* Lines the next lw_acks_add_run can add to one group: what the last group has room for, or a
- * whole group when it is full (or there is none). */
-static inline uint32_t lw_acks_room(const lw_acks *a) {
-  if (!a->n)
-    return LW_ACK_GROUP;
-  const lw_ack_grp *last = &a->g[(a->head + a->n - 1) & (a->cap - 1)];
-  return last->lines < LW_ACK_GROUP ? LW_ACK_GROUP - last->lines : LW_ACK_GROUP;
-}
-/* Record n (1..lw_acks_room) delivered lines at once, the last ending at `end` (> every end
- * added before): they all join one group, as n calls of lw_acks_add would have put them.
- * Returns as lw_acks_add. */
+/* Record n (1..LW_ACK_GROUP) delivered lines at once, the last ending at `end` (> every end
+ * added before): they all join one group, the last one when it has room for all of them, else
+ * a new one (so a group may hold fewer than LW_ACK_GROUP lines). Returns as lw_acks_add. */
 int lw_acks_add_run(lw_acks *a, uint64_t end, uint32_t n);
 /* Take back the last m lines of the run just added (the callback refused them); `end` is the
  * end of the run's last line kept (unused when m is the whole run). Only valid right after

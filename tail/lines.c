@@ -180,14 +180,15 @@ absorbed:
  * end of the bytes or before a line longer than max (both left to the general steps). On
  * x86-64 it looks at 64 bytes at a time, a bit per '\n' (AVX2 when the CPU has it, else SSE2),
  * and walks the bits: a line costs a few instructions besides its bytes' share, where a
- * memchr call per line costs a call and a start-up. Elsewhere it calls memchr per line. */
+ * memchr call per line costs a call and a start-up. Elsewhere (or built with -DLW_NO_SIMD) it
+ * calls memchr per line. */
 typedef struct nlscan {
   const uint8_t *cp, *e; /* the 64 bytes at cp (fewer at the end: up to e) are in m */
   const uint8_t *last;   /* the last place 64 whole bytes start (e - 64), or the first */
   uint64_t m;            /* their '\n' bytes not handed out yet, bit i for cp[i] */
 } nlscan;
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(LW_NO_SIMD)
 #include <immintrin.h>
 
 static uint64_t nl_mask_short(const uint8_t *p, size_t n) {

@@ -162,10 +162,8 @@ Test(tail_acks, ack_n_by_group_commits_like_line_acks) {
 Test(tail_acks, runs_join_one_group_and_undo_their_tail) {
   lw_acks a;
   lw_acks_init(&a, 0);
-  cr_assert_eq(lw_acks_room(&a), LW_ACK_GROUP);
   cr_assert_eq(lw_acks_add_run(&a, 30, 3), LW_OK); /* lines ending 10, 20, 30 */
   uint32_t g0 = lw_acks_last_group(&a);
-  cr_assert_eq(lw_acks_room(&a), LW_ACK_GROUP - 3);
   cr_assert_eq(lw_acks_add_run(&a, 60, 3), LW_OK); /* 40, 50, 60 */
   cr_assert_eq(lw_acks_last_group(&a), g0, "room left: the same group");
   cr_assert_eq(a.inflight, 6);
