@@ -483,9 +483,9 @@ static void md_send(lw_cluster *cl) {
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(c, LW_API_METADATA, &lo, &hi);
     lw_client_range(LW_API_METADATA, &mylo, &myhi);
-    lw_net_logf(cl->ctx, 3,
-                "broker %s: no Metadata version both sides support (broker %d-%d, logwire %d-%d)",
-                lw_conn_name(c), lo, hi, mylo, myhi);
+    lw_net_log_broker(cl->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "no Metadata version both sides support (broker %d-%d, logwire %d-%d)", lo,
+                      hi, mylo, myhi);
     md_failed(cl, LW_ERR_NO_VERSION);
     return;
   }

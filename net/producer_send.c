@@ -563,9 +563,9 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(conn, LW_API_PRODUCE, &lo, &hi);
     lw_client_range(LW_API_PRODUCE, &mylo, &myhi);
-    lw_net_logf(p->ctx, 3,
-                "broker %s: no Produce version both sides support (broker %d-%d, logwire %d-%d)",
-                lw_conn_name(conn), lo, hi, mylo, myhi);
+    lw_net_log_broker(p->ctx, 3, lw_conn_name(conn), (int)lw_conn_node_id(conn),
+                      "no Produce version both sides support (broker %d-%d, logwire %d-%d)", lo, hi,
+                      mylo, myhi);
     for (int i = 0; i < n; i++)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
