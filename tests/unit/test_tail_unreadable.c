@@ -4,12 +4,14 @@
  * ignores file modes: the test drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from its
  * effective set first (each Criterion test runs in a process of its own; they are given
  * back at the end all the same). */
+#include <errno.h>
 #include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tail/glob.h"
 #include "tests/unit/tail_test.h"
 
 /* Make file modes apply to this process (root) or give the override back. */
@@ -106,4 +108,54 @@ Test(tail_unreadable, directory_inotify) {
 
 Test(tail_unreadable, directory_poll) {
   unreadable_directory(true);
+}
+
+/* The walk: a directory it cannot read is an error, and its parent a directory to watch
+ * (whose watch reports the chmod that fixes it). */
+typedef struct walk_rec {
+  char dirs[8][512];
+  int ndirs;
+  char err[512];
+  int errno_seen;
+} walk_rec;
+
+static void rec_dir(void *ud, const char *dir) {
+  walk_rec *r = ud;
+  if (r->ndirs < 8)
+    snprintf(r->dirs[r->ndirs++], sizeof r->dirs[0], "%s", dir);
+}
+
+static void rec_file(void *ud, const char *path, const struct stat *st, bool link) {
+  (void)ud, (void)path, (void)st, (void)link;
+}
+
+static void rec_error(void *ud, const char *path, int err) {
+  walk_rec *r = ud;
+  snprintf(r->err, sizeof r->err, "%s", path);
+  r->errno_seen = err;
+}
+
+Test(tail_unreadable, walk_watches_the_parent_of_an_unreadable_directory) {
+  char *dir = tt_mkdtemp();
+  char logs[512], pat[600];
+  snprintf(logs, sizeof logs, "%s/logs", dir);
+  snprintf(pat, sizeof pat, "%s/*.log", logs);
+  cr_assert_eq(mkdir(logs, 0), 0);
+  lw_globset gs;
+  const char *paths[] = {pat};
+  cr_assert_eq(lw_globset_init(&gs, paths, 1, NULL, 0), LW_OK);
+  walk_rec r = {0};
+  lw_glob_visit v = {.dir = rec_dir, .file = rec_file, .error = rec_error};
+  dac_override(false);
+  lw_globset_walk(&gs, &v, &r);
+  dac_override(true);
+  cr_assert_str_eq(r.err, logs);
+  cr_assert_eq(r.errno_seen, EACCES);
+  bool parent = false;
+  for (int i = 0; i < r.ndirs; i++)
+    parent |= strcmp(r.dirs[i], dir) == 0;
+  cr_assert(parent, "the parent %s is reported as a directory to watch", dir);
+  lw_globset_free(&gs);
+  chmod(logs, 0755);
+  tt_rmtree(dir);
 }
