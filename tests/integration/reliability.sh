@@ -3,7 +3,9 @@
 # "# NAME: written N delivered D missing M duplicated U peak_rss_kb R peak_fds F" and checking
 # what must hold (never a line missing). Lines carry sequence numbers; kcat reads the topic
 # back. Short by default (make check); LW_REL_LONG=1 (scripts/reliability.sh) runs the long
-# versions published in docs/RELIABILITY.md. LW_REL="copytruncate kill ..." runs only some.
+# versions published in docs/RELIABILITY.md. LW_REL="copytruncate kill ..." runs only some;
+# LW_AGENT_OPTS="-d" adds options to each `logwire run` (debug logs to see what a file went
+# through).
 #
 #   copytruncate        logrotate copytruncate while the agent lags: the unread lines are
 #                       only in the copy, and read from it
