@@ -167,9 +167,15 @@ static int ckpt_encode(lw_tail *t) {
      * content is its original's. */
     if (f->fresh || f->retired || f->copy_of || f->undecided)
       continue;
-    /* A rotated file being drained: record where it is now, so a restart can finish it. */
-    if (f->rotated && f->state == F_OPEN)
-      lw__file_where(f);
+    /* A rotated file being drained: record where it is now, so a restart can finish it. A
+     * deleted one (no link left at its last look) has no name to find: no readlink, which
+     * with thousands of deleted files draining (file churn) cost more than the encoding. */
+    if (f->rotated && f->state == F_OPEN && !f->gone) {
+      if (f->deleted)
+        f->gone = true;
+      else
+        lw__file_where(f);
+    }
     if (f->rotated && f->gone)
       continue;
     lw_ckpt_rec r = {.dev = f->dev,

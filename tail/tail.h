@@ -35,11 +35,13 @@
  * offset if it is still there with the same identity. A deleted file cannot be resumed.
  *
  * copytruncate: a file shrinking below what was read (or whose first bytes changed) is
- * treated as truncated: its pending partial line and multiline event are delivered, then the
- * file is read again from offset 0 as a new lw_tail_file (the old handle stays valid until its
- * lines are acknowledged). copytruncate itself loses what the application writes between the
- * copy and the truncation, and what tail had not yet read at the truncation (it is only in the
- * copy, which the globs should not match: if they do, the copy is a new file and read whole).
+ * treated as truncated: what it held past what was read is read from its copy in the same
+ * directory (same fingerprint, at least as long as what was read; copy.c), else counted in
+ * truncation_lost_bytes with a warning; its pending partial line and multiline event are
+ * delivered, then the file is read again from offset 0 as a new lw_tail_file (the old handle
+ * stays valid until its lines are acknowledged). A copy the globs match too waits, unread,
+ * for its original's truncation and is then read from where the original's lines end.
+ * copytruncate itself loses what the application writes between the copy and the truncation.
  *
  * At lw_tail_free a partial last line (no newline yet) and a pending multiline event are NOT
  * delivered: they are left unread, and the checkpoint makes the next run read them again.
