@@ -124,7 +124,18 @@ static void watch_stdin(prod_run *r, bool on) {
 
 /* Send every complete line buffered; read more while the producer takes them. */
 static void pump(prod_run *r) {
+  /* Plain lines (no key to cut out) go to the producer many at a time; the line it stops at
+   * (a batch to open, the buffer full, a line too long) is sent alone below. */
+  bool many = !r->key && r->key_delim < 0;
   while (!r->paused) {
+    if (many && r->pos < r->len) {
+      int32_t n;
+      size_t vbytes;
+      r->pos += lw_producer_send_lines(r->p, r->topic, r->partition, r->buf + r->pos,
+                                       r->len - r->pos, '\n', &n, &vbytes);
+      r->lines += (uint64_t)n;
+      r->bytes += vbytes;
+    }
     uint8_t *s = r->buf + r->pos;
     size_t avail = r->len - r->pos;
     uint8_t *nl = avail ? memchr(s, '\n', avail) : NULL;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "net/listen.h"
 #include "proto/err.h"
 
 #define MAX_ROUTES      16
@@ -279,15 +280,12 @@ static void on_accept(lw_loop *l, int fd, unsigned ev, void *ud) {
   (void)ev;
   lw_http_server *s = ud;
   while (s->nconns < s->o.max_conns) {
-    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int cfd = lw_accept_next(fd, NULL);
     if (cfd >= 0) {
       conn_new(s, cfd);
       continue;
     }
-    if (errno == EINTR || errno == ECONNABORTED)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      /* EMFILE, ENFILE, ENOBUFS, ENOMEM: a level-triggered listener would spin; pause. */
+    if (cfd == LW_ACCEPT_PAUSE) {
       s->backoff = true;
       lw_timer_start(l, &s->retry, ACCEPT_RETRY_US);
     }
@@ -295,8 +293,6 @@ static void on_accept(lw_loop *l, int fd, unsigned ev, void *ud) {
   }
   update_listen(s);
 }
-
-/* ---- Server ---- */
 
 int lw_http_new(lw_loop *loop, const char *addr, const lw_http_opts *opts, lw_http_server **out) {
   char host[256];
@@ -320,41 +316,9 @@ int lw_http_new(lw_loop *loop, const char *addr, const lw_http_opts *opts, lw_ht
     s->o.max_body = opts->max_body;
   lw_timer_init(&s->retry, on_retry, s);
 
-  char portstr[8];
-  snprintf(portstr, sizeof portstr, "%d", port);
-  struct addrinfo hints = {
-      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-  struct addrinfo *ai = NULL;
-  int rc = LW_ERR_RESOLVE;
-  if (getaddrinfo(host, portstr, &hints, &ai) != 0)
+  int rc = lw_listen_tcp(host, port, &s->lfd, &s->port);
+  if (rc != LW_OK)
     goto fail;
-  rc = LW_ERR_IO;
-  for (struct addrinfo *a = ai; a && s->lfd < 0; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      saved = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-      saved = errno;
-      close(fd);
-      continue;
-    }
-    s->lfd = fd;
-  }
-  freeaddrinfo(ai);
-  if (s->lfd < 0) {
-    errno = saved;
-    goto fail;
-  }
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) != 0)
-    goto fail;
-  s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                           : ((struct sockaddr_in *)&ss)->sin_port);
   if ((rc = lw_loop_add(loop, s->lfd, LW_EV_READ, on_accept, s)) != LW_OK)
     goto fail;
   *out = s;

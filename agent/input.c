@@ -287,6 +287,67 @@ static int on_line(void *ud, const lw_line *l) {
   return LW_OK;
 }
 
+/* The tail's run callback: whole lines found together. With the hot path's shape (no filter,
+ * key, headers, wrapper or fields, one topic) they go to the producer in one loop around one
+ * record template; otherwise each takes on_line's way. Returns how many were taken. */
+static uint32_t on_run(void *ud, const lw_line_run *run) {
+  lw_input *in = ud;
+  lw_agent *a = in->a;
+  const lw_input_conf *c = in->conf;
+  uint32_t i = 0, start = run->first;
+  if (in->state == IN_RUNNING && !a->stopping && !in->filter && c->key == LW_KEY_NONE &&
+      !c->headers && c->format != LW_FORMAT_JSON && !c->field_names.n && in->topic) {
+    /* The timestamp the producer would give each record (the loop's clock, which does not
+     * move during this call), taken once. */
+    lw_msg pm = {.key_len = -1,
+                 .partition = c->partition,
+                 .timestamp = lw_loop_wall_ms(a->loop),
+                 .opaque = run->file,
+                 .opaque32 = run->ack_group};
+    /* Locals: the calls below could change what a pointer points to, as far as the compiler
+     * knows, and would make it load each of these again for every line. The offsets of the
+     * run fit the 48 bits of opaque64 below the slot (the mask is exact) when its last does. */
+    const uint64_t off = run->base_off;
+    const uint8_t *const base = run->base;
+    const uint32_t *const endp = run->end, *const lenp = run->len;
+    const uint32_t n = run->n;
+    if (off + endp[n - 1] > OFFSET_MASK)
+      goto one_by_one;
+    const uint64_t tag = (uint64_t)in->slot << SLOT_SHIFT | off;
+    lw_producer *const prod = a->prod;
+    lw_ptopic *const topic = in->topic;
+    for (; i < n; start = endp[i++]) {
+      pm.value = base + start;
+      pm.value_len = (int32_t)lenp[i];
+      pm.opaque64 = tag + endp[i];
+      int rc = lw_producer_send(prod, topic, &pm);
+      if (rc == LW_OK) {
+        in->inflight++; /* before anything could report it */
+        continue;
+      }
+      lw_line l = {.p = pm.value,
+                   .len = lenp[i],
+                   .file = run->file,
+                   .end_offset = off + endp[i],
+                   .ack_group = run->ack_group};
+      if (sent_failed(in, &l, rc) != LW_OK)
+        return i; /* refused: paused, or to be read again cut shorter */
+    }
+    return n;
+  }
+one_by_one:
+  for (; i < run->n; start = run->end[i++]) {
+    lw_line l = {.p = run->base + start,
+                 .len = run->len[i],
+                 .file = run->file,
+                 .end_offset = run->base_off + run->end[i],
+                 .ack_group = run->ack_group};
+    if (on_line(in, &l) != LW_OK)
+      return i;
+  }
+  return i;
+}
+
 /* lw_producer_send refused line l with rc: pause (full), or skip it for good. Returns what
  * on_line returns. */
 static int sent_failed(lw_input *in, const lw_line *l, int rc) {
@@ -401,17 +462,20 @@ void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
       i++;
       continue;
     }
-    /* The run of lines from one file and one group starting at i. */
+    /* The run of lines from one file and one group starting at i. A file handle is one
+     * input's (the slot need not be compared): it lives until its last line is acknowledged,
+     * so no handle of another input can have its address while its lines are in a batch. */
     void *f = r[i].opaque;
     uint32_t g = r[i].opaque32;
     unsigned slot = (unsigned)(r[i].opaque64 >> SLOT_SHIFT);
-    int32_t j = i;
     if (!lines)
       first_delta = r[i].enq_delta_us;
-    do
-      delta_sum += r[j++].enq_delta_us;
-    while (j < bd->count && r[j].opaque == f && r[j].opaque32 == g &&
-           (unsigned)(r[j].opaque64 >> SLOT_SHIFT) == slot);
+    const lw_dr_rec *q = r + i, *const e = r + bd->count;
+    uint64_t sum = q->enq_delta_us;
+    for (q++; q < e && q->opaque == f && q->opaque32 == g; q++)
+      sum += q->enq_delta_us;
+    delta_sum += sum;
+    int32_t j = (int32_t)(q - r);
     uint32_t n = (uint32_t)(j - i);
     lw_input *in = slot < LW_MAX_INPUTS ? a->slots[slot] : NULL;
     if (in && in->tail) {
@@ -511,6 +575,7 @@ static void start_tail(lw_input *in) {
   tc.rotate_wait_ms = a->once || !c->rotate_wait_ms ? -1 : c->rotate_wait_ms;
   tc.log = tail_log;
   tc.event = tail_event;
+  tc.run = on_run;
   tc.log_ud = in;
   int rc = lw_input_filters_compile(in);
   if (rc == LW_OK)

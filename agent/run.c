@@ -498,6 +498,10 @@ int lw_cmd_run(int argc, char **argv) {
     lw_config_free(&a->cfg);
     return LW_EXIT_FAIL;
   }
+  /* Benchmark probe: the longest turn of the loop, written to LOGWIRE_LOOP_LOG at exit. */
+  const char *loop_probe = getenv("LOGWIRE_LOOP_LOG");
+  if (loop_probe && *loop_probe)
+    lw_loop_probe_start(a->loop);
   a->ctx.loop = a->loop;
   a->ctx.log = lw_log_hook;
   a->ctx.log_ud = "kafka";
@@ -591,6 +595,16 @@ out:
     lw_tls_ctx_free(a->ctx.tls);
   if (a->ack_log)
     fclose(a->ack_log);
+  FILE *lp = loop_probe && *loop_probe ? fopen(loop_probe, "w") : NULL;
+  if (lp) { /* turns, longest wall, longest CPU, turns over 1 ms CPU, when each longest began */
+    lw_loop_probe pr;
+    lw_loop_probe_get(a->loop, &pr);
+    fprintf(lp, "%llu %llu %llu %llu %llu %llu\n", (unsigned long long)pr.turns,
+            (unsigned long long)pr.max_wall_us, (unsigned long long)pr.max_cpu_us,
+            (unsigned long long)pr.over_1ms_cpu, (unsigned long long)pr.max_wall_at_us,
+            (unsigned long long)pr.max_cpu_at_us);
+    fclose(lp);
+  }
   lw_loop_free(a->loop);
   lw_buf_free(&a->value);
   lw_producer_conf_free(&a->pconf);

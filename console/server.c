@@ -25,6 +25,7 @@
 
 #include "base/http.h"
 #include "base/json.h"
+#include "net/listen.h"
 #include "net/tls.h"
 #include "proto/buf.h"
 #include "proto/err.h"
@@ -496,16 +497,13 @@ static void on_accept(lw_loop *l, int fd, unsigned ev, void *ud) {
   lw_con_server *s = ud;
   while (s->nconns < s->o.max_conns) {
     struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int cfd = lw_accept_next(fd, &ss);
     if (cfd >= 0) {
       conn_new(s, cfd, &ss);
       continue;
     }
-    if (errno == EINTR || errno == ECONNABORTED)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      s->backoff = true; /* EMFILE and the like: a level-triggered listener would spin */
+    if (cfd == LW_ACCEPT_PAUSE) {
+      s->backoff = true;
       lw_timer_start(l, &s->retry, ACCEPT_RETRY_US);
     }
     break;
@@ -548,44 +546,17 @@ int lw_con_server_new(lw_loop *loop, const char *addr, const lw_con_server_opts 
   if (s->o.cert &&
       (rc = lw_tls_server_ctx_new(&s->tls_ctx, s->o.cert, s->o.key, err, errlen)) != LW_OK)
     goto fail;
-  char portstr[8];
-  snprintf(portstr, sizeof portstr, "%d", port);
-  struct addrinfo hints = {
-      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-  struct addrinfo *ai = NULL;
-  rc = LW_ERR_RESOLVE;
-  if (getaddrinfo(host, portstr, &hints, &ai) != 0) {
+  rc = lw_listen_tcp(host, port, &s->lfd, &s->port);
+  if (rc == LW_ERR_RESOLVE) {
     snprintf(err, errlen, "cannot resolve %s", host);
     goto fail;
   }
-  rc = LW_ERR_IO;
-  for (struct addrinfo *a = ai; a && s->lfd < 0; a = a->ai_next) {
-    int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-      saved = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 64) != 0) {
-      saved = errno;
-      close(fd);
-      continue;
-    }
-    s->lfd = fd;
-  }
-  freeaddrinfo(ai);
-  if (s->lfd < 0) {
+  if (rc != LW_OK) {
+    saved = errno;
     snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(saved));
     errno = saved;
     goto fail;
   }
-  struct sockaddr_storage ss;
-  socklen_t sl = sizeof ss;
-  if (getsockname(s->lfd, (struct sockaddr *)&ss, &sl) != 0)
-    goto fail;
-  s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                           : ((struct sockaddr_in *)&ss)->sin_port);
   if ((rc = lw_loop_add(loop, s->lfd, LW_EV_READ, on_accept, s)) != LW_OK)
     goto fail;
   *out = s;

@@ -1,5 +1,5 @@
 /* store.c — the console's etcd calls (see store.h) over the fleet's client: request bodies from
- * fleet/etcd_msg.h and fleet/etcd_txn.h, sent by fleet/etcd_client.h, answers read by
+ * fleet/etcd_msg.h, sent by fleet/etcd_client.h, answers read by
  * lw_etcd_resp_parse and handed over as lw_con_kv arrays. */
 #include "console/store.h"
 
@@ -9,7 +9,6 @@
 
 #include "fleet/etcd_client.h"
 #include "fleet/etcd_msg.h"
-#include "fleet/etcd_txn.h"
 #include "proto/err.h"
 
 struct lw_con_store {

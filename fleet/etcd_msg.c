@@ -38,16 +38,19 @@ static size_t prefix_end(const char *key, char *out, size_t outn) {
   return n;
 }
 
+static void put_range_end(lw_json *j, const char *prefix) {
+  char end[1024];
+  size_t n = prefix_end(prefix, end, sizeof end);
+  lw_json_key(j, "range_end");
+  put_b64(j, end, n);
+}
+
 static void range_obj(lw_json *j, const char *key, bool prefix, int64_t revision, bool keys_only) {
   lw_json_obj_begin(j);
   lw_json_key(j, "key");
   put_b64(j, key, strlen(key));
-  if (prefix) {
-    char end[1024];
-    size_t n = prefix_end(key, end, sizeof end);
-    lw_json_key(j, "range_end");
-    put_b64(j, end, n);
-  }
+  if (prefix)
+    put_range_end(j, key);
   if (revision > 0) {
     lw_json_key(j, "revision");
     put_i64s(j, revision);
@@ -101,7 +104,21 @@ int lw_etcd_delete_body(lw_buf *b, const char *key) {
   return done(&j);
 }
 
-int lw_etcd_cas_body(lw_buf *b, const char *key, const void *val, size_t n, int64_t mod_rev) {
+/* {"request_put": {key, value}} or {"request_delete_range": {key}} (val NULL). */
+static void put_op(lw_json *j, const char *key, const void *val, size_t n) {
+  lw_json_obj_begin(j);
+  if (val) {
+    lw_json_key(j, "request_put");
+    put_obj(j, key, val, n, 0);
+  } else {
+    lw_json_key(j, "request_delete_range");
+    range_obj(j, key, false, 0, false);
+  }
+  lw_json_obj_end(j);
+}
+
+int lw_etcd_cas_with_body(lw_buf *b, const char *key, const void *val, size_t n, int64_t mod_rev,
+                          const char *extra_key, const char *extra_val) {
   lw_json j;
   lw_json_init(&j, b);
   lw_json_obj_begin(&j);
@@ -110,7 +127,7 @@ int lw_etcd_cas_body(lw_buf *b, const char *key, const void *val, size_t n, int6
   lw_json_obj_begin(&j);
   lw_json_key(&j, "key");
   put_b64(&j, key, strlen(key));
-  lw_json_key(&j, "target"); /* Compare.target MOD: the key's mod_revision */
+  lw_json_key(&j, "target"); /* Compare.target MOD: the key's mod_revision (0: absent) */
   lw_json_str(&j, "MOD");
   lw_json_key(&j, "result");
   lw_json_str(&j, "EQUAL");
@@ -120,10 +137,9 @@ int lw_etcd_cas_body(lw_buf *b, const char *key, const void *val, size_t n, int6
   lw_json_arr_end(&j);
   lw_json_key(&j, "success");
   lw_json_arr_begin(&j);
-  lw_json_obj_begin(&j);
-  lw_json_key(&j, "request_put");
-  put_obj(&j, key, val, n, 0);
-  lw_json_obj_end(&j);
+  put_op(&j, key, val, n);
+  if (extra_key)
+    put_op(&j, extra_key, extra_val, strlen(extra_val));
   lw_json_arr_end(&j);
   lw_json_key(&j, "failure");
   lw_json_arr_begin(&j);
@@ -134,6 +150,10 @@ int lw_etcd_cas_body(lw_buf *b, const char *key, const void *val, size_t n, int6
   lw_json_arr_end(&j);
   lw_json_obj_end(&j);
   return done(&j);
+}
+
+int lw_etcd_cas_body(lw_buf *b, const char *key, const void *val, size_t n, int64_t mod_rev) {
+  return lw_etcd_cas_with_body(b, key, val, n, mod_rev, NULL, NULL);
 }
 
 int lw_etcd_multi_get_body(lw_buf *b, const char *const *keys, size_t n) {
@@ -153,26 +173,56 @@ int lw_etcd_multi_get_body(lw_buf *b, const char *const *keys, size_t n) {
   return done(&j);
 }
 
+/* One WatchCreateRequest: key (prefix: every key starting with it) from start_rev. */
+static int watch_one(lw_buf *b, const char *key, bool prefix, int64_t start_rev) {
+  lw_json j;
+  lw_json_init(&j, b);
+  lw_json_obj_begin(&j);
+  lw_json_key(&j, "create_request");
+  lw_json_obj_begin(&j);
+  lw_json_key(&j, "key");
+  put_b64(&j, key, strlen(key));
+  if (prefix)
+    put_range_end(&j, key);
+  if (start_rev > 0) {
+    lw_json_key(&j, "start_revision");
+    put_i64s(&j, start_rev);
+  }
+  lw_json_obj_end(&j);
+  lw_json_obj_end(&j);
+  return done(&j);
+}
+
 int lw_etcd_watch_body(lw_buf *b, const char *const *keys, size_t n, int64_t start_rev) {
   for (size_t i = 0; i < n; i++) {
-    lw_json j;
-    lw_json_init(&j, b);
-    lw_json_obj_begin(&j);
-    lw_json_key(&j, "create_request");
-    lw_json_obj_begin(&j);
-    lw_json_key(&j, "key");
-    put_b64(&j, keys[i], strlen(keys[i]));
-    if (start_rev > 0) {
-      lw_json_key(&j, "start_revision");
-      put_i64s(&j, start_rev);
-    }
-    lw_json_obj_end(&j);
-    lw_json_obj_end(&j);
-    int rc = done(&j);
+    int rc = watch_one(b, keys[i], false, start_rev);
     if (rc != LW_OK)
       return rc;
   }
   return b->err;
+}
+
+int lw_etcd_watch_prefix_body(lw_buf *b, const char *prefix, int64_t start_rev) {
+  return watch_one(b, prefix, true, start_rev);
+}
+
+int lw_etcd_range_sorted_body(lw_buf *b, const char *prefix, int64_t limit, bool descending) {
+  lw_json j;
+  lw_json_init(&j, b);
+  lw_json_obj_begin(&j);
+  lw_json_key(&j, "key");
+  put_b64(&j, prefix, strlen(prefix));
+  put_range_end(&j, prefix);
+  if (limit > 0) {
+    lw_json_key(&j, "limit");
+    put_i64s(&j, limit);
+  }
+  lw_json_key(&j, "sort_order"); /* RangeRequest.SortOrder */
+  lw_json_str(&j, descending ? "DESCEND" : "ASCEND");
+  lw_json_key(&j, "sort_target"); /* RangeRequest.SortTarget */
+  lw_json_str(&j, "KEY");
+  lw_json_obj_end(&j);
+  return done(&j);
 }
 
 int lw_etcd_lease_grant_body(lw_buf *b, int64_t ttl_s) {

@@ -48,6 +48,17 @@ int lw_etcd_multi_get_body(lw_buf *b, const char *const *keys, size_t n);
 /* WatchCreateRequests, one per key, concatenated in one body (one stream, watch ids 0..n-1);
  * start_rev 0 for "from now". */
 int lw_etcd_watch_body(lw_buf *b, const char *const *keys, size_t n, int64_t start_rev);
+/* The console's: a WatchCreateRequest for every key starting with prefix, from start_rev
+ * (0: from now). */
+int lw_etcd_watch_prefix_body(lw_buf *b, const char *prefix, int64_t start_rev);
+/* RangeRequest for the keys starting with prefix, at most limit (0: all), sorted by key,
+ * descending when asked (newest first for time-ordered keys). */
+int lw_etcd_range_sorted_body(lw_buf *b, const char *prefix, int64_t limit, bool descending);
+/* TxnRequest: if key's mod_revision is mod_rev (0: the key must not exist), put val at key
+ * (val NULL: delete key) and, when extra_key is set, put extra_val at extra_key (an audit
+ * record in the same transaction); otherwise read key back. */
+int lw_etcd_cas_with_body(lw_buf *b, const char *key, const void *val, size_t n, int64_t mod_rev,
+                          const char *extra_key, const char *extra_val);
 int lw_etcd_lease_grant_body(lw_buf *b, int64_t ttl_s);
 int lw_etcd_lease_keepalive_body(lw_buf *b, int64_t id);
 int lw_etcd_auth_body(lw_buf *b, const char *user, const char *password);

@@ -42,6 +42,9 @@ struct lw_loop {
   lw_prepare *prep;      /* doubly linked list of prepare hooks */
   lw_prepare *prep_next; /* iteration cursor, so a hook may remove the next one */
   bool stop;
+  bool probing;               /* lw_loop_probe_start was called */
+  uint64_t woke_us, woke_cpu; /* when the current turn began (0: not yet) */
+  lw_loop_probe probe;
   uint64_t now_us; /* clocks cached per iteration */
   int64_t wall_ms;
 };
@@ -341,6 +344,41 @@ static void on_signalfd(lw_loop *l, int fd, unsigned ev, void *ud) {
   }
 }
 
+/* ---- The benchmark probe ---- */
+
+static uint64_t thread_cpu_us(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void lw_loop_probe_start(lw_loop *l) {
+  l->probing = true;
+}
+
+void lw_loop_probe_get(const lw_loop *l, lw_loop_probe *out) {
+  *out = l->probe;
+}
+
+/* A turn ends: the thread is about to wait. */
+static void probe_end(lw_loop *l) {
+  if (!l->woke_us)
+    return;
+  uint64_t wall = lw_now_us() - l->woke_us, cpu = thread_cpu_us() - l->woke_cpu;
+  l->probe.turns++;
+  if (wall > l->probe.max_wall_us) {
+    l->probe.max_wall_us = wall;
+    l->probe.max_wall_at_us = l->woke_us;
+  }
+  if (cpu > l->probe.max_cpu_us) {
+    l->probe.max_cpu_us = cpu;
+    l->probe.max_cpu_at_us = l->woke_us;
+  }
+  if (cpu > 1000)
+    l->probe.over_1ms_cpu++;
+}
+
 /* ---- Running ---- */
 
 static void update_clocks(lw_loop *l) {
@@ -368,8 +406,14 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
   if (l->nheap && l->heap[0]->due_us <= lw_now_us())
     timeout_ms = 0;
   struct epoll_event evs[MAX_EVENTS];
+  if (l->probing)
+    probe_end(l);
   int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout_ms);
   update_clocks(l);
+  if (l->probing) {
+    l->woke_us = l->now_us;
+    l->woke_cpu = thread_cpu_us();
+  }
   if (n < 0)
     return errno == EINTR ? LW_OK : LW_ERR_IO;
   for (int i = 0; i < n; i++) {

@@ -84,6 +84,23 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms);
 void lw_loop_stop(lw_loop *l);
 bool lw_loop_stopped(const lw_loop *l);
 
+/* The benchmark probe: how long the loop's thread spends between two waits (one turn: the
+ * callbacks of what the wait returned, then the prepare hooks). wall_us includes time the
+ * thread was runnable but not running; cpu_us is the thread's own CPU time. */
+typedef struct lw_loop_probe {
+  uint64_t turns;          /* turns measured */
+  uint64_t max_wall_us;    /* the longest turn, wall clock */
+  uint64_t max_cpu_us;     /* the longest turn, thread CPU time */
+  uint64_t over_1ms_cpu;   /* turns that used more than 1 ms of CPU */
+  uint64_t max_wall_at_us; /* lw_now_us() when the longest (wall) turn began */
+  uint64_t max_cpu_at_us;  /* lw_now_us() when the longest (CPU) turn began */
+} lw_loop_probe;
+/* Start measuring (off by default: it reads the thread's CPU clock, a system call, twice a
+ * turn). */
+void lw_loop_probe_start(lw_loop *l);
+/* Copy what was measured so far into *out. */
+void lw_loop_probe_get(const lw_loop *l, lw_loop_probe *out);
+
 /* The clocks as of the start of the current loop iteration (updated before the prepare hooks
  * and after each wait): for per-record timestamps, where reading the clock every time would
  * cost more than the record. */

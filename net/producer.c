@@ -510,14 +510,11 @@ lw_ptopic *lw_producer_topic(lw_producer *p, const char *name) {
  * that cannot apply are skipped (choosing a partition anew, opening a batch, growing the
  * bookkeeping array). Returns false when the record must take the general path; true when
  * taken here, *rc set to LW_OK or the append's error (as the general path would return). */
-static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
-  if (m->key_len >= 0 || m->nheaders || m->value_len < 0 || t->pend || t->info->err != LW_OK)
-    return false;
-  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
-  /* The topic's own limits (batch_max, rec_max: lowered to a max.message.bytes learned from
-   * DescribeConfigs or a refusal) hold here as on the general path; a record over rec_max
-   * takes the general path, which measures it. */
-  int32_t id = m->partition;
+/* The open batch (magic 2, not empty) that an unkeyed record for partition `id` (or
+ * LW_PARTITION_ANY) of topic t goes to now, or NULL when the general path must decide. */
+static inline batch *fast_batch(lw_producer *p, struct lw_ptopic *t, int32_t id) {
+  if (t->pend || t->info->err != LW_OK)
+    return NULL;
   if (id < 0)
     id = p->conf->partitioner == LW_PART_MURMUR2 || p->conf->partitioner == LW_PART_CRC32
              ? t->sticky
@@ -525,16 +522,32 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   ppart *pp;
   batch *b;
   if (id < 0 || id >= t->info->partitions || id >= t->nparts || !(pp = t->parts[id]) ||
-      !(b = pp->open) || b->magic != 2 || b->count <= 0 || b->buf.len + bytes > t->batch_max ||
-      bytes > t->rec_max || p->buffered + bytes > p->limit)
+      !(b = pp->open) || b->magic != 2 || b->count <= 0)
+    return NULL;
+  return b;
+}
+
+static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int *rc) {
+  if (m->key_len >= 0 || m->nheaders || m->value_len < 0)
+    return false;
+  size_t bytes = (size_t)m->value_len + 24; /* record_bytes() of this shape */
+  /* The topic's own limits (batch_max, rec_max: lowered to a max.message.bytes learned from
+   * DescribeConfigs or a refusal) hold here as on the general path; a record over rec_max
+   * takes the general path, which measures it. */
+  batch *b = fast_batch(p, t, m->partition);
+  if (!b || b->buf.len + bytes > t->batch_max || bytes > t->rec_max ||
+      p->buffered + bytes > p->limit)
     return false;
   bool op = b->has_ops || m->opaque || m->opaque64;
   if (op && (!b->has_ops || b->count >= b->opcap))
     return false;
   int64_t ts = m->timestamp ? m->timestamp : lw_loop_wall_ms(p->ctx->loop);
-  *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len);
-  if (*rc != LW_OK)
-    return true;
+  if (!lw_batch_try_append_value(&b->bb, ts, m->value, (uint32_t)m->value_len)) {
+    *rc = lw_batch_append_value(&b->bb, ts, m->value, m->value_len); /* longer, or growing */
+    if (*rc != LW_OK)
+      return true;
+  }
+  *rc = LW_OK;
   if (op)
     b->ops[b->count] =
         (rec_op){.opaque = m->opaque,
@@ -548,12 +561,39 @@ static bool send_fast(lw_producer *p, struct lw_ptopic *t, const lw_msg *m, int 
   return true;
 }
 
-int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
+size_t lw_producer_send_lines(lw_producer *p, lw_ptopic *t, int32_t partition, const void *buf,
+                              size_t len, uint8_t delim, int32_t *records, size_t *value_bytes) {
+  *records = 0;
+  *value_bytes = 0;
+  batch *b;
+  /* send_fast's conditions, checked once for all the lines (a batch holding opaques takes
+   * them record by record). */
+  if (p->closing || !(b = fast_batch(p, t, partition)) || b->has_ops || p->buffered >= p->limit ||
+      t->rec_max < 24)
+    return 0;
+  lw_batch_lines bl = {.delim = delim,
+                       .len_max = t->batch_max,
+                       .room = p->limit - p->buffered,
+                       .extra = 24, /* record_bytes() of this shape, beyond the value */
+                       .value_max = t->rec_max - 24};
+  size_t used = lw_batch_append_lines(&b->bb, lw_loop_wall_ms(p->ctx->loop), buf, len, &bl);
+  size_t bytes = bl.value_bytes + 24 * (size_t)bl.records;
+  b->count += bl.records;
+  b->bytes += bytes;
+  p->buffered += bytes;
+  p->st.records_sent += (uint64_t)bl.records;
+  *records = bl.records;
+  *value_bytes = bl.value_bytes;
+  return used;
+}
+
+/* lw_producer_send past its fast path (apart, so that the fast path saves no registers it
+ * does not use). */
+__attribute__((noinline)) static int send_general(lw_producer *p, struct lw_ptopic *t,
+                                                  const lw_msg *m) {
   if (p->closing)
     return LW_ERR_SHUTDOWN;
   int rc;
-  if (send_fast(p, t, m, &rc))
-    return rc;
   size_t bytes = record_bytes(m);
   bool hold = false;
   if (bytes > t->rec_max) { /* one compare on the hot path for the rare cases below */
@@ -592,6 +632,13 @@ int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
   p->buffered += bytes;
   p->st.records_sent++;
   return LW_OK;
+}
+
+int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m) {
+  int rc;
+  if (!p->closing && send_fast(p, t, m, &rc))
+    return rc;
+  return send_general(p, t, m);
 }
 
 void lw_producer_flush(lw_producer *p) {

@@ -124,6 +124,18 @@ size_t lw_producer_topic_limit(const lw_producer *p, const lw_ptopic *t);
  * no report), or LW_ERR_SHUTDOWN. */
 int lw_producer_send(lw_producer *p, lw_ptopic *t, const lw_msg *m);
 
+/* Queue one record per line of buf[0..len) (borrowed; copied): each value ends at `delim`
+ * (not part of it), null key, no headers, the given partition or LW_PARTITION_ANY. The records
+ * and batches are exactly those lw_producer_send would make of the lines one by one, for as
+ * long as each would go into the open batch of its partition; it stops before the first line
+ * that would not (a new batch to open, the buffer full, a line over the topic's limits) and
+ * before a last line without its delimiter: the caller sends that one with lw_producer_send
+ * (which reports LW_ERR_QUEUE_FULL or LW_ERR_TOO_LARGE as for any record) and calls again.
+ * Returns the bytes consumed (whole lines, delimiters included); *records and *value_bytes
+ * (delimiters not counted) say what was queued. Every record gets a delivery report (on_batch
+ * or on_delivery) with no opaque. */
+size_t lw_producer_send_lines(lw_producer *p, lw_ptopic *t, int32_t partition, const void *buf,
+                              size_t len, uint8_t delim, int32_t *records, size_t *value_bytes);
 /* Send every buffered batch without waiting for linger_ms. */
 void lw_producer_flush(lw_producer *p);
 /* Lower the buffered-bytes limit below buffer_bytes (0 restores buffer_bytes): how far a

@@ -214,6 +214,105 @@ int lw_batch_append_value(lw_batch_builder *bb, int64_t timestamp, const void *v
   return LW_OK;
 }
 
+/* Write u (< 0x4000) as a 1- or 2-byte varint. */
+static inline uint8_t *put_uv2(uint8_t *d, uint32_t u) {
+  if (u < 0x80) {
+    *d = (uint8_t)u;
+    return d + 1;
+  }
+  d[0] = (uint8_t)(u | 0x80);
+  d[1] = (uint8_t)(u >> 7);
+  return d + 2;
+}
+
+/* A record of lw_batch_append_lines outside the common shape (any varint size), at d. Apart
+ * from the hot loop so that the loop keeps its variables in registers. */
+__attribute__((noinline)) static uint8_t *put_value_record(uint8_t *d, uint64_t ztd, uint32_t zod,
+                                                           const uint8_t *v, size_t vlen) {
+  size_t body = 2 + uv_len(ztd) + uv_len(zod) + uv_len((uint64_t)vlen << 1) + vlen + 1;
+  d = put_uv(d, (uint64_t)body << 1); /* Length varint */
+  *d++ = 0;                           /* Attributes */
+  d = put_uv(d, ztd);                 /* TimestampDelta varlong */
+  d = put_uv(d, zod);                 /* OffsetDelta varint */
+  *d++ = 1;                           /* KeyLength -1 (zigzag), no key */
+  d = put_uv(d, (uint64_t)vlen << 1); /* ValueLength varint, Value */
+  memcpy(d, v, vlen);
+  d += vlen;
+  *d++ = 0; /* HeadersCount 0 */
+  return d;
+}
+
+size_t lw_batch_append_lines(lw_batch_builder *bb, int64_t timestamp, const uint8_t *p, size_t len,
+                             lw_batch_lines *bl) {
+  lw_buf *out = bb->out;
+  bl->records = 0;
+  bl->value_bytes = 0;
+  if (out->err || bb->finished || out->seg_bytes || out->len > out->max)
+    return 0;
+  /* Records are at most v + 28 bytes: 32 bytes of slack past len_max let them be written
+   * without checking the space left, so len_max stays 32 bytes under the ceiling. */
+  if (out->max < 32)
+    return 0;
+  size_t len_max = bl->len_max < out->max - 32 ? bl->len_max : out->max - 32;
+  size_t extra = bl->extra, vmax = bl->value_max < INT32_MAX / 2 ? bl->value_max : INT32_MAX / 2;
+  if (out->len > len_max || len_max - out->len < extra)
+    return 0;
+  /* The batch is going to grow to about len_max: make room for it at once (one allocation,
+   * not a copy at every doubling), so that records are written without checking. */
+  if (out->cap < len_max + 32 && lw_buf_reserve(out, len_max + 32 - out->len))
+    return 0;
+  int64_t td = (int64_t)((uint64_t)timestamp - (uint64_t)bb->BaseTimestamp);
+  uint32_t ztd = (uint32_t)zz64(td);
+  bool small_td = zz64(td) < 0x4000;       /* every record of the call has the same timestamp */
+  uint32_t zod = (uint32_t)bb->count << 1; /* count >= 0: zigzag is a shift */
+  uint8_t delim = bl->delim;
+  size_t room = bl->room, vbytes = 0;
+  /* A record whose value is v bytes is taken while d + v <= dmax (out->len + v + extra <=
+   * len_max); d itself may pass dmax when extra is less than a record's framing. */
+  uint8_t *d = out->data + out->len;
+  const uintptr_t dmax = (uintptr_t)out->data + len_max - extra;
+  const uint8_t *s = p, *const end = p + len;
+  while (s < end) {
+    const uint8_t *nl = memchr(s, delim, (size_t)(end - s));
+    if (!nl)
+      break;
+    size_t v = (size_t)(nl - s);
+    if (v > vmax || v + extra > room || (uintptr_t)d + v > dmax)
+      break;
+    if (v < 4096 && small_td && zod < 0x4000) {
+      /* The common shape: every varint 1 or 2 bytes (Length < 2^13). */
+      uint32_t zvl = (uint32_t)v << 1;
+      uint32_t body = (uint32_t)v + 6 + (ztd >= 0x80) + (zod >= 0x80) + (zvl >= 0x80);
+      d = put_uv2(d, body << 1); /* Length varint */
+      *d++ = 0;                  /* Attributes */
+      d = put_uv2(d, ztd);       /* TimestampDelta varlong */
+      d = put_uv2(d, zod);       /* OffsetDelta varint */
+      *d++ = 1;                  /* KeyLength -1 (zigzag), no key */
+      d = put_uv2(d, zvl);       /* ValueLength varint, Value */
+      memcpy(d, s, v);
+      d += v;
+      *d++ = 0; /* HeadersCount 0 */
+    } else {
+      if (zod == (uint32_t)INT32_MAX << 1)
+        break; /* OffsetDelta would overflow */
+      d = put_value_record(d, zz64(td), zod, s, v);
+    }
+    zod += 2;
+    room -= v + extra;
+    vbytes += v;
+    s = nl + 1;
+  }
+  out->len = (size_t)(d - out->data);
+  int32_t n = (int32_t)(zod >> 1) - bb->count;
+  bl->records = n;
+  bl->value_bytes = vbytes;
+  bl->room = room;
+  if (n && timestamp > bb->MaxTimestamp)
+    bb->MaxTimestamp = timestamp;
+  bb->count += n;
+  return (size_t)(s - p);
+}
+
 /* Replace the records section (out->data[rs..]) by its compressed form. Returns LW_OK with
  * *codec set to the codec used (LW_CODEC_NONE when compressing did not pay), or an error. */
 static int compress_records(lw_buf *out, size_t rs, const lw_batch_seal *seal, lw_zctx *z,

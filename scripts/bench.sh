@@ -12,7 +12,8 @@
 #            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
 #   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack; then
-#            quiet logs, one line per write at 2, 10, 33 and 100 lines/s (LATENCY_RATES)
+#            quiet logs, one line per write at 2, 10, 33, 50 and 100 lines/s (LATENCY_RATES; the
+#            LATENCY_* variables of tests/bench/bench_latency.c select variants)
 #   idle     1,000 watched quiet files: CPU over 30 s
 #   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
 #            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
@@ -277,7 +278,7 @@ section_latency() {
   "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
   # Quiet logs: one line per write, a few to 100 lines a second (each line alone in its batch).
   local r
-  for r in ${LATENCY_RATES:-2 10 33 100}; do
+  for r in ${LATENCY_RATES:-2 10 33 50 100}; do
     say "== latency: $r lines/s, one line per write, for 30 s, linger_ms=1"
     "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" 30 |
       tee -a "$report"
@@ -302,7 +303,7 @@ section_fleet() {
   MOCK_BOOTSTRAP=$MOCK_BOOTSTRAP "$root/scripts/bench-fleet.sh" "$build" "$out" | tee -a "$report"
 }
 
-say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+say "logwire benchmarks, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg), TCP congestion control $(cat /proc/sys/net/ipv4/tcp_congestion_control 2>/dev/null || echo unknown)"
 mock_start -n 1 || exit 1
 for s in $sections; do
   "section_$s"

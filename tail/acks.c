@@ -38,8 +38,12 @@ static bool grow(lw_acks *a) {
 }
 
 int lw_acks_add(lw_acks *a, uint64_t end) {
+  return lw_acks_add_run(a, end, 1);
+}
+
+int lw_acks_add_run(lw_acks *a, uint64_t end, uint32_t n) {
   lw_ack_grp *last = a->n ? at(a, a->n - 1) : NULL;
-  bool open_new = !last || last->lines >= LW_ACK_GROUP;
+  bool open_new = !last || last->lines + n > LW_ACK_GROUP;
   if (open_new && a->n == a->cap && !grow(a)) {
     if (!last)
       return LW_ERR_NOMEM;
@@ -48,16 +52,36 @@ int lw_acks_add(lw_acks *a, uint64_t end) {
   if (open_new) {
     a->n++;
     last = at(a, a->n - 1);
-    *last = (lw_ack_grp){.end = end, .lines = 1, .pending = 1};
+    *last = (lw_ack_grp){.end = end, .lines = n, .pending = n};
   } else {
     a->undo_end = last->end;
     last->end = end;
-    last->lines++;
-    last->pending++;
+    last->lines += n;
+    last->pending += n;
   }
   a->undo_new = open_new;
-  a->inflight++;
+  a->undo_n = n;
+  a->inflight += n;
   return LW_OK;
+}
+
+static void pop_acked(lw_acks *a);
+
+void lw_acks_undo_run(lw_acks *a, uint32_t m, uint64_t end) {
+  lw_ack_grp *last = a->n ? at(a, a->n - 1) : NULL;
+  if (!last || last->pending < m || m > a->undo_n || !m)
+    return; /* a caller error: nothing sane to undo */
+  a->inflight -= m;
+  last->lines -= m;
+  last->pending -= m;
+  if (m < a->undo_n)
+    last->end = end;
+  else if (a->undo_new) {
+    a->n--; /* the run had opened it: gone with the run */
+  } else
+    last->end = a->undo_end;
+  a->undo_n -= m;
+  pop_acked(a); /* the lines kept may all be acknowledged already */
 }
 
 void lw_acks_undo(lw_acks *a) {

@@ -31,6 +31,7 @@ typedef struct lw_acks {
   uint64_t committed; /* every line ending at or before this offset is acknowledged */
   uint64_t inflight;  /* lines added and not acknowledged */
   uint64_t undo_end;  /* previous end of the last group, for lw_acks_undo */
+  uint32_t undo_n;    /* lines the last add (or add_run) added */
   bool undo_new;      /* the last add opened a new group */
 } lw_acks;
 
@@ -51,12 +52,22 @@ static inline int lw_acks_push(lw_acks *a, uint64_t end) {
       last->lines++;
       last->pending++;
       a->undo_new = false;
+      a->undo_n = 1;
       a->inflight++;
       return 0;
     }
   }
   return lw_acks_add(a, end);
 }
+/* Record n (1..LW_ACK_GROUP) delivered lines at once, the last ending at `end` (> every end
+ * added before): they all join one group, the last one when it has room for all of them, else
+ * a new one (so a group may hold fewer than LW_ACK_GROUP lines). Returns as lw_acks_add. */
+int lw_acks_add_run(lw_acks *a, uint64_t end, uint32_t n);
+/* Take back the last m lines of the run just added (the callback refused them); `end` is the
+ * end of the run's last line kept (unused when m is the whole run). Only valid right after
+ * lw_acks_add_run, before any ack of those m lines (lines of the run before them may have been
+ * acknowledged). */
+void lw_acks_undo_run(lw_acks *a, uint32_t m, uint64_t end);
 /* Take back the line just added (the callback refused it). Only valid right after
  * lw_acks_add, before any ack of that line. */
 void lw_acks_undo(lw_acks *a);

@@ -65,10 +65,15 @@ static void *run(void *arg) {
       w->fails++;
       w->fail_err = e;
     }
+    pthread_cond_broadcast(&w->cv);
+    /* The system call outside the lock: the loop's thread takes this lock in
+     * lw_ckwriter_submit and on_done, so it is held only for the few stores above, never for
+     * a system call during which this thread could be descheduled. */
+    pthread_mutex_unlock(&w->mu);
     uint64_t one = 1;
     ssize_t wr = write(w->efd, &one, sizeof one); /* cannot block: the counter is far from max */
     (void)wr;
-    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_lock(&w->mu);
   }
   w->busy = false;
   pthread_cond_broadcast(&w->cv);
@@ -152,9 +157,10 @@ int lw_ckwriter_submit(lw_ckwriter *w, const uint8_t *p, size_t len, bool keep_p
   /* A write replacing a waiting durable one stays durable. */
   w->next_durable = durable || (w->has_next && w->next_durable);
   w->has_next = true;
-  pthread_cond_broadcast(&w->cv);
 out:
   pthread_mutex_unlock(&w->mu);
+  if (rc == LW_OK)
+    pthread_cond_broadcast(&w->cv); /* after the unlock: the woken thread finds it free */
   return rc;
 }
 

@@ -144,6 +144,46 @@ static int emit(void *ud, const uint8_t *p, size_t len, uint64_t end, unsigned f
 
 const lw_lines_emit lw__file_emit = emit;
 
+/* lw_lines' emit_run: register a run of lines for acknowledgement as one group, then offer
+ * it (the callback acknowledges a run by its group). */
+static int emit_run(void *ud, const lw_lines_run *lr, uint32_t *taken) {
+  _Static_assert(LW_LINES_RUN <= LW_ACK_GROUP, "a run fits one acknowledgement group");
+  lw_tail_file *f = ud;
+  lw_tail *t = f->t;
+  const uint32_t n = lr->n;
+  if (lw_acks_add_run(&f->acks, lr->off + lr->end[n - 1], n) != LW_OK) {
+    *taken = 0;
+    return LW_ERR_NOMEM;
+  }
+  lw_line_run run = {.base = lr->p,
+                     .base_off = lr->off,
+                     .end = lr->end,
+                     .len = lr->len,
+                     .first = 0,
+                     .n = n,
+                     .file = f,
+                     .ack_group = lw_acks_last_group(&f->acks)};
+  uint32_t got = t->run_cb(t->ud, &run);
+  t->st.lines += got;
+  if (got == n) {
+    t->st.bytes += lr->end[n - 1] - n - lr->crs;
+    *taken = n;
+    return LW_OK;
+  }
+  for (uint32_t j = 0; j < got; j++)
+    t->st.bytes += lr->len[j];
+  uint64_t before = f->acks.committed;
+  lw_acks_undo_run(&f->acks, n - got, lr->off + (got ? lr->end[got - 1] : 0));
+  if (f->acks.committed != before)
+    lw__tail_dirty(t);
+  t->paused = true;
+  t->st.refusals++;
+  *taken = got;
+  return LW_ERR_QUEUE_FULL;
+}
+
+const lw_lines_emit_run lw__file_emit_run = emit_run;
+
 /* ---- The file timer: multiline flush deadline and rotate_wait ---- */
 
 static void arm_timer(lw_tail_file *f) {

@@ -175,6 +175,151 @@ absorbed:
   return LW_OK;
 }
 
+/* ---- Finding whole lines for a run ----
+ * collect() notes up to LW_LINES_RUN lines from *qp on, in one pass: it stops early at the
+ * end of the bytes or before a line longer than max (both left to the general steps). On
+ * x86-64 it looks at 64 bytes at a time, a bit per '\n' (AVX2 when the CPU has it, else SSE2),
+ * and walks the bits: a line costs a few instructions besides its bytes' share, where a
+ * memchr call per line costs a call and a start-up. Elsewhere (or built with -DLW_NO_SIMD) it
+ * calls memchr per line. */
+typedef struct nlscan {
+  const uint8_t *cp, *e; /* the 64 bytes at cp (fewer at the end: up to e) are in m */
+  const uint8_t *last;   /* the last place 64 whole bytes start (e - 64), or the first */
+  uint64_t m;            /* their '\n' bytes not handed out yet, bit i for cp[i] */
+} nlscan;
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(LW_NO_SIMD)
+#include <immintrin.h>
+
+static uint64_t nl_mask_short(const uint8_t *p, size_t n) {
+  uint64_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    m |= (uint64_t)(p[i] == '\n') << i;
+  return m;
+}
+
+static inline uint64_t nl_mask_sse2(const uint8_t *p) {
+  const __m128i nl = _mm_set1_epi8('\n');
+  uint64_t m = 0;
+  for (int i = 0; i < 4; i++) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+    m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * i);
+  }
+  return m;
+}
+
+__attribute__((target("avx2"))) static inline uint64_t nl_mask_avx2(const uint8_t *p) {
+  const __m256i nl = _mm256_set1_epi8('\n');
+  __m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+  __m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+  return (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, nl)) |
+         (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, nl)) << 32;
+}
+
+/* The body of collect for one way of making masks. */
+#define COLLECT_BODY(MASK)                                                                         \
+  const uint8_t *q = *qp, *rp = q, *cp = sc->cp, *const e = sc->e, *const last = sc->last;         \
+  uint64_t m = sc->m;                                                                              \
+  uint32_t k = 0, crs = 0;                                                                         \
+  for (;;) {                                                                                       \
+    while (!m) {                                                                                   \
+      const uint8_t *nx = cp + 64;                                                                 \
+      if (nx > last) { /* the short piece at the end, or nothing left */                           \
+        if (nx >= e)                                                                               \
+          goto out;                                                                                \
+        cp = nx;                                                                                   \
+        m = nl_mask_short(cp, (size_t)(e - cp));                                                   \
+        continue;                                                                                  \
+      }                                                                                            \
+      cp = nx;                                                                                     \
+      m = MASK(cp);                                                                                \
+    }                                                                                              \
+    const uint8_t *nl = cp + (unsigned)__builtin_ctzll(m);                                         \
+    size_t ll = (size_t)(nl - q);                                                                  \
+    if (ll > max)                                                                                  \
+      break; /* a long line: the general steps cut it */                                           \
+    m &= m - 1;                                                                                    \
+    if (strip && ll && nl[-1] == '\r') {                                                           \
+      ll--;                                                                                        \
+      crs++;                                                                                       \
+    }                                                                                              \
+    q = nl + 1;                                                                                    \
+    end[k] = (uint32_t)(q - rp);                                                                   \
+    len[k] = (uint32_t)ll;                                                                         \
+    if (++k == LW_LINES_RUN)                                                                       \
+      break;                                                                                       \
+  }                                                                                                \
+  out:                                                                                             \
+  sc->cp = cp;                                                                                     \
+  sc->m = m;                                                                                       \
+  *qp = q;                                                                                         \
+  *crsp = crs;                                                                                     \
+  return k;
+
+#define COLLECT_ARGS                                                                               \
+  nlscan *sc, const uint8_t **qp, size_t max, bool strip, uint32_t *end, uint32_t *len,            \
+      uint32_t *crsp
+
+static uint32_t collect_sse2(COLLECT_ARGS) {
+  COLLECT_BODY(nl_mask_sse2)
+}
+
+__attribute__((target("avx2"))) static uint32_t collect_avx2(COLLECT_ARGS) {
+  COLLECT_BODY(nl_mask_avx2)
+}
+
+static void nlscan_init(nlscan *sc, const uint8_t *q, const uint8_t *e) {
+  sc->cp = q;
+  sc->e = e;
+  sc->last = (size_t)(e - q) >= 64 ? e - 64 : q;
+  sc->m = (size_t)(e - q) >= 64 ? nl_mask_sse2(q) : nl_mask_short(q, (size_t)(e - q));
+}
+
+static int avx2 = -1; /* -1: not asked yet; one thread (a race would only ask twice) */
+
+void lw__lines_no_avx2(bool off) {
+  avx2 = off ? 0 : -1;
+}
+
+static uint32_t collect(COLLECT_ARGS) {
+  if (avx2 < 0)
+    avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+  return avx2 ? collect_avx2(sc, qp, max, strip, end, len, crsp)
+              : collect_sse2(sc, qp, max, strip, end, len, crsp);
+}
+#else
+void lw__lines_no_avx2(bool off) {
+  (void)off;
+}
+
+static void nlscan_init(nlscan *sc, const uint8_t *q, const uint8_t *e) {
+  *sc = (nlscan){.cp = q, .e = e};
+}
+
+static uint32_t collect(nlscan *sc, const uint8_t **qp, size_t max, bool strip, uint32_t *end,
+                        uint32_t *len, uint32_t *crsp) {
+  const uint8_t *q = *qp, *rp = q, *e = sc->e;
+  uint32_t k = 0, crs = 0;
+  while (k < LW_LINES_RUN && q < e) {
+    size_t left = (size_t)(e - q);
+    const uint8_t *nl = memchr(q, '\n', left <= max ? left : max + 1);
+    if (!nl)
+      break;
+    size_t ll = (size_t)(nl - q);
+    if (strip && ll && q[ll - 1] == '\r') {
+      ll--;
+      crs++;
+    }
+    q = nl + 1;
+    end[k] = (uint32_t)(q - rp);
+    len[k++] = (uint32_t)ll;
+  }
+  *qp = q;
+  *crsp = crs;
+  return k;
+}
+#endif
+
 int lw_lines_feed(lw_lines *s, const lw_lines_conf *c, const uint8_t *p, size_t n, void *ud,
                   lw_lines_stats *st) {
   const uint64_t base = s->rpos; /* file offset of p[0] */
@@ -185,7 +330,33 @@ int lw_lines_feed(lw_lines *s, const lw_lines_conf *c, const uint8_t *p, size_t 
      * out where they lie, with one memchr each and no other pass over the bytes, until a line
      * that cannot be finished here (unfinished, or longer than max_line): the general steps
      * below take that one on, then this path again. */
-    if (!c->start && !s->carry_len && !s->discard) {
+    if (!c->start && !s->carry_len && !s->discard && c->emit_run) {
+      /* The same, with the lines handed out LW_LINES_RUN at a time: their bounds are noted
+       * during the one pass over the bytes and the callback takes a run in one call. */
+      const uint8_t *q = p + i;
+      nlscan sc;
+      nlscan_init(&sc, q, p + n);
+      for (;;) {
+        const uint8_t *rp = q;
+        uint32_t end[LW_LINES_RUN], len[LW_LINES_RUN], crs = 0;
+        uint32_t k = collect(&sc, &q, c->max_line, c->strip_cr, end, len, &crs);
+        if (k) {
+          lw_lines_run run = {
+              .p = rp, .off = base + (size_t)(rp - p), .end = end, .len = len, .n = k, .crs = crs};
+          uint32_t taken = k;
+          r = c->emit_run(ud, &run, &taken);
+          if (taken)
+            consumed(s, run.off + end[taken - 1]);
+          if (r != LW_OK)
+            goto refused;
+        }
+        if (k < LW_LINES_RUN)
+          break;
+      }
+      i = (size_t)(q - p);
+      if (i >= n)
+        break;
+    } else if (!c->start && !s->carry_len && !s->discard) {
       const uint8_t *q = p + i, *e = p + n;
       const size_t max = c->max_line;
       while (q < e) {

@@ -23,6 +23,22 @@
  * value (refused: nothing consumed; lw_lines_* return that value). */
 typedef int (*lw_lines_emit)(void *ud, const uint8_t *p, size_t len, uint64_t end, unsigned flags);
 
+/* A run of whole lines found in one block, in file order, each with flags 0: line i is
+ * p[start_i, start_i + len[i]) with start_0 = 0 and start_i = end[i-1], and ends (past its
+ * '\n') at file offset off + end[i]. */
+typedef struct lw_lines_run {
+  const uint8_t *p; /* borrowed for the call */
+  uint64_t off;     /* file offset of p[0] */
+  const uint32_t *end, *len;
+  uint32_t n;   /* 1..LW_LINES_RUN */
+  uint32_t crs; /* lines of the run whose '\r' was stripped (sum of len = end[n-1] - n - crs) */
+} lw_lines_run;
+
+/* Deliver a run at once. Returns LW_OK (every line consumed) or a refusal with *taken (< n)
+ * lines consumed first: the line at index *taken was refused, as with lw_lines_emit. */
+typedef int (*lw_lines_emit_run)(void *ud, const lw_lines_run *r, uint32_t *taken);
+#define LW_LINES_RUN 64u
+
 /* A NUL-terminated copy of the line for regexec (sanitizers' regexec reads up to a NUL even
  * with REG_STARTEND). One per input, shared by its files (one thread); grows to max_line+1. */
 typedef struct lw_lines_scratch {
@@ -37,6 +53,9 @@ typedef struct lw_lines_conf {
   const regex_t *start;      /* multiline start pattern (REG_NOSUB), or NULL */
   lw_lines_scratch *scratch; /* required with `start` */
   lw_lines_emit emit;
+  /* Optional: whole lines found in one block without multiline go out through this, up to
+   * LW_LINES_RUN a call, instead of one emit call each. */
+  lw_lines_emit_run emit_run;
 } lw_lines_conf;
 
 typedef struct lw_lines_stats {
@@ -78,6 +97,8 @@ int lw_lines_flush(lw_lines *s, const lw_lines_conf *c, void *ud);
 int lw_lines_finish(lw_lines *s, const lw_lines_conf *c, void *ud, lw_lines_stats *st);
 /* Forget the unfinished line (to be read again from the file): rpos = off, carry freed. */
 void lw_lines_rewind(lw_lines *s);
+/* For tests: find lines without AVX2 even where the CPU has it (true), or as the CPU allows. */
+void lw__lines_no_avx2(bool off);
 /* Release buffers that hold nothing (after a flush, at end of file). */
 void lw_lines_trim(lw_lines *s);
 

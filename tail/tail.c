@@ -479,6 +479,7 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
   bool fail = false;
   t->loop = loop;
   t->cb = cb;
+  t->run_cb = conf->run;
   t->ud = ud;
   t->conf = *conf;
   t->name = dup_or_null(conf->name ? conf->name : "input", &fail);
@@ -514,7 +515,8 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
                           .strip_cr = t->conf.strip_cr,
                           .start = t->have_re ? &t->re : NULL,
                           .scratch = &t->scratch,
-                          .emit = lw__file_emit};
+                          .emit = lw__file_emit,
+                          .emit_run = t->conf.run ? lw__file_emit_run : NULL};
   rc = LW_ERR_NOMEM;
   t->rbuf = malloc(t->conf.read_block);
   if (!t->rbuf)

@@ -94,6 +94,25 @@ enum lw_tail_event {
 /* "found", "opened", ... */
 const char *lw_tail_event_name(int ev);
 
+/* A run of whole lines of one file, in file order, all with flags 0 and one ack_group: what
+ * lw_tail_conf.run is given instead of n calls of the line callback. */
+typedef struct lw_line_run {
+  const uint8_t *base; /* the bytes the lines lie in; borrowed until the callback returns */
+  uint64_t base_off;   /* file offset of base[0] */
+  const uint32_t *end; /* end[i]: offset in base just past line i's '\n' */
+  const uint32_t *len; /* len[i]: line i's length (without '\n', and '\r' when stripped) */
+  uint32_t first;      /* offset in base where line 0 begins; line i > 0 begins at end[i-1] */
+  uint32_t n;          /* lines, >= 1 */
+  lw_tail_file *file;  /* as lw_line.file */
+  uint32_t ack_group;  /* as lw_line.ack_group, for every line of the run */
+} lw_line_run;
+
+/* Run callback: take the lines of `run` as n calls of the line callback would, the same ud;
+ * line i's lw_line is {base + start_i, len[i], file, base_off + end[i], 0, ack_group}. Returns
+ * how many lines it took, in order (n: all); fewer means the next one was refused, as a line
+ * callback's refusal (reading pauses, that line is offered first after lw_tail_resume). */
+typedef uint32_t (*lw_tail_run_cb)(void *ud, const lw_line_run *run);
+
 typedef struct lw_tail_conf {
   const char *name; /* input name, used in log messages */
   /* Globs, each matched per path component with fnmatch(3) (`*`, `?`, `[...]`, `\` escapes;
@@ -144,6 +163,10 @@ typedef struct lw_tail_conf {
   /* File event callback (may be NULL; called with log_ud): ev an enum lw_tail_event, path the
    * file's path (valid during the call), offset how far it was read. */
   void (*event)(void *ud, int ev, const char *path, uint64_t offset);
+  /* Optional (may be NULL; called with lw_tail_new's ud): whole lines found together are
+   * handed over in runs through it (without multiline), the others one by one through the
+   * line callback. Either way each line is offered once, in file order. */
+  lw_tail_run_cb run;
 } lw_tail_conf;
 
 /* Fill *c with the defaults (every field zero/NULL except strip_cr = true). */

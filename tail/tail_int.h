@@ -93,6 +93,7 @@ struct lw_tail {
   lw_tail_conf conf; /* copy; its strings point to the owned copies below */
   char *name, *state_path, *ml_src;
   lw_tail_line_cb cb;
+  lw_tail_run_cb run_cb; /* conf.run */
   void *ud;
   lw_globset gs;
   regex_t re;
@@ -161,6 +162,7 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f);
 
 /* file.c */
 extern const lw_lines_emit lw__file_emit;
+extern const lw_lines_emit_run lw__file_emit_run;
 void lw__enqueue(lw_tail_file *f, int q, bool front); /* into Q_READY or Q_WAIT */
 void lw__lru_del(lw_tail_file *f);
 void lw__lru_push(lw_tail_file *f);

@@ -7,10 +7,18 @@
  *
  *   bench_latency LOGWIRE BOOTSTRAP WORKDIR [RATE] [SECONDS]
  *
+ * Variants for hunting a stall (environment, all optional):
+ *   LATENCY_KAFKA  the [kafka] lines after brokers (default "acks = all\nlinger_ms = 1")
+ *   LATENCY_INPUT  extra lines for the input (e.g. "poll = true" to follow by polling)
+ *   LATENCY_SPLIT  US: each write is made in two write(2) calls, US microseconds apart: the
+ *                  line, then its newline (measured from the newline's write)
+ *   LATENCY_LINK   1: the agent follows a symbolic link to the file written
+ *   LATENCY_INPUTS N: N-1 more inputs follow quiet files beside it
+ *
  * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
  * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
- * producer: linger, request, broker), and the agent's CPU use during it. A benchmark: it
- * reports, it does not judge. */
+ * producer: linger, request, broker), the agent's longest loop turn (LOGWIRE_LOOP_LOG) and its
+ * CPU use during it. A benchmark: it reports, it does not judge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -82,15 +90,37 @@ int main(int argc, char **argv) {
   snprintf(log, sizeof log, "%s/latency.log", dir);
   snprintf(acks, sizeof acks, "%s/acks.txt", dir);
   snprintf(agentlog, sizeof agentlog, "%s/agent.log", dir);
+  char loopf[4096 + 16];
+  snprintf(loopf, sizeof loopf, "%s/loop.txt", dir);
+  unlink(loopf);
   unlink(log);
+  const char *kafka = getenv("LATENCY_KAFKA"), *extra = getenv("LATENCY_INPUT");
+  const char *e_split = getenv("LATENCY_SPLIT"), *e_link = getenv("LATENCY_LINK");
+  const char *e_inputs = getenv("LATENCY_INPUTS");
+  long split_us = e_split ? atol(e_split) : -1;
+  bool split = split_us >= 0, link = e_link && atoi(e_link) > 0;
+  int ninputs = e_inputs ? atoi(e_inputs) : 1;
+  char followed[4096 + 8];
+  snprintf(followed, sizeof followed, "%s%s", log, link ? ".lnk" : "");
+  if (link) {
+    unlink(followed);
+    if (symlink(log, followed) != 0) {
+      perror("symlink");
+      return 1;
+    }
+  }
   FILE *cf = fopen(conf, "w");
   if (!cf)
     return 1;
   fprintf(cf,
-          "[kafka]\nbrokers = %s\nacks = all\nlinger_ms = 1\n"
+          "[kafka]\nbrokers = %s\n%s\n"
           "[agent]\nstate_dir = %s/state-%d\n"
-          "[input.latency]\npaths = %s\nstart = beginning\ntopic = latency-%d\n",
-          brokers, dir, (int)getpid(), log, (int)getpid());
+          "[input.latency]\npaths = %s\nstart = beginning\ntopic = latency-%d\n%s\n",
+          brokers, kafka ? kafka : "acks = all\nlinger_ms = 1", dir, (int)getpid(), followed,
+          (int)getpid(), extra ? extra : "");
+  for (int i = 1; i < ninputs && i < 100; i++)
+    fprintf(cf, "[input.quiet%d]\npaths = %s/quiet%d.log\ntopic = latency-%d-%d\n%s\n", i, dir, i,
+            (int)getpid(), i, extra ? extra : "");
   fclose(cf);
   int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -98,6 +128,7 @@ int main(int argc, char **argv) {
   pid_t pid = fork();
   if (pid == 0) {
     setenv("LOGWIRE_ACK_LOG", acks, 1);
+    setenv("LOGWIRE_LOOP_LOG", loopf, 1);
     int lf = open(agentlog, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (lf >= 0)
       dup2(lf, 2);
@@ -140,9 +171,24 @@ int main(int argc, char **argv) {
       else
         w[nw + (size_t)i] = (wr){.end = off, .us = 0}; /* warm-up: not measured */
     }
-    if (write(fd, block, bl) != (ssize_t)bl) {
+    /* split: the line without its newline first (the agent may read it half written) */
+    size_t first = split && bl > 1 ? bl - 1 : bl;
+    if (write(fd, block, first) != (ssize_t)first) {
       perror("write");
       break;
+    }
+    if (first < bl) {
+      struct timespec gap = {0, split_us * 1000};
+      if (split_us > 0)
+        nanosleep(&gap, NULL);
+      uint64_t t2 = now_us();
+      for (int i = 0; i < per_ms && i < 64; i++)
+        if (w[nw + (size_t)i].us)
+          w[nw + (size_t)i].us = t2;
+      if (write(fd, block + first, bl - first) != (ssize_t)(bl - first)) {
+        perror("write");
+        break;
+      }
     }
     nw += (size_t)(per_ms < 64 ? per_ms : 64);
   }
@@ -193,12 +239,36 @@ int main(int argc, char **argv) {
   qsort(lat, nl, sizeof(*lat), cmp_u64);
   qsort(sl, nl, sizeof(*sl), cmp_slow);
 #define PCT(p) (nl ? (double)lat[(size_t)((double)(nl - 1) * (p))] / 1000.0 : 0)
-  printf("  %zu lines measured at %d lines/s (%d a write) over %.1f s (linger_ms=1, acks=all), %zu "
-         "not acknowledged\n",
-         nl, rate >= 1000 ? per_ms * 1000 : rate, per_ms, (double)measured_us / 1e6, missing);
+  /* what was measured, on one line: the [kafka] settings and the variant */
+  char what[512];
+  size_t wl = 0;
+  for (const char *c = kafka ? kafka : "acks = all\nlinger_ms = 1"; *c && wl < 200; c++)
+    what[wl++] = *c == '\n' ? ',' : *c;
+  what[wl] = 0;
+  char sp[64] = "";
+  if (split)
+    snprintf(sp, sizeof sp, ", line and newline written %ld us apart", split_us);
+  snprintf(what + wl, sizeof what - wl, "%s%s%s%s%s", extra ? ", " : "", extra ? extra : "",
+           link ? ", through a symlink" : "", ninputs > 1 ? ", more inputs" : "", sp);
+  printf("  %zu lines measured at %d lines/s (%d a write) over %.1f s (%s), %zu not acknowledged\n",
+         nl, rate >= 1000 ? per_ms * 1000 : rate, per_ms, (double)measured_us / 1e6, what, missing);
   printf("  write -> ack latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max "
          "%.2f ms\n",
          PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999), nl ? (double)lat[nl - 1] / 1000.0 : 0);
+  /* Where a typical line spends its time: the medians of the two parts. */
+  uint64_t *part = calloc(nl + 1, sizeof(*part));
+  if (!part)
+    return 1;
+  for (size_t i = 0; i < nl; i++)
+    part[i] = sl[i].read;
+  qsort(part, nl, sizeof(*part), cmp_u64);
+  double med_read = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
+  for (size_t i = 0; i < nl; i++)
+    part[i] = sl[i].ack;
+  qsort(part, nl, sizeof(*part), cmp_u64);
+  double med_ack = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
+  free(part);
+  printf("  medians of the parts: write -> send %.2f ms, send -> ack %.2f ms\n", med_read, med_ack);
   /* Where the slowest lines spent their time. Lines written in the same burst share a stall,
    * so this shows the slowest line of each of the (up to) five slowest distinct writes. */
   printf("  slowest lines (write -> send = tail wake-up and read, send -> ack = producer and "
@@ -216,6 +286,17 @@ int main(int argc, char **argv) {
            (double)sl[i].total / 1000.0, (double)sl[i].at / 1e6, (double)sl[i].read / 1000.0,
            (double)sl[i].ack / 1000.0);
   }
+  /* The agent's own view: its longest loop turn over the whole run (start-up included). */
+  FILE *lf = fopen(loopf, "r");
+  unsigned long long turns, mwall, mcpu, over, wat, cat;
+  if (lf &&
+      fscanf(lf, "%llu %llu %llu %llu %llu %llu", &turns, &mwall, &mcpu, &over, &wat, &cat) == 6)
+    printf("  agent loop (whole run, start-up included): %llu turns, longest %.2f ms wall at %.3f "
+           "s, longest %.2f ms CPU at %.3f s, %llu turns over 1 ms CPU\n",
+           turns, (double)mwall / 1000.0, wat > start ? (double)(wat - start) / 1e6 : 0.0,
+           (double)mcpu / 1000.0, cat > start ? (double)(cat - start) / 1e6 : 0.0, over);
+  if (lf)
+    fclose(lf);
   if (cpu0 >= 0 && cpu1 >= 0)
     printf("  agent CPU while measured: %.2f s (%.1f%% of one core)\n", cpu1 - cpu0,
            100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));

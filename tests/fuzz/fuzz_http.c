@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "agent/http.c"
+#include "net/listen.c"
 #include "net/loop.c"
 
 static lw_loop *loop;

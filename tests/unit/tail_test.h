@@ -123,6 +123,22 @@ static inline int tt_sink_cb(void *ud, const lw_line *ln) {
   return LW_OK;
 }
 
+/* lw_tail_conf.run over tt_sink_cb: each line of the run in turn, stopping at a refusal. */
+static inline uint32_t tt_sink_run_cb(void *ud, const lw_line_run *run) {
+  uint32_t start = run->first;
+  for (uint32_t i = 0; i < run->n; start = run->end[i++]) {
+    cr_assert_leq(run->len[i] + 1, run->end[i] - start, "a line fits before its end");
+    lw_line ln = {.p = run->base + start,
+                  .len = run->len[i],
+                  .file = run->file,
+                  .end_offset = run->base_off + run->end[i],
+                  .ack_group = run->ack_group};
+    if (tt_sink_cb(ud, &ln) != LW_OK)
+      return i;
+  }
+  return run->n;
+}
+
 static inline void tt_log_cb(void *ud, int level, const char *msg) {
   tt_sink *s = ud;
   (void)level;

@@ -3,6 +3,7 @@
  * deltas, every codec), the buffer ceiling, restamping, control batches, log-append time,
  * the decompression ceiling, and crafted bad lengths. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "proto/batch.h"
@@ -496,5 +497,184 @@ Test(build, append_value_matches_general_path) {
     cr_assert_eq(lw_batch_finish(&b, &plain_seal, &z, &scratch), LW_OK);
     cr_assert(out.len == gen.len && memcmp(out.data, gen.data, out.len) == 0);
   }
+  lw_buf_free(&gen);
+}
+
+/* Lines of `n` values built by f(i): length lens[i % nlens], byte pattern from i. Returns the
+ * text's length; vals[i]/vlen[i] point at each value inside it. */
+static size_t make_lines(uint8_t *text, const uint8_t **vals, int32_t *vlen, int n,
+                         const int32_t *lens, int nlens) {
+  size_t at = 0;
+  for (int i = 0; i < n; i++) {
+    int32_t l = lens[i % nlens];
+    vals[i] = text + at;
+    vlen[i] = l;
+    for (int32_t j = 0; j < l; j++)
+      text[at++] = (uint8_t)('a' + (i + j) % 26);
+    text[at++] = '\n';
+  }
+  return at;
+}
+
+/* The many-lines path writes exactly what lw_batch_append_value writes record by record, across
+ * every varint boundary (value lengths, OffsetDelta past 64 and 8192, timestamp deltas of 1
+ * to 10 bytes), in one call or in calls cut anywhere. */
+Test(build, append_lines_matches_append_value) {
+  static uint8_t text[10000 * 120];
+  static const uint8_t *vals[10000];
+  static int32_t vlen[10000];
+  int32_t lens[] = {0, 1, 50, 52, 53, 54, 63, 64, 110, 120, 4095, 4096, 4999, 110, 110, 110};
+  int64_t tds[] = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, -8193, 1000000, INT64_MIN / 4};
+  lw_buf gen;
+  lw_buf_init(&gen, 64 << 20);
+  for (size_t ti = 0; ti < sizeof tds / sizeof tds[0]; ti++) {
+    /* Long values are rare: 10,000 records keep the batch small enough. */
+    int n = ti % 3 == 0 ? 10000 : 200, nlens = ti % 3 == 0 ? 10 : 16;
+    int32_t short_lens[] = {0, 1, 50, 63, 64, 110, 120, 110, 110, 110};
+    size_t tlen = make_lines(text, vals, vlen, n, ti % 3 == 0 ? short_lens : lens, nlens);
+    int64_t ts = 1000000 + tds[ti];
+    lw_buf_reset(&out);
+    lw_buf_reset(&gen);
+    lw_batch_builder a, b;
+    cr_assert_eq(lw_batch_begin(&a, &out, 1000000), LW_OK);
+    cr_assert_eq(lw_batch_begin(&b, &gen, 1000000), LW_OK);
+    for (int i = 0; i < n; i++)
+      cr_assert_eq(lw_batch_append_value(&b, ts, vals[i], vlen[i]), LW_OK);
+    /* Calls of various sizes, each cut at an arbitrary byte (not at a line end). */
+    size_t at = 0, cut = 1;
+    int taken = 0;
+    while (at < tlen) {
+      size_t l = cut < tlen - at ? cut : tlen - at;
+      lw_batch_lines bl = {
+          .delim = '\n', .len_max = 64 << 20, .room = SIZE_MAX, .extra = 24, .value_max = 1 << 20};
+      size_t used = lw_batch_append_lines(&a, ts, text + at, l, &bl);
+      cr_assert(used <= l);
+      cr_assert_eq(used == 0 ? 0 : text[at + used - 1], used == 0 ? 0 : '\n');
+      at += used;
+      taken += bl.records;
+      if (used == 0) /* the cut fell inside a line: take at least that line next time */
+        cut = cut * 2 + 1;
+      else
+        cut = cut * 3 % 7919 + 1;
+    }
+    cr_assert_eq(taken, n);
+    cr_assert_eq(a.count, n);
+    cr_assert_eq(out.len, gen.len, "timestamp delta %" PRId64, tds[ti]);
+    cr_assert(memcmp(out.data, gen.data, out.len) == 0, "bytes differ, delta %" PRId64, tds[ti]);
+    cr_assert_eq(lw_batch_finish(&a, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert_eq(lw_batch_finish(&b, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert(out.len == gen.len && memcmp(out.data, gen.data, out.len) == 0);
+  }
+  lw_buf_free(&gen);
+}
+
+/* Each bound stops the call before the first line it refuses, and says what was taken. */
+Test(build, append_lines_bounds) {
+  const char *text = "aaaa\nbbbbbbbb\ncc\n\nlast-without-newline";
+  size_t len = strlen(text);
+  const uint8_t *p = (const uint8_t *)text;
+  struct {
+    size_t len_max, room, value_max;
+    int32_t records;
+    size_t used, value_bytes;
+  } cases[] = {
+      /* no bound reached: four lines, the last one (no delimiter) left */
+      {1 << 20, SIZE_MAX, 1000, 4, 18, 14},
+      /* value_max 7: the 8-byte line stops it */
+      {1 << 20, SIZE_MAX, 7, 1, 5, 4},
+      /* room: each record counts its value + 10; 14 + 18 = 32 fits, 33 does not */
+      {1 << 20, 32, 1000, 2, 14, 12},
+      {1 << 20, 31, 1000, 1, 5, 4},
+      /* len_max: the header (61) + the first record (4 + 10 <= 14): 75 fits the first line */
+      {75, SIZE_MAX, 1000, 1, 5, 4},
+      {74, SIZE_MAX, 1000, 0, 0, 0},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    lw_buf_reset(&out);
+    lw_batch_builder bb;
+    cr_assert_eq(lw_batch_begin(&bb, &out, 5), LW_OK);
+    lw_batch_lines bl = {.delim = '\n',
+                         .len_max = cases[i].len_max,
+                         .room = cases[i].room,
+                         .extra = 10,
+                         .value_max = cases[i].value_max};
+    size_t used = lw_batch_append_lines(&bb, 7, p, len, &bl);
+    cr_assert_eq(used, cases[i].used, "case %zu", i);
+    cr_assert_eq(bl.records, cases[i].records, "case %zu", i);
+    cr_assert_eq(bb.count, cases[i].records, "case %zu", i);
+    cr_assert_eq(bl.value_bytes, cases[i].value_bytes, "case %zu", i);
+    if (cases[i].room != SIZE_MAX)
+      cr_assert_eq(bl.room, cases[i].room - cases[i].value_bytes - 10 * (size_t)bl.records);
+    cr_assert(out.len <= cases[i].len_max || !bl.records);
+    if (!bl.records)
+      continue;
+    /* What was taken reads back as those lines, with the call's timestamp. */
+    cr_assert_eq(lw_batch_finish(&bb, &plain_seal, &z, &scratch), LW_OK);
+    lw_records_iter it;
+    lw_record r;
+    lw_records_iter_init(&it, out.data, out.len, 1 << 20, &arena, NULL);
+    const char *want[] = {"aaaa", "bbbbbbbb", "cc", ""};
+    for (int k = 0; k < bl.records; k++) {
+      cr_assert_eq(lw_records_next(&it, &r, NULL), LW_OK);
+      cr_assert(bytes_eq(r.Value, B(want[k])));
+      cr_assert_eq(r.Key.len, -1);
+      cr_assert_eq(r.Timestamp, 7);
+    }
+    cr_assert_eq(lw_records_next(&it, &r, NULL), LW_ERR_NOT_FOUND);
+    lw_records_iter_free(&it);
+  }
+  /* A finished builder takes nothing. */
+  lw_batch_builder bb;
+  lw_buf_reset(&out);
+  cr_assert_eq(lw_batch_begin(&bb, &out, 5), LW_OK);
+  cr_assert_eq(lw_batch_append_value(&bb, 5, "x", 1), LW_OK);
+  cr_assert_eq(lw_batch_finish(&bb, &plain_seal, &z, &scratch), LW_OK);
+  lw_batch_lines bl = {.delim = '\n', .len_max = 1 << 20, .room = SIZE_MAX, .value_max = 1000};
+  cr_assert_eq(lw_batch_append_lines(&bb, 5, p, len, &bl), 0);
+  cr_assert_eq(bl.records, 0);
+}
+
+/* The inline value path writes exactly the bytes of the general path where it takes a record,
+ * and refuses (writing nothing) what is outside its shape: values of 4 KiB and more, deltas
+ * of 2^13 and more, a buffer that would have to grow. */
+Test(build, try_append_value_matches_general_path) {
+  static uint8_t val[5000];
+  for (size_t i = 0; i < sizeof val; i++)
+    val[i] = (uint8_t)(i * 13 + 1);
+  uint32_t lens[] = {0, 1, 50, 52, 53, 54, 63, 64, 110, 4084, 4095, 4096, 4999};
+  int64_t tds[] = {0, 1, -1, 63, 64, -64, -65, 8191, 8192, -8192, -8193, 1000000};
+  lw_buf gen;
+  lw_buf_init(&gen, 64 << 20);
+  int taken = 0, refused = 0;
+  for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+    lw_buf_reset(&out);
+    lw_buf_reset(&gen);
+    lw_batch_builder a, b;
+    cr_assert_eq(lw_batch_begin(&a, &out, 1000000), LW_OK);
+    cr_assert_eq(lw_batch_begin(&b, &gen, 1000000), LW_OK);
+    /* 8,300 records: OffsetDelta crosses 64 and 8192. */
+    for (int i = 0; i < 8300; i++) {
+      int64_t ts = 1000000 + tds[(size_t)i % (sizeof tds / sizeof tds[0])];
+      size_t before = out.len;
+      if (lw_batch_try_append_value(&a, ts, val, lens[li])) {
+        taken++;
+        cr_assert(lens[li] < 4096 && i < 8192);
+      } else {
+        refused++;
+        cr_assert_eq(out.len, before, "nothing written when refused");
+        cr_assert_eq(lw_batch_append_value(&a, ts, val, (int32_t)lens[li]), LW_OK);
+      }
+      cr_assert_eq(lw_batch_append(&b, ts, (lw_bytes){NULL, -1}, (lw_bytes){val, (int32_t)lens[li]},
+                                   NULL, 0),
+                   LW_OK);
+    }
+    cr_assert_eq(a.count, b.count);
+    cr_assert_eq(out.len, gen.len, "length %u", lens[li]);
+    cr_assert(memcmp(out.data, gen.data, out.len) == 0, "bytes differ at length %u", lens[li]);
+    cr_assert_eq(lw_batch_finish(&a, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert_eq(lw_batch_finish(&b, &plain_seal, &z, &scratch), LW_OK);
+    cr_assert(out.len == gen.len && memcmp(out.data, gen.data, out.len) == 0);
+  }
+  cr_assert(taken > 50000 && refused > 20000, "taken %d refused %d", taken, refused);
   lw_buf_free(&gen);
 }

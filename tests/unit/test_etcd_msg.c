@@ -296,3 +296,31 @@ Test(fleet_layout, tutorial_json) {
   }
   lw_buf_free(&out);
 }
+
+/* The console's bodies, byte for byte: a compare-and-swap that deletes the key and writes an
+ * audit record in the same transaction, a prefix watch, a newest-first range. */
+static void body_is(lw_buf *b, int rc, const char *want) {
+  cr_assert_eq(rc, LW_OK);
+  cr_assert_eq(b->len, strlen(want), "%.*s", (int)b->len, (char *)b->data);
+  cr_assert(memcmp(b->data, want, b->len) == 0, "%.*s", (int)b->len, (char *)b->data);
+  lw_buf_reset(b);
+}
+
+Test(etcd_msg, console_bodies) {
+  lw_buf b;
+  lw_buf_init(&b, 1 << 16);
+  body_is(&b, lw_etcd_cas_with_body(&b, "/k", NULL, 0, 5, "/audit/1", "x"),
+          "{\"compare\":[{\"key\":\"L2s=\",\"target\":\"MOD\",\"result\":\"EQUAL\","
+          "\"mod_revision\":\"5\"}],\"success\":[{\"request_delete_range\":{\"key\":\"L2s=\"}},"
+          "{\"request_put\":{\"key\":\"L2F1ZGl0LzE=\",\"value\":\"eA==\"}}],"
+          "\"failure\":[{\"request_range\":{\"key\":\"L2s=\"}}]}");
+  body_is(&b, lw_etcd_watch_prefix_body(&b, "/logwire/", 9),
+          "{\"create_request\":{\"key\":\"L2xvZ3dpcmUv\",\"range_end\":\"L2xvZ3dpcmUw\","
+          "\"start_revision\":\"9\"}}");
+  body_is(&b, lw_etcd_watch_prefix_body(&b, "\xff", 0),
+          "{\"create_request\":{\"key\":\"/w==\",\"range_end\":\"AA==\"}}"); /* every key */
+  body_is(&b, lw_etcd_range_sorted_body(&b, "/p/", 10, true),
+          "{\"key\":\"L3Av\",\"range_end\":\"L3Aw\",\"limit\":\"10\",\"sort_order\":\"DESCEND\","
+          "\"sort_target\":\"KEY\"}");
+  lw_buf_free(&b);
+}

@@ -1,7 +1,8 @@
 /* test_loop.c — the event loop: fd readiness, timer order and cancellation, prepare hooks,
- * signals through signalfd. */
+ * signals through signalfd, the benchmark probe. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/loop.h"
@@ -105,4 +106,61 @@ Test(loop, signals_arrive_through_the_loop) {
   cr_assert_eq(lw_loop_run(l), LW_OK);
   cr_assert_eq(got, SIGUSR1);
   lw_loop_free(l);
+}
+
+/* ---- The benchmark probe ---- */
+
+static uint64_t cpu_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static lw_timer burn_t, stop_t;
+
+static void stop_cb(lw_loop *l, lw_timer *t, void *ud) {
+  (void)t, (void)ud;
+  lw_loop_stop(l);
+}
+
+/* Spends 3 ms of this thread's CPU time (a condition on the CPU clock, not a sleep), then
+ * lets the loop turn once more so that this turn is closed by the next wait. */
+static void burn_cb(lw_loop *l, lw_timer *t, void *ud) {
+  (void)t, (void)ud;
+  uint64_t from = cpu_us();
+  while (cpu_us() - from < 3000) {
+  }
+  lw_timer_start(l, &stop_t, 0);
+}
+
+static lw_loop_probe run_burn(bool probe) {
+  lw_loop *l;
+  cr_assert_eq(lw_loop_new(&l), LW_OK);
+  if (probe)
+    lw_loop_probe_start(l);
+  lw_timer_init(&burn_t, burn_cb, NULL);
+  lw_timer_init(&stop_t, stop_cb, NULL);
+  lw_timer_start(l, &burn_t, 0);
+  cr_assert_eq(lw_loop_run(l), LW_OK);
+  lw_loop_probe p;
+  lw_loop_probe_get(l, &p);
+  lw_loop_free(l);
+  return p;
+}
+
+Test(loop, probe_reports_the_longest_turn) {
+  lw_loop_probe p = run_burn(true);
+  cr_assert_geq(p.turns, 1);
+  cr_assert_geq(p.max_cpu_us, 3000, "longest turn: %llu us of CPU",
+                (unsigned long long)p.max_cpu_us);
+  cr_assert_geq(p.max_wall_us, p.max_cpu_us);
+  cr_assert_geq(p.over_1ms_cpu, 1);
+  cr_assert_gt(p.max_wall_at_us, 0);
+  cr_assert_gt(p.max_cpu_at_us, 0);
+}
+
+Test(loop, probe_is_off_by_default) {
+  lw_loop_probe p = run_burn(false);
+  cr_assert_eq(p.turns, 0);
+  cr_assert_eq(p.max_cpu_us, 0);
 }

@@ -156,3 +156,45 @@ Test(tail_acks, ack_n_by_group_commits_like_line_acks) {
   cr_assert_eq(a.committed, n * 10 + 5);
   lw_acks_free(&a);
 }
+
+/* A run added at once is the same group as its lines added one by one; taking back the tail
+ * of a run keeps its head, taking back a whole run restores what was there. */
+Test(tail_acks, runs_join_one_group_and_undo_their_tail) {
+  lw_acks a;
+  lw_acks_init(&a, 0);
+  cr_assert_eq(lw_acks_add_run(&a, 30, 3), LW_OK); /* lines ending 10, 20, 30 */
+  uint32_t g0 = lw_acks_last_group(&a);
+  cr_assert_eq(lw_acks_add_run(&a, 60, 3), LW_OK); /* 40, 50, 60 */
+  cr_assert_eq(lw_acks_last_group(&a), g0, "room left: the same group");
+  cr_assert_eq(a.inflight, 6);
+  lw_acks_undo_run(&a, 2, 40); /* 50 and 60 refused */
+  cr_assert_eq(a.inflight, 4);
+  cr_assert_eq(lw_acks_ack(&a, 50), LW_ERR_INVALID_ARG, "taken back");
+  cr_assert_eq(lw_acks_ack_n(&a, g0, 4), LW_OK);
+  cr_assert_eq(a.committed, 40);
+  cr_assert_eq(a.n, 0, "nothing in flight: no ring");
+  /* A run that does not fit the last group opens a new one; undone whole, it is gone. */
+  cr_assert_eq(lw_acks_add_run(&a, 100, LW_ACK_GROUP - 1), LW_OK);
+  cr_assert_eq(lw_acks_add_run(&a, 120, 2), LW_OK);
+  cr_assert_eq(a.n, 2);
+  lw_acks_undo_run(&a, 2, 0);
+  cr_assert_eq(a.n, 1);
+  cr_assert_eq(a.inflight, LW_ACK_GROUP - 1);
+  /* Lines of a run acknowledged inside the callback, the rest refused: the group is done. */
+  cr_assert_eq(lw_acks_ack_n(&a, lw_acks_last_group(&a), LW_ACK_GROUP - 1), LW_OK);
+  cr_assert_eq(a.committed, 100);
+  cr_assert_eq(lw_acks_add_run(&a, 130, 2), LW_OK); /* 125, 130 */
+  cr_assert_eq(lw_acks_ack(&a, 125), LW_OK);
+  cr_assert_eq(a.committed, 100, "130 still pending");
+  lw_acks_undo_run(&a, 1, 125);
+  cr_assert_eq(a.committed, 125, "the kept line was acknowledged: committed moves");
+  cr_assert_eq(a.inflight, 0);
+  /* Undo into a group that was there before the run restores its end. */
+  cr_assert_eq(lw_acks_add(&a, 140), LW_OK);
+  cr_assert_eq(lw_acks_add_run(&a, 160, 2), LW_OK);
+  lw_acks_undo_run(&a, 2, 0);
+  cr_assert_eq(lw_acks_ack(&a, 150), LW_ERR_INVALID_ARG);
+  cr_assert_eq(lw_acks_ack(&a, 140), LW_OK);
+  cr_assert_eq(a.committed, 140);
+  lw_acks_free(&a);
+}

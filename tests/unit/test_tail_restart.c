@@ -35,6 +35,7 @@ static void run_start(run *r, bool beginning) {
   tt_conf(&r->c, r->paths, 1, &r->s, false);
   r->c.state_path = r->state;
   r->c.start_beginning = beginning;
+  r->c.run = tt_sink_run_cb; /* as the agent takes whole lines */
   cr_assert_eq(lw_tail_new(&r->t, r->loop, &r->c, tt_sink_cb, &r->s), LW_OK);
   r->s.t = r->t;
 }
