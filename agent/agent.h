@@ -90,7 +90,20 @@ struct lw_agent {
                     (benchmarks) */
   char hostname[256];
   lw_fleet *fleet; /* [etcd]: the configuration from etcd (fleet_agent.c), else NULL */
+  uint64_t nofile; /* the descriptor limit (soft, after lw_fdlimit_raise); 0 = unlimited */
 };
+
+/* fdlimit.c */
+/* At start: raise the soft descriptor limit to the hard one, remember it (a->nofile), and warn
+ * when the hard limit is low or below what an explicit max_open_files needs. */
+void lw_fdlimit_raise(lw_agent *a);
+/* max_open_files for each input: the configured number, or with auto (0) the limit less
+ * LW_TAIL_FD_RESERVE shared by the configured inputs (lw_tail_max_open_files). */
+int lw_agent_max_open_files(const lw_agent *a);
+/* 0 when an explicit max_open_files for every input of c, plus the reserve, fits a hard
+ * limit of `hard` (0 = unlimited; auto always fits); else -1 with the problem and what to do
+ * in err. */
+int lw_fdlimit_check(const lw_config *c, uint64_t hard, char *err, size_t errlen);
 
 /* input.c */
 int lw_input_start(lw_agent *a, lw_input_conf *conf);

@@ -387,6 +387,7 @@ static int from_ini(const lw_ini *ini, lw_config *c, lw_diag *diag, bool fragmen
       rc = apply_section(&x, LW_CSEC_AGENT, s, &c->agent);
       c->agent.state_dir_line = line_of(s, "state_dir");
       c->agent.http_line = line_of(s, "http");
+      c->agent.max_open_files_line = line_of(s, "max_open_files");
     } else if (strcmp(s->name, "sys") == 0) {
       c->sys.enabled = true;
       c->sys.line = s->line;

@@ -48,9 +48,11 @@ typedef struct lw_agent_conf {
   int shutdown_timeout_ms;       /* time to drain in-flight records at exit; default 10000 */
   int checkpoint_ms;             /* how often acknowledged offsets are saved; default 1000 */
   size_t read_ahead_bytes;       /* per agent: bytes read from files but not yet acknowledged */
-  int max_open_files;            /* ceiling on files followed at once; default 1024 */
+  int max_open_files;            /* descriptors per input for its files; 0 (auto, default):
+                                    derived from the descriptor limit (lw_agent_max_open_files) */
   char *hostname;                /* default: gethostname() */
   int state_dir_line, http_line; /* where they were set (0: default), for `run --check` */
+  int max_open_files_line;
 } lw_agent_conf;
 
 typedef struct lw_input_conf {

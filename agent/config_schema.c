@@ -43,8 +43,11 @@ static const lw_ckey keys[] = {
      NULL,
      "how far the agent reads ahead of Kafka's acknowledgements, over all file inputs: the log "
      "file on disk is the buffer, so this bounds memory, not durability"},
-    {LW_CSEC_AGENT, "max_open_files", LW_CT_INT, "1024", A(max_open_files), 0, 1, 1048576, NULL,
-     "ceiling on files followed at once; files past it wait until others are closed"},
+    {LW_CSEC_AGENT, "max_open_files", LW_CT_INT, "auto", A(max_open_files), 0, 0, 1048576, "auto",
+     "descriptors each input may hold for its files; auto (or 0): the descriptor limit (raised to "
+     "the "
+     "hard limit at start) minus 256 for sockets and state files, shared by the inputs. Past "
+     "it, idle files are closed and reopened by path when they change"},
     {LW_CSEC_AGENT, "hostname", LW_CT_STR, "", A(hostname), 0, 0, 0, NULL,
      "host name used in keys, headers and JSON records; unset: gethostname()"},
 
@@ -165,7 +168,7 @@ const char *lw_ckey_type_name(const lw_ckey *k) {
     case LW_CT_HOSTPORT:
       return "host:port";
     case LW_CT_INT:
-      return "integer";
+      return k->choices ? "integer|auto" : "integer";
     case LW_CT_SIZE:
       return "size";
     case LW_CT_BOOL:
@@ -379,8 +382,15 @@ int lw_ckey_set(const lw_ckey *k, void *base, const char *v, char *err, size_t e
       }
       return set_str((char **)f, v[0] ? v : NULL);
     case LW_CT_INT:
+      if (k->choices && !strcmp(v, k->choices)) { /* the one word an integer key may take */
+        *(int *)f = 0;
+        return LW_OK;
+      }
       if (!parse_int(v, &x)) {
-        snprintf(err, errlen, "expected an integer");
+        if (k->choices)
+          snprintf(err, errlen, "expected an integer or %s", k->choices);
+        else
+          snprintf(err, errlen, "expected an integer");
         return LW_ERR_CONFIG;
       }
       if (x < k->min || x > k->max) {

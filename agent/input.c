@@ -565,7 +565,7 @@ static void start_tail(lw_input *in) {
   tc.multiline_flush_ms = c->multiline_flush_ms;
   tc.poll_ms = c->poll_ms;
   tc.force_poll = c->poll;
-  tc.max_open_files = a->cfg.agent.max_open_files;
+  tc.max_open_files = lw_agent_max_open_files(a);
   tc.state_path = in->state_path;
   tc.checkpoint_ms = a->cfg.agent.checkpoint_ms;
   tc.read_block = 64 * 1024;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -353,6 +354,13 @@ static int check_environment(lw_agent *a) {
       lw_tls_ctx_free(tls);
     }
   }
+  struct rlimit rl; /* `run` raises the soft limit to the hard one: that is what counts */
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY &&
+      lw_fdlimit_check(&a->cfg, (uint64_t)rl.rlim_max, err, sizeof err) != 0) {
+    fprintf(stderr, "%s:%d: max_open_files: %s\n", a->cfg.path, a->cfg.agent.max_open_files_line,
+            err);
+    problems++;
+  }
   const char *addr = a->cfg.agent.http;
   if (addr && *addr) {
     lw_loop *l = NULL;
@@ -481,6 +489,7 @@ int lw_cmd_run(int argc, char **argv) {
   const char *probe = getenv("LOGWIRE_ACK_LOG");
   if (probe && *probe && !(a->ack_log = fopen(probe, "w")))
     lw_log(LW_LOG_WARN, "cannot open LOGWIRE_ACK_LOG", LW_S("path", probe));
+  lw_fdlimit_raise(a);
   snprintf(a->hostname, sizeof a->hostname, "%s", a->cfg.agent.hostname);
   lw_buf_init(&a->value, 64u * 1024 * 1024);
   lw_hist_reset(&a->latency);

@@ -85,7 +85,7 @@ bool lw__copy_find(lw_tail_file *f, char *out, size_t cap, struct stat *out_st) 
 
 int lw__copy_decide(lw_tail_file *h, int fd, uint64_t size) {
   lw_tail *t = h->t;
-  if (h->rotated || !h->at_path)
+  if (h->rotated || !h->at_path || !t->nfp_full)
     return 0;
   int verdict = 0;
   for (lw_tail_file *g = t->files; g; g = g->next) {

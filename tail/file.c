@@ -328,8 +328,21 @@ void lw__file_drop_fd(lw_tail_file *f) {
   f->ev_due_us = f->close_due_us = f->poll_due_us = 0;
 }
 
+void lw__fp_note(lw_tail_file *f) {
+  bool full = f->fp.len >= LW_FP_MAX;
+  if (full == f->fp_full)
+    return;
+  f->fp_full = full;
+  if (full)
+    f->t->nfp_full++;
+  else
+    f->t->nfp_full--;
+}
+
 void lw__file_free(lw_tail_file *f) {
   lw_tail *t = f->t;
+  if (f->fp_full)
+    t->nfp_full--;
   if (f->copy) { /* its copy is on its own now */
     f->copy->copy_of = NULL;
     if (!t->freeing)
@@ -461,6 +474,7 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
   }
   if (!known && lw_fp_read(fd, size, &f->fp, NULL, NULL) != LW_OK)
     return LW_ERR_IO;
+  lw__fp_note(f);
   if (cut) {
     /* Shorter than its checkpoint (cut while nobody watched): what it holds now is new. */
     t->st.truncations++;
@@ -616,7 +630,10 @@ void lw__file_work(lw_tail_file *f, size_t *budget) {
   bool same = true;
   uint64_t now = lw_now_us();
   if (f->fp.len < LW_FP_MAX && size > f->size) /* small file: checking costs no extra read */
+  {
     lw_fp_grow(f->fd, size, &f->fp, &same);
+    lw__fp_note(f);
+  }
   /* Not looked at for a while (reading paused while Kafka was slow, the process stopped):
    * a cut file had all that time to regrow past its old size. */
   else if (size > f->size && now - f->look_us > STALE_LOOK_US)

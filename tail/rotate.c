@@ -174,6 +174,7 @@ void lw__file_truncate(lw_tail_file *f) {
   lw_acks_init(&n->acks, 0);
   if (lw_fp_read(n->fd, LW_FP_MAX, &n->fp, NULL, NULL) != LW_OK)
     n->fp = (lw_fp){.hash = LW_FNV_INIT, .len = 0};
+  lw__fp_note(n);
   /* Take f's place everywhere (the tables already have buckets: no allocation fails). */
   lw_hmap_del(&t->ids, &f->by_id);
   lw_hmap_put(&t->ids, &n->by_id, lw__id_key(n->dev, n->ino));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "proto/err.h"
 #include "tail/tail_int.h"
@@ -31,6 +32,16 @@
 void lw_tail_conf_init(lw_tail_conf *c) {
   memset(c, 0, sizeof(*c));
   c->strip_cr = true;
+}
+
+/* Past a soft limit of 2 * LW_TAIL_FD_RESERVE the files get all but the reserve; below it,
+ * half (a tiny limit is shared, not handed to the files whole). */
+int lw_tail_max_open_files(uint64_t limit, unsigned ninputs) {
+  if (!limit || limit > LW_TAIL_MAX_OPEN_FILES + LW_TAIL_FD_RESERVE)
+    limit = LW_TAIL_MAX_OPEN_FILES + LW_TAIL_FD_RESERVE;
+  uint64_t files = limit > 2 * LW_TAIL_FD_RESERVE ? limit - LW_TAIL_FD_RESERVE : limit / 2;
+  files /= ninputs ? ninputs : 1;
+  return files ? (int)files : 1;
 }
 
 const char *lw_tail_event_name(int ev) {
@@ -156,9 +167,15 @@ static int ckpt_encode(lw_tail *t) {
      * content is its original's. */
     if (f->fresh || f->retired || f->copy_of || f->undecided)
       continue;
-    /* A rotated file being drained: record where it is now, so a restart can finish it. */
-    if (f->rotated && f->state == F_OPEN)
-      lw__file_where(f);
+    /* A rotated file being drained: record where it is now, so a restart can finish it. A
+     * deleted one (no link left at its last look) has no name to find: no readlink, which
+     * with thousands of deleted files draining (file churn) cost more than the encoding. */
+    if (f->rotated && f->state == F_OPEN && !f->gone) {
+      if (f->deleted)
+        f->gone = true;
+      else
+        lw__file_where(f);
+    }
     if (f->rotated && f->gone)
       continue;
     lw_ckpt_rec r = {.dev = f->dev,
@@ -432,8 +449,13 @@ static int conf_fix(lw_tail_conf *c) {
     c->sweep_ms = 3000;
   if (!c->rotate_wait_ms)
     c->rotate_wait_ms = 5000;
-  if (!c->max_open_files)
-    c->max_open_files = 1024;
+  if (!c->max_open_files) {
+    struct rlimit rl;
+    uint64_t lim = 0; /* unlimited */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      lim = (uint64_t)rl.rlim_cur;
+    c->max_open_files = lw_tail_max_open_files(lim, 1);
+  }
   if (!c->checkpoint_ms)
     c->checkpoint_ms = 1000;
   if (!c->read_block)

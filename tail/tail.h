@@ -35,11 +35,13 @@
  * offset if it is still there with the same identity. A deleted file cannot be resumed.
  *
  * copytruncate: a file shrinking below what was read (or whose first bytes changed) is
- * treated as truncated: its pending partial line and multiline event are delivered, then the
- * file is read again from offset 0 as a new lw_tail_file (the old handle stays valid until its
- * lines are acknowledged). copytruncate itself loses what the application writes between the
- * copy and the truncation, and what tail had not yet read at the truncation (it is only in the
- * copy, which the globs should not match: if they do, the copy is a new file and read whole).
+ * treated as truncated: what it held past what was read is read from its copy in the same
+ * directory (same fingerprint, at least as long as what was read; copy.c), else counted in
+ * truncation_lost_bytes with a warning; its pending partial line and multiline event are
+ * delivered, then the file is read again from offset 0 as a new lw_tail_file (the old handle
+ * stays valid until its lines are acknowledged). A copy the globs match too waits, unread,
+ * for its original's truncation and is then read from where the original's lines end.
+ * copytruncate itself loses what the application writes between the copy and the truncation.
  *
  * At lw_tail_free a partial last line (no newline yet) and a pending multiline event are NOT
  * delivered: they are left unread, and the checkpoint makes the next run read them again.
@@ -48,12 +50,13 @@
  *  - One state_path per input (two inputs must not share one). A checkpoint write rewrites
  *    every record (about 100 bytes per file) and happens only when an offset or the file set
  *    changed. Records of files not seen any more are kept 24 hours (renamed back, unmounted).
- *  - A file is held by a descriptor from the moment it is found (up to max_open_files);
- *    one renamed away or deleted before tail found it, or while it waited for a descriptor,
- *    cannot be read by anyone following paths.
+ *  - A file is held by a descriptor from the moment it is found (up to max_open_files, by
+ *    default nearly the whole descriptor limit); one renamed away or deleted before tail
+ *    found it, or while it waited for a descriptor, cannot be read by anyone following paths.
  *  - Files that are idle may be closed to stay under max_open_files and are reopened by path
  *    when they change; what is written to such a file after it is renamed out of the globs
- *    and before tail reopens it is out of reach. Rotated files are never closed early. */
+ *    (or deleted) and before tail reopens it is out of reach. Rotated files are never closed
+ *    early, except deleted ones read to their end when a new file needs the descriptor. */
 #ifndef LW_TAIL_H
 #define LW_TAIL_H
 
@@ -146,8 +149,10 @@ typedef struct lw_tail_conf {
   int sweep_ms;           /* safety-net fstat sweep of open files with inotify; 0 = 3000 */
   int rotate_wait_ms;     /* keep a rotated/deleted file open this long at its end; 0 = 5000,
                              negative = close as soon as it is drained */
-  int max_open_files;     /* descriptors this input may hold; 0 = 1024. Beyond it, idle files
-                             are closed (and reopened by path when they change) */
+  int max_open_files;     /* descriptors this input may hold; 0 = derived from the process's
+                             descriptor limit (lw_tail_max_open_files(soft limit, 1)). Beyond
+                             it, idle files are closed (and reopened by path when they
+                             change), deleted drained files first */
   const char *state_path; /* checkpoint file, NULL = none (every start is a first start) */
   int checkpoint_ms;      /* at most one checkpoint write per interval; 0 = 1000 */
   size_t read_block;      /* read size; 0 = 256 KiB; 4 KiB to 16 MiB */
@@ -166,6 +171,17 @@ typedef struct lw_tail_conf {
 
 /* Fill *c with the defaults (every field zero/NULL except strip_cr = true). */
 void lw_tail_conf_init(lw_tail_conf *c);
+
+/* Descriptors a process keeps for what is not a followed file (sockets to brokers and HTTP
+ * clients, etcd, checkpoint and state files, inotify, the loop's own) when the files' share
+ * is derived from its limit; and the largest share. */
+#define LW_TAIL_FD_RESERVE     256
+#define LW_TAIL_MAX_OPEN_FILES 1048576
+/* The max_open_files each of `ninputs` inputs (0 counts as 1) may hold under a descriptor
+ * limit of `limit` (RLIMIT_NOFILE's soft value; 0 = unlimited, taken as 1048576 + the
+ * reserve): (limit - LW_TAIL_FD_RESERVE) / ninputs, or (limit / 2) / ninputs when the limit
+ * is below twice the reserve; at least 1, at most LW_TAIL_MAX_OPEN_FILES. Pure. */
+int lw_tail_max_open_files(uint64_t limit, unsigned ninputs);
 
 typedef struct lw_line {
   const uint8_t *p; /* line bytes without its '\n' (and '\r' when stripped); borrowed until the

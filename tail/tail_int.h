@@ -80,6 +80,7 @@ struct lw_tail_file {
   bool undecided;      /* new, and so far a prefix of a followed file: maybe a copy being made */
   bool from_copy;      /* truncated; now reading its rest from the copy (closed at its end) */
   bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
+  bool fp_full;        /* counted in t->nfp_full (lw__fp_note) */
 };
 
 typedef struct orphan {
@@ -105,6 +106,11 @@ struct lw_tail {
   lw_tail_file *ready_head, *ready_tail, *wait_head, *wait_tail;
   lw_tail_file *lru_head, *lru_tail;
   uint64_t nfiles, nopen, nwaiting, norphans;
+  /* Handles whose fingerprint is complete (LW_FP_MAX bytes): only they can be the original of
+   * a copy, so a new file looks for its original only when there is one (lw__copy_decide
+   * walks every handle: with thousands of small files churning, that walk was most of the
+   * agent's time). */
+  uint64_t nfp_full;
   lw_timer read_timer, rescan_timer, ckpt_timer;
   uint8_t *rbuf; /* read_block bytes, shared by every file */
   bool paused, first_start, initial_scan, scanning, dirty, backoff, freeing;
@@ -134,6 +140,9 @@ struct lw_tail {
   lw_tail_stats st;
   lw_lines_stats lst;
 };
+
+/* file.c: keep t->nfp_full in step with f->fp after it changed. */
+void lw__fp_note(lw_tail_file *f);
 
 /* tail.c */
 /* Report a file event through conf.event (when set). */

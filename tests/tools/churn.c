@@ -6,8 +6,10 @@
  *
  *   churn -d DIR -n FILES -t SECONDS [-m MIN_MS] [-M MAX_MS] [-p PERIOD_MS] [-P PREFIX]
  *
- * At the end every file is deleted and the number of the last line written is printed, then
- * the number of files created. Defaults: -m 1000 -M 3000 -p 250 -P churn. */
+ * After SECONDS no new file is made; the files still alive live out their time (written to
+ * until they die, so every file lives at least MIN_MS), then the number of the last line
+ * written is printed, then the number of files created. Defaults: -m 1000 -M 3000 -p 250
+ * -P churn. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -49,6 +51,7 @@ static int spawn(slot *s, int64_t now) {
 static void retire(slot *s) {
   close(s->fd);
   unlink(s->path);
+  s->fd = -1;
 }
 
 int main(int argc, char **argv) {
@@ -85,8 +88,11 @@ int main(int argc, char **argv) {
     if (spawn(&s[i], start) != 0)
       return 1;
   char line[768];
-  for (int64_t now = start; now < end; now = now_ms()) {
+  int alive = n;
+  for (int64_t now = start; alive > 0; now = now_ms()) {
     for (int i = 0; i < n; i++) {
+      if (s[i].fd < 0)
+        continue;
       if (now >= s[i].next_ms) {
         int k = snprintf(line, sizeof line, "%s %07ld %s\n", prefix, ++seq,
                          strrchr(s[i].path, '/') + 1);
@@ -98,15 +104,15 @@ int main(int argc, char **argv) {
       }
       if (now >= s[i].dies_ms) {
         retire(&s[i]);
-        if (spawn(&s[i], now) != 0)
+        if (now >= end) /* no new files: this one lived its time */
+          alive--;
+        else if (spawn(&s[i], now) != 0)
           return 1;
       }
     }
     struct timespec ts = {0, 1000000}; /* 1 ms ticks */
     nanosleep(&ts, NULL);
   }
-  for (int i = 0; i < n; i++)
-    retire(&s[i]);
   printf("%ld\n%ld\n", seq, created);
   free(s);
   return 0;

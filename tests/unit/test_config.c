@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/agent.h"
 #include "agent/config.h"
 #include "proto/compress.h"
 #include "proto/err.h"
+#include "tail/tail.h"
 
 static lw_config cfg;
 static lw_diag diag;
@@ -112,7 +114,7 @@ Test(config, good_file_values_and_defaults) {
   cr_assert_eq(cfg.agent.read_ahead_bytes, 4u << 20);
   cr_assert_eq(cfg.agent.shutdown_timeout_ms, 10000);
   cr_assert_eq(cfg.agent.checkpoint_ms, 1000);
-  cr_assert_eq(cfg.agent.max_open_files, 1024);
+  cr_assert_eq(cfg.agent.max_open_files, 0, "auto: derived from the descriptor limit");
   cr_assert_str_eq(cfg.agent.hostname, "web-1");
   cr_assert_eq(cfg.ninputs, 2);
 
@@ -202,6 +204,10 @@ Test(config, each_kind_of_error_has_its_exact_text) {
   one_error("[agent]\nlog_level = verbose\n",
             "t.conf:4: log_level: expected debug, info, warn or error");
   one_error("[agent]\ncheckpoint_ms = 1s\n", "t.conf:4: checkpoint_ms: expected an integer");
+  one_error("[agent]\nmax_open_files = many\n",
+            "t.conf:4: max_open_files: expected an integer or auto");
+  one_error("[agent]\nmax_open_files = -1\n",
+            "t.conf:4: max_open_files: must be between 0 and 1048576");
   one_error("[agent]\ncheckpoint_ms = 5\n",
             "t.conf:4: checkpoint_ms: must be between 10 and 3600000");
   one_error("[agent]\nread_ahead_bytes = 2X\n",
@@ -524,6 +530,30 @@ Test(config, sizes) {
   cr_assert(!lw_parse_size("1T", &v));
   cr_assert(!lw_parse_size("99999999999999999999", &v));
   cr_assert(!lw_parse_size("17179869184G", &v), "overflow after the multiplier");
+}
+
+/* max_open_files: auto (or 0) is derived from the descriptor limit at start; a number wins. An
+ * explicit number must fit, for every input, under the hard limit with the reserve. */
+Test(config, max_open_files_auto_or_a_number) {
+  cr_assert_eq(parse(KAFKA "[agent]\nmax_open_files = auto\n"), LW_OK);
+  cr_assert_eq(cfg.agent.max_open_files, 0);
+  lw_config_free(&cfg);
+  cr_assert_eq(parse(KAFKA "[agent]\nmax_open_files = 0\n"), LW_OK);
+  cr_assert_eq(cfg.agent.max_open_files, 0);
+  lw_config_free(&cfg);
+  cr_assert_eq(parse(KAFKA "[agent]\nmax_open_files = 4096\n[input.a]\npaths = /x\ntopic = t\n"
+                           "[input.b]\npaths = /y\ntopic = u\n"),
+               LW_OK);
+  cr_assert_eq(cfg.agent.max_open_files, 4096);
+  char err[400];
+  cr_assert_eq(lw_fdlimit_check(&cfg, 4096 * 2 + LW_TAIL_FD_RESERVE, err, sizeof err), 0);
+  cr_assert_eq(lw_fdlimit_check(&cfg, 0, err, sizeof err), 0, "unlimited");
+  cr_assert_eq(lw_fdlimit_check(&cfg, 8192, err, sizeof err), -1);
+  cr_assert(strstr(err, "hard descriptor limit (8192)") && strstr(err, "LimitNOFILE=") &&
+                strstr(err, "3968 each"),
+            "%s", err);
+  cfg.agent.max_open_files = 0; /* auto always fits */
+  cr_assert_eq(lw_fdlimit_check(&cfg, 300, err, sizeof err), 0);
 }
 
 Test(config, schema_iteration) {

@@ -1,8 +1,10 @@
 /* test_tail_scale.c — many files: 10,000 files in one directory cost one inotify watch and at
  * most max_open_files descriptors, and are all read; the watch limit switches an input to
  * polling without losing files; the per-file structure stays small. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tail/tail_int.h"
@@ -27,6 +29,7 @@ static void many_files(bool poll, int nfiles) {
   tt_conf(&c, paths, 1, &s, poll);
   c.start_beginning = true;
   c.poll_ms = 100;
+  c.max_open_files = 1024; /* fewer than the files: idle ones are closed and reopened */
   lw_tail *t;
   cr_assert_eq(lw_tail_new(&t, loop, &c, tt_sink_cb, &s), LW_OK);
   s.t = t;
@@ -67,6 +70,54 @@ Test(tail_scale, ten_thousand_files_inotify, .timeout = 120) {
 
 Test(tail_scale, two_thousand_files_polling, .timeout = 120) {
   many_files(true, 2000);
+}
+
+/* max_open_files left at 0 is derived from the descriptor limit: all of it but a reserve for
+ * sockets and state files, shared by the inputs; tiny and unlimited limits stay sane. */
+Test(tail_scale, max_open_files_derived_from_the_descriptor_limit) {
+  cr_assert_eq(lw_tail_max_open_files(65536, 1), 65536 - LW_TAIL_FD_RESERVE);
+  cr_assert_eq(lw_tail_max_open_files(20000, 1), 20000 - LW_TAIL_FD_RESERVE);
+  cr_assert_eq(lw_tail_max_open_files(20000, 4), (20000 - LW_TAIL_FD_RESERVE) / 4);
+  cr_assert_eq(lw_tail_max_open_files(20000, 0), 20000 - LW_TAIL_FD_RESERVE, "0 inputs as 1");
+  cr_assert_eq(lw_tail_max_open_files(1024, 1), 1024 - LW_TAIL_FD_RESERVE);
+  cr_assert_eq(lw_tail_max_open_files(2 * LW_TAIL_FD_RESERVE, 1), LW_TAIL_FD_RESERVE,
+               "below twice the reserve: half");
+  cr_assert_eq(lw_tail_max_open_files(100, 1), 50);
+  cr_assert_eq(lw_tail_max_open_files(1, 1), 1, "never 0");
+  cr_assert_eq(lw_tail_max_open_files(100, 1000), 1, "never 0");
+  cr_assert_eq(lw_tail_max_open_files(0, 1), LW_TAIL_MAX_OPEN_FILES, "unlimited");
+  cr_assert_eq(lw_tail_max_open_files(UINT64_MAX, 1), LW_TAIL_MAX_OPEN_FILES);
+  cr_assert_eq(lw_tail_max_open_files(LW_TAIL_MAX_OPEN_FILES + LW_TAIL_FD_RESERVE + 1, 1),
+               LW_TAIL_MAX_OPEN_FILES);
+
+  /* An input with max_open_files 0 takes the process's soft limit as it is at lw_tail_new. */
+  struct rlimit old, rl;
+  cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+  rl = old;
+  rl.rlim_cur = old.rlim_max != RLIM_INFINITY && old.rlim_max < 3000 ? old.rlim_max : 3000;
+  cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+  char *dir = tt_mkdtemp();
+  char glob[512];
+  snprintf(glob, sizeof glob, "%s/*.log", dir);
+  const char *paths[] = {glob};
+  lw_loop *loop;
+  cr_assert_eq(lw_loop_new(&loop), LW_OK);
+  tt_sink s;
+  tt_sink_init(&s);
+  lw_tail_conf c;
+  tt_conf(&c, paths, 1, &s, false);
+  c.max_open_files = 0;
+  lw_tail *t;
+  cr_assert_eq(lw_tail_new(&t, loop, &c, tt_sink_cb, &s), LW_OK);
+  cr_assert_eq(t->conf.max_open_files, lw_tail_max_open_files(rl.rlim_cur, 1));
+  if (rl.rlim_cur >= 1300) /* a hard limit that allows it */
+    cr_assert_gt(t->conf.max_open_files, 1024, "more than the old fixed default (limit %llu)",
+                 (unsigned long long)rl.rlim_cur);
+  lw_tail_free(t);
+  lw_loop_free(loop);
+  tt_sink_free(&s);
+  tt_rmtree(dir);
+  setrlimit(RLIMIT_NOFILE, &old);
 }
 
 Test(tail_scale, watch_limit_switches_to_polling) {
