@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tail/tail_int.h"
 #include "tests/unit/tail_test.h"
 
 /* One input over `glob` in a fresh directory. */
@@ -303,6 +304,52 @@ static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
   fx_free(&x);
 }
 BOTH(copytruncate_copies_followed_too_are_not_sent_again)
+
+/* Race (the copy seen only after the truncation was handled), as with an agent stopped for a
+ * while and resumed:
+ *  1. c.log is copied to c.log.1 (matched by the glob too) and truncated; tail did not look
+ *  2. tail handles c.log's truncation first: it reads the copy's rest through a descriptor of
+ *     its own, then closes it at the copy's end, its lines not acknowledged yet
+ *  3. only then is c.log.1 found (its creation event, or the rescan): it must be known as
+ *     read up to its end, not taken for a new file and sent again from 0. */
+static void copytruncate_copy_seen_after_the_truncation_is_not_sent_again(bool poll) {
+  fx x;
+  fx_init(&x, "c.log*", poll);
+  x.c.start_beginning = true;
+  long_first_line(&x, "c.log");
+  tt_append(P(&x, "c.log"), "one\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  lw_tail_file *f = x.s.v[0].f;
+  tt_append(P(&x, "c.log"), "two\n");
+  copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  /* The truncation handled without the loop: no event, no rescan about c.log.1 yet. */
+  for (int i = 0; i < 10 && x.s.n < 3; i++) {
+    size_t budget = 1 << 20;
+    lw__file_work(f, &budget);
+  }
+  cr_assert_eq(x.s.n, 3, "%s", x.s.logs);
+  cr_assert_str_eq(x.s.v[2].s, "two");
+  cr_assert(strstr(x.s.logs, "from its copy"), "%s", x.s.logs);
+  cr_assert_eq(stats(&x).files_open, 1, "the copy's descriptor closed at its end");
+  /* Now the loop: c.log.1 is found. */
+  cr_assert(tt_wait_lines(x.loop, &x.s, 4));
+  tt_append(P(&x, "c.log"), "new2\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 5));
+  tt_ack_all(&x.s);
+  tt_spin(x.loop, 20);
+  cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+  tt_ack_all(&x.s);
+  cr_assert_eq(x.s.n, 5, "the copy's lines were shipped already: not again (%zu lines; %s)", x.s.n,
+               x.s.logs);
+  cr_assert_str_eq(x.s.v[3].s, "new");
+  cr_assert_str_eq(x.s.v[4].s, "new2");
+  cr_assert_eq(stats(&x).files_tracked, 2, "c.log and c.log.1");
+  fx_free(&x);
+}
+BOTH(copytruncate_copy_seen_after_the_truncation_is_not_sent_again)
 
 static void copytruncate_without_a_copy_warns(bool poll) {
   fx x;
