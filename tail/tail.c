@@ -155,8 +155,8 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f) {
  *     starts where its delivered lines end; the closed one is retired (it gives its inode's
  *     checkpoint record to the new handle) and freed when its lines are acknowledged. As
  *     for a followed copy taking over (lw__file_truncate, 2b), the record then says the
- *     closed handle's delivered end: a crash before those lines are acknowledged does not
- *     send them again.
+ *     closed handle's delivered end: after a crash before those lines are acknowledged,
+ *     they are not read again.
  * Once freed, a handle leaves an orphan record instead (lw__file_release). */
 void lw__closed_add(lw_tail_file *f) {
   if (f->closed || f->retired || !f->orphan_on_free || !f->acks.inflight)
