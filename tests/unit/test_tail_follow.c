@@ -2,6 +2,7 @@
  * inotify and once with forced stat polling: start at end / beginning, files and directories
  * appearing later, rename + create, deletion with unread data, copytruncate, symlink
  * retargeting, long lines, multiline flush timeout, backpressure, max_open_files. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -350,6 +351,42 @@ static void copytruncate_copy_seen_after_the_truncation_is_not_sent_again(bool p
   fx_free(&x);
 }
 BOTH(copytruncate_copy_seen_after_the_truncation_is_not_sent_again)
+
+/* The same rule for a rotated file closed with lines in flight and then renamed back to a
+ * matching path: it continues where it was delivered; rewritten meanwhile (other first
+ * bytes), it is another file, read from 0. */
+static void closed_with_lines_in_flight_then_back_at_a_matching_path(bool poll) {
+  for (int rewrite = 0; rewrite < 2; rewrite++) {
+    fx x;
+    fx_init(&x, "c.log", poll);
+    x.c.start_beginning = true;
+    long_first_line(&x, "c.log");
+    tt_append(P(&x, "c.log"), "one\n");
+    fx_start(&x);
+    cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+    cr_assert_eq(rename(P(&x, "c.log"), P(&x, "c.old")), 0);
+    cr_assert(wait_open(&x, 0), "closed after rotate_wait_ms");
+    cr_assert_eq(stats(&x).lines_inflight, 2);
+    if (rewrite) {
+      int fd = open(P(&x, "c.old"), O_WRONLY);
+      cr_assert(fd >= 0);
+      cr_assert_eq(pwrite(fd, "zzzz", 4, 0), 4);
+      close(fd);
+    }
+    tt_append(P(&x, "c.old"), "two\n");
+    cr_assert_eq(rename(P(&x, "c.old"), P(&x, "c.log")), 0);
+    cr_assert(tt_wait_lines(x.loop, &x.s, rewrite ? 5 : 3));
+    tt_ack_all(&x.s);
+    tt_spin(x.loop, 10);
+    cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+    cr_assert_eq(x.s.n, rewrite ? 5 : 3, "rewrite %d: %zu lines", rewrite, x.s.n);
+    cr_assert_str_eq(x.s.v[x.s.n - 1].s, "two");
+    if (rewrite)
+      cr_assert_eq(strncmp(x.s.v[2].s, "zzzzhhh", 7), 0, "read again from 0");
+    fx_free(&x);
+  }
+}
+BOTH(closed_with_lines_in_flight_then_back_at_a_matching_path)
 
 static void copytruncate_without_a_copy_warns(bool poll) {
   fx x;
