@@ -268,6 +268,7 @@ static int do_kafka(ctx *x) {
     err_at(x, 0, NULL, "missing [kafka] section (brokers is required)");
     return LW_OK;
   }
+  x->c->kafka_line = s->line;
   char err[256];
   int rc = LW_ERR_NOMEM;
   /* Canonical name per entry, to catch one option set twice under two spellings, and to put
@@ -296,6 +297,13 @@ static int do_kafka(ctx *x) {
     failed[i] = false;
     if (!canonical(e->key, e->value, canon[i], sizeof canon[i]))
       continue;
+    lw_config *c = x->c;
+    if ((!strncmp(canon[i], "ssl_", 4) || !strcmp(canon[i], "security_protocol")) &&
+        c->ntls_lines < (int)(sizeof c->tls_lines / sizeof c->tls_lines[0]) &&
+        strlen(canon[i]) < sizeof c->tls_lines[0].key) {
+      strcpy(c->tls_lines[c->ntls_lines].key, canon[i]);
+      c->tls_lines[c->ntls_lines++].line = e->line;
+    }
     for (size_t j = 0; j < i; j++)
       if (!failed[j] && strcmp(canon[i], canon[j]) == 0) {
         err_at(x, e->line, e->key, "duplicate key (first at line %d as %s)", s->entries[j].line,
@@ -324,6 +332,14 @@ out:
   free(failed);
   free(canon);
   return rc;
+}
+
+int lw_config_kafka_line(const lw_config *c, const char *key) {
+  int line = c->kafka_line;
+  for (int i = 0; key && i < c->ntls_lines; i++)
+    if (!strcmp(c->tls_lines[i].key, key))
+      line = c->tls_lines[i].line; /* the last setting is the one in force */
+  return line;
 }
 
 /* ---- Whole file ---- */

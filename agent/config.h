@@ -114,7 +114,19 @@ typedef struct lw_config {
   bool etcd_enabled; /* the [etcd] section exists */
   int etcd_line;
   lw_etcd_conf etcd;
+  /* Where the TLS options were set, for `run --check` (which sets up TLS after the file was
+   * read): the [kafka] section's line, and each ssl_* / security_protocol key's. */
+  int kafka_line;
+  struct {
+    char key[24]; /* the option's table name */
+    int line;
+  } tls_lines[12];
+  int ntls_lines;
 } lw_config;
+
+/* The line where the [kafka] option `key` (its table name) was set; the [kafka] section's
+ * line when it was not (0 without the section). */
+int lw_config_kafka_line(const lw_config *c, const char *key);
 
 /* Read and check a config file. Every problem goes to diag ("FILE:LINE: KEY: PROBLEM"); also
  * a warning when the file is readable by group or others and holds a secret (a [kafka] key

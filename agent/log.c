@@ -323,6 +323,17 @@ void lw_log_emit(int level, const char *msg, const lw_kv *kv) {
   }
 }
 
+void lw_log_hook_broker(void *ud, int level, const char *broker, int node_id, const char *msg) {
+  if (level < LW_LOG_DEBUG)
+    level = LW_LOG_DEBUG;
+  if (level > LW_LOG_ERROR)
+    level = LW_LOG_ERROR;
+  if (!lw_log_enabled(level))
+    return;
+  lw_log(level, msg, LW_S("component", ud ? (const char *)ud : "kafka"), LW_S("broker", broker),
+         LW_I("broker_id", node_id));
+}
+
 void lw_log_hook(void *ud, int level, const char *msg) {
   if (level < LW_LOG_DEBUG)
     level = LW_LOG_DEBUG;

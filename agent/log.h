@@ -93,6 +93,9 @@ void lw_log_set_sink(lw_log_sink sink, void *ud);
  * (tail/, net/: level 0 debug .. 3 error). `ud` may be NULL or a const char * naming the
  * module, written as component=NAME. */
 void lw_log_hook(void *ud, int level, const char *msg);
+/* The same for a message about one broker: its address and id as the fields broker= and
+ * broker_id= (net/conn.h lw_log_broker_fn). */
+void lw_log_hook_broker(void *ud, int level, const char *broker, int node_id, const char *msg);
 
 /* Formatting alone (used by lw_log_emit, exposed for tests): writes the line, '\n'
  * included, into out (at least LW_LOG_LINE_MAX bytes) and returns its length. */

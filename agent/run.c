@@ -345,8 +345,10 @@ static int check_environment(lw_agent *a) {
   const lw_producer_conf *k = &a->cfg.kafka;
   if (k->security_protocol == LW_SEC_SSL || k->security_protocol == LW_SEC_SASL_SSL) {
     void *tls = NULL;
-    if (lw_tls_ctx_new(&tls, k, err, sizeof err) != LW_OK) {
-      fprintf(stderr, "%s: [kafka]: TLS setup: %s\n", a->cfg.path, err);
+    const char *key = NULL;
+    if (lw_tls_ctx_new_key(&tls, k, &key, err, sizeof err) != LW_OK) {
+      key = key ? key : "security_protocol";
+      fprintf(stderr, "%s:%d: %s: %s\n", a->cfg.path, lw_config_kafka_line(&a->cfg, key), key, err);
       problems++;
     } else {
       lw_tls_ctx_free(tls);
@@ -504,6 +506,7 @@ int lw_cmd_run(int argc, char **argv) {
     lw_loop_probe_start(a->loop);
   a->ctx.loop = a->loop;
   a->ctx.log = lw_log_hook;
+  a->ctx.log_broker = lw_log_hook_broker;
   a->ctx.log_ud = "kafka";
   a->ctx.rng = lw_now_us() * 2654435761u + (uint64_t)getpid();
   if (trace)

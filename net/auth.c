@@ -38,18 +38,17 @@ bool lw_auth_needed(const lw_producer_conf *conf) {
 static void alog(lw_auth *a, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void alog(lw_auth *a, int level, const char *fmt, ...) {
   lw_net_ctx *ctx = lw_conn_ctx(a->c);
-  if (!ctx->log)
+  if (!ctx->log && !ctx->log_broker)
     return;
-  char msg[768];
-  int n = snprintf(msg, sizeof msg, "broker %s (id %d): SASL %s%s: ", lw_conn_name(a->c),
-                   (int)lw_conn_node_id(a->c), a->mech_name, a->reauth ? " re-authentication" : "");
+  char msg[640];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   if (level >= 3)
-    lw_conn_set_reason(a->c, msg + n);
-  ctx->log(ctx->log_ud, level, msg);
+    lw_conn_set_reason(a->c, msg);
+  lw_net_log_broker(ctx, level, lw_conn_name(a->c), (int)lw_conn_node_id(a->c), "SASL %s%s: %s",
+                    a->mech_name, a->reauth ? " re-authentication" : "", msg);
 }
 
 static const lw_producer_conf *conf_of(lw_auth *a) {

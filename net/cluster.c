@@ -410,7 +410,8 @@ static void on_md(lw_conn *c, int err, const uint8_t *body, size_t len, void *ud
   lw_md_resp r;
   int rc = lw_md_resp_decode(&cur, cl->md_version, &a, &r);
   if (rc != LW_OK) {
-    lw_net_logf(cl->ctx, 3, "bad Metadata response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_log_broker(cl->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "bad Metadata response: %s", lw_err_name(rc));
     lw_arena_free(&a);
     md_failed(cl, rc);
     return;
@@ -482,9 +483,9 @@ static void md_send(lw_cluster *cl) {
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(c, LW_API_METADATA, &lo, &hi);
     lw_client_range(LW_API_METADATA, &mylo, &myhi);
-    lw_net_logf(cl->ctx, 3,
-                "broker %s: no Metadata version both sides support (broker %d-%d, logwire %d-%d)",
-                lw_conn_name(c), lo, hi, mylo, myhi);
+    lw_net_log_broker(cl->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "no Metadata version both sides support (broker %d-%d, logwire %d-%d)", lo,
+                      hi, mylo, myhi);
     md_failed(cl, LW_ERR_NO_VERSION);
     return;
   }

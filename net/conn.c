@@ -63,6 +63,21 @@ void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...) {
   ctx->log(ctx->log_ud, level, msg);
 }
 
+void lw_net_log_broker(const lw_net_ctx *ctx, int level, const char *broker, int node_id,
+                       const char *fmt, ...) {
+  if (!ctx->log && !ctx->log_broker)
+    return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (ctx->log_broker)
+    ctx->log_broker(ctx->log_ud, level, broker, node_id, msg);
+  else
+    lw_net_logf(ctx, level, "broker %s (id %d): %s", broker, node_id, msg);
+}
+
 void lw_conn_set_reason(lw_conn *c, const char *why) {
   snprintf(c->why, sizeof c->why, "%s", why);
 }
@@ -75,9 +90,7 @@ void lw__conn_log(lw_conn *c, int level, const char *fmt, ...) {
   va_end(ap);
   if (level >= 3) /* an error: the reason of the failure that follows */
     lw_conn_set_reason(c, msg);
-  if (!c->ctx->log)
-    return;
-  lw_net_logf(c->ctx, level, "broker %s (id %d): %s", c->name, (int)c->node_id, msg);
+  lw_net_log_broker(c->ctx, level, c->name, (int)c->node_id, "%s", msg);
 }
 
 /* How often an outage that lasts is reported again. */
@@ -197,6 +210,7 @@ static req *req_get(lw_conn *c) {
   }
   r->next = NULL;
   r->written = 0;
+  r->due_us = 0;
   r->internal = false;
   return r;
 }
@@ -260,6 +274,8 @@ static void enqueue(lw_conn *c, req *r) {
   uint64_t now = lw_now_us();
   r->sent_us = now;
   r->deadline_us = now + (uint64_t)c->ctx->conf->request_timeout_ms * 1000u;
+  if (r->due_us && r->due_us < r->deadline_us)
+    r->deadline_us = r->due_us;
   if (r->internal && c->auth_hold) {
     /* Re-authentication goes ahead of the held requests (behind a partly written one). */
     req **at = &c->sendq;
@@ -301,7 +317,13 @@ static int send_req(lw_conn *c, req *r) {
 }
 
 int lw_conn_request_send(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud) {
+  return lw_conn_request_send_by(c, b, expect_response, cb, ud, 0);
+}
+
+int lw_conn_request_send_by(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud,
+                            uint64_t due_us) {
   req *r = (req *)((char *)b - offsetof(req, buf));
+  r->due_us = due_us;
   if (c->state != LW_CONN_READY && c->state != LW_CONN_AUTH) {
     req_put(c, r);
     return LW_ERR_DISCONNECTED;
@@ -333,6 +355,18 @@ static void fail_requests(lw_conn *c, int err) {
 /* ---- Timer: backoff, connect timeout, request timeouts ---- */
 
 static void timer_work(lw_conn *c);
+
+/* The outstanding request whose deadline comes first: the oldest, unless a later one was
+ * given a shorter limit (lw_conn_request_send_by). A few requests at most (max_in_flight). */
+static req *earliest(lw_conn *c) {
+  req *best = NULL;
+  req *lists[2] = {c->inflight, c->sendq};
+  for (int i = 0; i < 2; i++)
+    for (req *r = lists[i]; r; r = r->next)
+      if (!best || r->deadline_us < best->deadline_us)
+        best = r;
+  return best;
+}
 
 static void on_timer(lw_loop *l, lw_timer *t, void *ud) {
   (void)l;
@@ -389,12 +423,19 @@ static void timer_work(lw_conn *c) {
     default:
       break;
   }
-  /* AUTH/READY: the oldest request decides. */
-  req *oldest = c->inflight ? c->inflight : c->sendq;
+  /* AUTH/READY: the first deadline decides. */
+  req *oldest = earliest(c);
   if (oldest && oldest->deadline_us <= now) {
-    lw__conn_log(c, 2, "request %s v%d (correlation id %d) timed out after %d ms; reconnecting",
-                 lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
-                 c->ctx->conf->request_timeout_ms);
+    if (oldest->due_us && oldest->deadline_us == oldest->due_us)
+      lw__conn_log(c, 2,
+                   "request %s v%d (correlation id %d) not answered within the delivery timeout "
+                   "of its records (%llu ms after it was sent); reconnecting",
+                   lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
+                   (unsigned long long)((now - oldest->sent_us) / 1000u));
+    else
+      lw__conn_log(c, 2, "request %s v%d (correlation id %d) timed out after %d ms; reconnecting",
+                   lw_api_name(oldest->api), oldest->ver, (int)oldest->corr,
+                   c->ctx->conf->request_timeout_ms);
     lw__conn_fail(c, LW_ERR_TIMED_OUT);
     return;
   }
@@ -404,7 +445,7 @@ static void timer_work(lw_conn *c) {
 void lw__conn_arm_timer(lw_conn *c) {
   c->timer.cb = on_timer;
   if (c->state == LW_CONN_READY || c->state == LW_CONN_AUTH) {
-    req *oldest = c->inflight ? c->inflight : c->sendq;
+    req *oldest = earliest(c);
     if (oldest)
       lw_timer_start_at(c->ctx->loop, &c->timer, oldest->deadline_us);
     else
@@ -467,9 +508,9 @@ void lw__conn_fail(lw_conn *c, int err) {
     c->ai = c->ai_cur = NULL;
   }
   lw_timer_stop(c->ctx->loop, &c->timer);
-  /* After a refused authentication the requests fail as disconnected: they were not refused,
-   * and their senders may retry them on the next connection. */
-  fail_requests(c, err == LW_ERR_AUTH ? LW_ERR_DISCONNECTED : err);
+  /* After a refused authentication or TLS session the requests fail as disconnected: they
+   * were not refused, and their senders may retry them on the next connection. */
+  fail_requests(c, err == LW_ERR_AUTH || err == LW_ERR_TLS ? LW_ERR_DISCONNECTED : err);
   if (c->dead)
     return;
   if (c->want)

@@ -40,6 +40,10 @@ typedef void (*lw_trace_frame_fn)(void *ud, const lw_conn *c, bool outgoing, int
                                   int16_t api_version, const uint8_t *frame, size_t len);
 /* Log hook: level 0 debug, 1 info, 2 warn, 3 error. */
 typedef void (*lw_log_fn)(void *ud, int level, const char *msg);
+/* The same for a message about one broker, its address ("host:port") and node id (-1: a
+ * bootstrap address) given apart, for logs with fields. */
+typedef void (*lw_log_broker_fn)(void *ud, int level, const char *broker, int node_id,
+                                 const char *msg);
 
 /* Shared by every connection of a client (borrowed). */
 typedef struct lw_net_ctx {
@@ -48,6 +52,7 @@ typedef struct lw_net_ctx {
   lw_trace_frame_fn trace;
   void *trace_ud;
   lw_log_fn log;
+  lw_log_broker_fn log_broker; /* optional: else `log` gets "broker ADDR (id N): MSG" */
   void *log_ud;
   void *tls;    /* TLS context (net/tls.h) when security_protocol uses TLS, else NULL */
   uint64_t rng; /* backoff jitter state */
@@ -62,6 +67,9 @@ typedef struct lw_net_ctx {
 /* Log through ctx->log (when set) with printf formatting; level as lw_log_fn. */
 void lw_net_logf(const lw_net_ctx *ctx, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same about the broker at `broker` (node id node_id): through ctx->log_broker when set. */
+void lw_net_log_broker(const lw_net_ctx *ctx, int level, const char *broker, int node_id,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Response callback. On success err == LW_OK and body/len is the response body (after the
  * response header), valid only during the call. For a request sent without expecting a
@@ -131,6 +139,11 @@ lw_buf *lw_conn_request_begin(lw_conn *c, int16_t api_key, int16_t api_version);
 /* Queue the request begun with lw_conn_request_begin. expect_response false for Produce
  * with acks=0. Returns LW_OK (the callback will run) or an error (it will not). */
 int lw_conn_request_send(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud);
+/* The same, given up at due_us (lw_now_us clock) when that comes before request_timeout_ms:
+ * the connection is then replaced, as after request_timeout_ms, and the callback gets
+ * LW_ERR_TIMED_OUT (Produce: the delivery timeout of the records it carries). 0: no limit. */
+int lw_conn_request_send_by(lw_conn *c, lw_buf *b, bool expect_response, lw_resp_cb cb, void *ud,
+                            uint64_t due_us);
 /* Abandon a request begun but not sent. */
 void lw_conn_request_abort(lw_conn *c, lw_buf *b);
 

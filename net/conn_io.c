@@ -48,6 +48,21 @@ static void trace_frame(lw_conn *c, bool out, int16_t api, int16_t ver, const lw
   }
 }
 
+/* A read or write failed (errno): a TLS failure is named; one that is the broker refusing the
+ * session (TLS 1.3: no client certificate) is the handshake's, as when it fails earlier. */
+static void io_failed(lw_conn *c, const char *what) {
+  if (c->tls && errno == EPROTO && lw_tls_refused(c->tls)) {
+    lw__conn_log(c, 3, "TLS handshake failed: %s", lw_tls_error(c->tls));
+    lw__conn_fail(c, LW_ERR_TLS);
+    return;
+  }
+  if (c->tls && errno == EPROTO)
+    lw__conn_log(c, 3, "TLS: %s", lw_tls_error(c->tls));
+  else
+    lw__conn_log(c, 1, "%s: %s", what, strerror(errno));
+  lw__conn_fail(c, LW_ERR_DISCONNECTED);
+}
+
 /* Write as much of the send queue as the socket takes. */
 void lw__conn_do_write(lw_conn *c) {
   if (c->fd < 0 || c->state == LW_CONN_CONNECTING || c->state == LW_CONN_TLS)
@@ -75,11 +90,7 @@ void lw__conn_do_write(lw_conn *c) {
         lw__conn_watch(c, LW_EV_READ | LW_EV_WRITE);
         return;
       }
-      if (c->tls && errno == EPROTO)
-        lw__conn_log(c, 3, "TLS: %s", lw_tls_error(c->tls));
-      else
-        lw__conn_log(c, 1, "write failed: %s", strerror(errno));
-      lw__conn_fail(c, LW_ERR_DISCONNECTED);
+      io_failed(c, "write failed");
       return;
     }
     r->written += (size_t)w;
@@ -191,11 +202,7 @@ static void do_read(lw_conn *c) {
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK)
         return;
-      if (c->tls && errno == EPROTO)
-        lw__conn_log(c, 3, "TLS: %s", lw_tls_error(c->tls));
-      else
-        lw__conn_log(c, 1, "read failed: %s", strerror(errno));
-      lw__conn_fail(c, LW_ERR_DISCONNECTED);
+      io_failed(c, "read failed");
       return;
     }
     c->rlen += (size_t)n;

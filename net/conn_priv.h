@@ -28,7 +28,8 @@ typedef struct req {
   lw_resp_cb cb;
   void *ud;
   uint64_t sent_us;     /* when it was queued */
-  uint64_t deadline_us; /* request_timeout_ms after it was queued */
+  uint64_t deadline_us; /* request_timeout_ms after it was queued, or due_us if sooner */
+  uint64_t due_us;      /* lw_conn_request_send_by's limit (0: none) */
   size_t written;       /* logical bytes already written */
 } req;
 

@@ -335,10 +335,15 @@ static void retry(lw_producer *p, ppart *pp, batch *b, int err) {
   if (err > 0 || err == LW_KAFKA_UNKNOWN_SERVER_ERROR)
     b->last_err = err;
   uint64_t limit = (uint64_t)p->conf->delivery_timeout_ms * 1000u;
-  if (p->conf->delivery_timeout_ms > 0 && now - b->created_us >= limit && p->idem != 1) {
+  bool expired = p->conf->delivery_timeout_ms > 0 && now - b->created_us >= limit;
+  if (expired && p->idem != 1) {
     lw_prod_batch_done(p, pp, b, -1, b->last_err ? b->last_err : LW_ERR_TIMED_OUT);
     return;
   }
+  /* Numbered: it expires with the partition's queue, at the next look, made now rather than
+   * up to a second later. */
+  if (expired)
+    lw_timer_start(p->ctx->loop, &p->housekeeping, 0);
   p->st.records_retried += (uint64_t)b->count;
   /* A leader named by the broker itself (KIP-951) is tried at once. */
   b->retry_at_us = b->hinted ? now : now + retry_delay_us(p, b->attempts);
@@ -487,7 +492,8 @@ static void on_produce(lw_conn *c, int err, const uint8_t *body, size_t len, voi
   lw_produce_resp resp;
   int rc = lw_produce_resp_decode(&cur, r->version, &a, &resp);
   if (rc != LW_OK)
-    lw_net_logf(p->ctx, 3, "bad Produce response from %s: %s", lw_conn_name(c), lw_err_name(rc));
+    lw_net_log_broker(p->ctx, 3, lw_conn_name(c), (int)lw_conn_node_id(c),
+                      "bad Produce response: %s", lw_err_name(rc));
   for (int i = 0; i < r->n; i++) {
     ppart *pp = r->e[i].pp;
     const lw_produce_part_resp *pr = NULL;
@@ -557,9 +563,9 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
     int16_t lo = 0, hi = -1, mylo = 0, myhi = -1;
     lw_conn_broker_range(conn, LW_API_PRODUCE, &lo, &hi);
     lw_client_range(LW_API_PRODUCE, &mylo, &myhi);
-    lw_net_logf(p->ctx, 3,
-                "broker %s: no Produce version both sides support (broker %d-%d, logwire %d-%d)",
-                lw_conn_name(conn), lo, hi, mylo, myhi);
+    lw_net_log_broker(p->ctx, 3, lw_conn_name(conn), (int)lw_conn_node_id(conn),
+                      "no Produce version both sides support (broker %d-%d, logwire %d-%d)", lo, hi,
+                      mylo, myhi);
     for (int i = 0; i < n; i++)
       fail_unsendable(p, c[i].pp, c[i].b, LW_ERR_NO_VERSION);
     return n;
@@ -651,7 +657,17 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
   p->st.requests_sent++;
   p->st.batches_sent += (uint64_t)r->n;
   p->st.bytes_sent += total;
-  rc = lw_conn_request_send(conn, b, p->conf->acks != 0, on_produce, r);
+  /* Given up when the first of its records reaches its delivery timeout: an answer after
+   * that could not be reported anyway (a hung broker would otherwise hold the records until
+   * request_timeout_ms, past delivery_timeout_ms). */
+  uint64_t due = 0;
+  if (p->conf->delivery_timeout_ms > 0)
+    for (int i = 0; i < r->n; i++) {
+      uint64_t d = r->e[i].b->created_us + (uint64_t)p->conf->delivery_timeout_ms * 1000u;
+      if (!due || d < due)
+        due = d;
+    }
+  rc = lw_conn_request_send_by(conn, b, p->conf->acks != 0, on_produce, r, due);
   if (rc != LW_OK) {
     p->inflight_reqs--;
     for (int i = 0; i < r->n; i++)

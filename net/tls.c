@@ -34,6 +34,7 @@ struct lw_tls {
   bool want_write;
   bool verify_failed; /* the verify callback saw the first failure */
   bool cert_asked;    /* the broker sent a CertificateRequest and logwire has no certificate */
+  bool got_data;      /* application data was read: the broker accepted the session */
   int vdepth;         /* its depth in the chain (0: the broker's own certificate) */
   char vsubject[200]; /* subject of the certificate that failed */
   char vnotbefore[32], vnotafter[32];
@@ -48,7 +49,9 @@ struct lw_tls {
 static void ssl_reason(char *out, size_t n) {
   unsigned long e = ERR_get_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
-  if (r)
+  if (e && ERR_SYSTEM_ERROR(e)) /* a system call failed (no such file...): errno's text */
+    snprintf(out, n, "%s", strerror((int)ERR_GET_REASON(e)));
+  else if (r)
     snprintf(out, n, "%s", r);
   else if (e)
     snprintf(out, n, "OpenSSL error %lu", e);
@@ -137,7 +140,14 @@ static int verify_cb(int ok, X509_STORE_CTX *store) {
 }
 
 int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t errlen) {
+  const char *key;
+  return lw_tls_ctx_new_key(out, conf, &key, err, errlen);
+}
+
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **bad, char *err,
+                       size_t errlen) {
   *out = NULL;
+  *bad = "security_protocol";
   char why[256];
   char *keypw = NULL;
   int rc = LW_ERR_TLS;
@@ -168,13 +178,15 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   const char *cafile = conf->ssl_ca_file && conf->ssl_ca_file[0] ? conf->ssl_ca_file : NULL;
   const char *capath = conf->ssl_ca_path && conf->ssl_ca_path[0] ? conf->ssl_ca_path : NULL;
   if (cafile || capath) {
+    *bad = cafile ? "ssl_ca_file" : "ssl_ca_path";
     if (SSL_CTX_load_verify_locations(ctx, cafile, capath) != 1) {
       ssl_reason(why, sizeof why);
       snprintf(err, errlen, "cannot load CA certificates from %s%s%s: %s", cafile ? cafile : "",
                cafile && capath ? " and " : "", capath ? capath : "", why);
       goto fail;
     }
-  } else if (conf->ssl_verify && SSL_CTX_set_default_verify_paths(ctx) != 1) {
+  } else if (conf->ssl_verify && (*bad = "ssl_ca_file") &&
+             SSL_CTX_set_default_verify_paths(ctx) != 1) {
     ssl_reason(why, sizeof why);
     snprintf(err, errlen, "cannot use the system's CA store: %s (set ssl_ca_file)", why);
     goto fail;
@@ -186,6 +198,7 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   if (!cert)
     SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
   if (cert) {
+    *bad = "ssl_cert_file";
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
       ssl_reason(why, sizeof why);
       snprintf(err, errlen, "cannot load the client certificate %s: %s", cert, why);
@@ -194,9 +207,12 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
     int src =
         lw_secret_get(conf->ssl_key_password, conf->ssl_key_password_file, &keypw, err, errlen);
     if (src != LW_OK) {
+      *bad = conf->ssl_key_password_file && conf->ssl_key_password_file[0] ? "ssl_key_password_file"
+                                                                           : "ssl_key_password";
       rc = src;
       goto fail;
     }
+    *bad = key == cert ? "ssl_cert_file" : "ssl_key_file";
     /* The key password is handed to OpenSSL only while the key is read. */
     SSL_CTX_set_default_passwd_cb(ctx, key_password_cb);
     SSL_CTX_set_default_passwd_cb_userdata(ctx, keypw);
@@ -216,6 +232,7 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
     }
   }
   lw_secret_free(keypw);
+  *bad = NULL;
   *out = tc;
   return LW_OK;
 fail:
@@ -404,11 +421,19 @@ static int failure(lw_tls *t, int sslerr, const char *during) {
     return LW_ERR_TLS;
   }
   if (t->cert_asked) {
-    ssl_reason(why, sizeof why);
+    /* What the broker did instead of accepting: an alert or a record OpenSSL names, or (a JVM
+     * broker) a plain close or reset. */
+    int en = errno;
+    if (e)
+      ssl_reason(why, sizeof why);
+    else if (sslerr == SSL_ERROR_SYSCALL && en)
+      snprintf(why, sizeof why, "%s", strerror(en));
+    else
+      snprintf(why, sizeof why, "the broker closed the connection without an alert");
     snprintf(t->err, sizeof t->err,
              "the broker requires a client certificate (it asked for one, logwire has none): set "
              "ssl_cert_file and ssl_key_file (%s %s)",
-             why[0] ? why : "handshake ended", during);
+             why, during[0] ? during : "after the TLS handshake");
     return LW_ERR_TLS;
   }
   /* A plaintext listener hangs up on a ClientHello (a Kafka broker reads it as a huge size). */
@@ -486,12 +511,23 @@ const char *lw_tls_error(const lw_tls *t) {
   return t ? t->err : "";
 }
 
+bool lw_tls_refused(const lw_tls *t) {
+  return t && t->cert_asked && !t->got_data;
+}
+
 /* Map an SSL I/O failure to errno (see tls.h). */
 static ssize_t io_fail(lw_tls *t, int r) {
   int e = SSL_get_error(t->ssl, r);
   if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
     t->want_write = e == SSL_ERROR_WANT_WRITE;
     errno = EAGAIN;
+    return -1;
+  }
+  if (lw_tls_refused(t)) {
+    /* TLS 1.3 without the client certificate the broker asked for: whatever ends the session
+     * before the broker's first byte of data is its refusal, however it is made. */
+    failure(t, e, "");
+    errno = EPROTO;
     return -1;
   }
   if (e == SSL_ERROR_ZERO_RETURN)
@@ -521,6 +557,7 @@ ssize_t lw_tls_read(lw_tls *t, void *p, size_t n) {
         return (ssize_t)got; /* report the bytes; the condition shows again on the next call */
       return io_fail(t, r);
     }
+    t->got_data = true;
     got += k;
   }
   return (ssize_t)got;
@@ -588,6 +625,11 @@ int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t e
   snprintf(err, errlen, "this logwire was built without OpenSSL (make TLS=0): no TLS");
   return LW_ERR_UNSUPPORTED;
 }
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **key, char *err,
+                       size_t errlen) {
+  *key = "security_protocol";
+  return lw_tls_ctx_new(out, conf, err, errlen);
+}
 void lw_tls_ctx_free(void *ctx) {
   (void)ctx;
 }
@@ -626,6 +668,10 @@ bool lw_tls_wants_write(const lw_tls *t) {
 const char *lw_tls_error(const lw_tls *t) {
   (void)t;
   return "built without OpenSSL";
+}
+bool lw_tls_refused(const lw_tls *t) {
+  (void)t;
+  return false;
 }
 ssize_t lw_tls_read(lw_tls *t, void *p, size_t n) {
   (void)t, (void)p, (void)n;

@@ -25,6 +25,11 @@ typedef struct lw_tls lw_tls;
  * lw_tls_ctx_free. The key's password (ssl_key_password, or ssl_key_password_file read now) is
  * used while the key is loaded and not kept. */
 int lw_tls_ctx_new(void **out, const lw_producer_conf *conf, char *err, size_t errlen);
+/* The same, and on failure *key names the option at fault (a static string: "ssl_ca_file",
+ * "ssl_ca_path", "ssl_cert_file", "ssl_key_file", "ssl_key_password", "ssl_key_password_file",
+ * or "security_protocol" when TLS itself cannot be set up), for FILE:LINE: KEY: messages. */
+int lw_tls_ctx_new_key(void **out, const lw_producer_conf *conf, const char **key, char *err,
+                       size_t errlen);
 void lw_tls_ctx_free(void *ctx);
 /* A server context (the console): the PEM certificate chain `cert` and its key (`key`, or NULL
  * when cert holds it too). Returns as lw_tls_ctx_new; free with lw_tls_ctx_free. */
@@ -50,9 +55,16 @@ int lw_tls_handshake(lw_tls *t);
 bool lw_tls_wants_write(const lw_tls *t);
 /* The last failure's cause, for humans (static per session; "" when none). */
 const char *lw_tls_error(const lw_tls *t);
+/* True when the session failed because the broker refused it for lack of a client
+ * certificate, after logwire's side of the handshake had completed: in TLS 1.3 the client
+ * finishes first, and a broker asking for a certificate logwire does not have ends the
+ * session at the first read or write (with an alert, a record, or just a close). Such a
+ * failure is the handshake's (lw_tls_error names it), not a lost connection. */
+bool lw_tls_refused(const lw_tls *t);
 /* Like read(2)/writev(2): bytes, 0 at end of stream, -1 with errno: EAGAIN when the socket must
  * become readable/writable first, EPROTO for a TLS failure (an alert from the broker, a bad
- * record: lw_tls_error names it), or the socket's own errno. */
+ * record: lw_tls_error names it; also the end of the stream or a reset when lw_tls_refused),
+ * or the socket's own errno. */
 ssize_t lw_tls_read(lw_tls *t, void *p, size_t n);
 ssize_t lw_tls_writev(lw_tls *t, const struct iovec *iov, int n);
 

@@ -232,13 +232,22 @@ static void walk(walk_ctx *w, const lw_glob *g, int lvl, size_t len);
 static void walk_deep(walk_ctx *w, const lw_glob *g, int lvl, size_t len);
 
 /* A failure other than "not there (yet)": the caller is told, since waiting for an event
- * would wait forever (no watch can be set in a directory that cannot be read). */
+ * would wait forever (no watch can be set in a directory that cannot be read). Without
+ * permission, the parent of what could not be read is reported as a directory to watch: its
+ * watch sees the chmod that fixes it (IN_ATTRIB on the entry). */
 static void report_error(walk_ctx *w, size_t len, int err) {
   if (err == ENOENT || err == ENOTDIR || !w->v->error)
     return;
   char c = w->buf[len];
   w->buf[len] = 0;
   w->v->error(w->ud, len ? w->buf : "/", err);
+  char *slash = len && (err == EACCES || err == EPERM) ? memrchr(w->buf, '/', len) : NULL;
+  if (slash) {
+    size_t pl = (size_t)(slash - w->buf);
+    *slash = 0;
+    w->v->dir(w->ud, pl ? w->buf : "/");
+    *slash = '/';
+  }
   w->buf[len] = c;
 }
 

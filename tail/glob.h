@@ -49,7 +49,8 @@ typedef struct lw_glob_visit {
   void (*file)(void *ud, const char *path, const struct stat *st, bool link);
   /* A directory the walk needs could not be read or looked into, or a matching name could not
    * be resolved (errno `err`: EACCES, ELOOP, EIO, ...; a missing one is not an error, it is
-   * waited for). May be NULL. */
+   * waited for). May be NULL. For EACCES and EPERM, `dir` is then called for the parent of
+   * `path` (to see its mode change). */
   void (*error)(void *ud, const char *path, int err);
 } lw_glob_visit;
 

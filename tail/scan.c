@@ -1,6 +1,7 @@
 /* scan.c — which file is at which path: the full scan of the globs, one path after an
  * inotify event, the identity rules deciding "same file, renamed" against "new file", and
  * the periodic tick (fstat sweep of open files, polling rescans). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +62,35 @@ static void seen(lw_tail *t, const char *path, const struct stat *st, bool link)
     lw__tail_log(t, LW_TAIL_LOG_ERROR, "%s: out of memory, file not followed", path);
 }
 
+static void unreadable(lw_tail *t, const char *dir, int err, bool others);
+
+/* stat() failed on a path the globs match: the file is gone (ENOENT, ENOTDIR, ELOOP, ...),
+ * or its directory cannot be looked into (no search permission, I/O error), which says
+ * nothing of the file. Race (a directory unreadable for a while):
+ *  1. the directory D stops being readable by this user (chmod, a remount)
+ *  2. a file F is created in D: its IN_CREATE arrives, stat(F) fails with EACCES
+ *  3. F must not be dropped silently: D is reported unreadable (warned, looked at again
+ *     with a backoff, and at once when D's attributes change: its watch or its parent's
+ *     reports the chmod that fixes it)
+ *  4. D readable again: the rescan finds F, new since the first scan, read from 0. */
+static bool cannot_look(int err) {
+  return err == EACCES || err == EPERM || err == EIO;
+}
+
 void lw__check_path(lw_tail *t, const char *path) {
   if (!(lw_globset_match(&t->gs, path) & LW_GLOB_FILE))
     return;
   struct stat st, lst;
-  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+  int e = stat(path, &st) != 0 ? errno : 0;
+  if (e && cannot_look(e)) {
+    const char *slash = strrchr(path, '/');
+    int dl = slash && slash > path ? (int)(slash - path) : 1;
+    char dir[sizeof t->scan_err_path];
+    snprintf(dir, sizeof dir, "%.*s", dl, path);
+    unreadable(t, dir, e, false);
+    return; /* whatever is known at this path stays there: nothing says it moved */
+  }
+  if (e || !S_ISREG(st.st_mode)) {
     lw_tail_file *cur = lw__find_path(t, path);
     if (cur)
       lw__file_path_lost(cur);
@@ -90,7 +115,7 @@ static void on_walk_error(void *ud, const char *dir, int err) {
   lw_tail *t = ud;
   if (!t->scan_errs++) {
     t->scan_errno = err;
-    snprintf(t->scan_err_path, sizeof t->scan_err_path, "%s", dir);
+    snprintf(t->scan_first_path, sizeof t->scan_first_path, "%s", dir);
   }
 }
 
@@ -101,9 +126,35 @@ static const lw_glob_visit walk_visit = {
 #define SCAN_RETRY_MAX_US 60000000ull
 #define SCAN_WARN_US      10000000ull
 
-/* After a walk: directories it could not read are looked at again after a backoff (1 s,
- * doubling to 60 s), with a warning at the first failure and then at most every 10 s; the
- * first clean walk says so. */
+/* A directory the globs need cannot be read (after a walk, or when a path in it could not be
+ * looked at): counted, warned about at the first failure and then at most every 10 s, and
+ * looked at again after a backoff (1 s, doubling to 60 s; a retry already due is kept), since
+ * no event may come from a directory that cannot be watched. A change of its attributes (the
+ * chmod that fixes it) brings the retry forward. */
+static void unreadable(lw_tail *t, const char *dir, int err, bool others) {
+  t->st.read_errors++;
+  uint64_t now = lw_now_us();
+  bool first = !t->scan_retry_us;
+  uint64_t delay = first ? SCAN_RETRY_MIN_US : t->scan_retry_us;
+  if (first || now - t->scan_warn_us >= SCAN_WARN_US) {
+    t->scan_warn_us = now;
+    snprintf(t->scan_err_path, sizeof t->scan_err_path, "%s", dir);
+    char fix[96] = "it can be read";
+    if (err == EACCES || err == EPERM)
+      snprintf(fix, sizeof fix, "uid %u may read and search it", (unsigned)geteuid());
+    lw__tail_log(t, LW_TAIL_LOG_WARN,
+                 "cannot read %s: %s%s; files there are not followed until %s; looking again in "
+                 "%llu s",
+                 dir, strerror(err), others ? " (and others)" : "", fix,
+                 (unsigned long long)(delay / 1000000));
+  }
+  if (first || !lw_timer_active(&t->rescan_timer)) {
+    lw_timer_start(t->loop, &t->rescan_timer, delay);
+    t->scan_retry_us = delay * 2 < SCAN_RETRY_MAX_US ? delay * 2 : SCAN_RETRY_MAX_US;
+  }
+}
+
+/* After a walk: its errors, or the first clean walk after some, which says so. */
 static void scan_errors(lw_tail *t) {
   if (!t->scan_errs) {
     if (t->scan_retry_us)
@@ -111,16 +162,7 @@ static void scan_errors(lw_tail *t) {
     t->scan_retry_us = 0;
     return;
   }
-  t->st.read_errors++;
-  uint64_t now = lw_now_us(), delay = t->scan_retry_us ? t->scan_retry_us : SCAN_RETRY_MIN_US;
-  if (!t->scan_retry_us || now - t->scan_warn_us >= SCAN_WARN_US) {
-    t->scan_warn_us = now;
-    lw__tail_log(t, LW_TAIL_LOG_WARN, "cannot read %s: %s%s; looking again in %llu s",
-                 t->scan_err_path, strerror(t->scan_errno), t->scan_errs > 1 ? " (and others)" : "",
-                 (unsigned long long)(delay / 1000000));
-  }
-  lw_timer_start(t->loop, &t->rescan_timer, delay);
-  t->scan_retry_us = delay * 2 < SCAN_RETRY_MAX_US ? delay * 2 : SCAN_RETRY_MAX_US;
+  unreadable(t, t->scan_first_path, t->scan_errno, t->scan_errs > 1);
 }
 
 /* Race (directory created later):

@@ -121,11 +121,12 @@ struct lw_tail {
   unsigned scan_gen;
   /* Directories a scan could not read (no permission, I/O error): looked at again with a
    * backoff, since no event comes from a directory that cannot be watched. */
-  unsigned scan_errs;      /* errors in the scan under way */
-  int scan_errno;          /* the first one's errno */
-  char scan_err_path[256]; /* and directory (cut) */
-  uint64_t scan_retry_us;  /* next retry delay; 0 while every directory is readable */
-  uint64_t scan_warn_us;   /* last warning about them */
+  unsigned scan_errs;        /* errors in the scan under way */
+  int scan_errno;            /* the first one's errno */
+  char scan_first_path[256]; /* and directory (cut) */
+  char scan_err_path[256];   /* the directory last warned about */
+  uint64_t scan_retry_us;    /* next retry delay; 0 while every directory is readable */
+  uint64_t scan_warn_us;     /* last warning about them */
   struct {
     uint64_t key;
     lw_tail_file *f;

@@ -107,7 +107,10 @@ static void dispatch(lw_watch *w, const struct inotify_event *e) {
     if (snprintf(path, sizeof path, "%s/%s", dir, e->name) < (int)sizeof path)
       w->cbs.entry(w->ud, path, e->mask);
   }
-  if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))
+  /* The directory itself went away, or its own attributes changed: its mode may now let
+   * this user read it, or no longer (a rescan finds its files, or warns). */
+  if ((e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) ||
+      ((e->mask & IN_ATTRIB) && !(e->len && e->name[0])))
     w->cbs.rescan(w->ud);
 }
 

@@ -334,7 +334,7 @@ part_supervise() {
   "$SEQW" -f "$d/good.log" -n $n -r 3000 >/dev/null &
   local w=$!
   check "unreadable directory: logged with the reason" wait_until 20 logged sup \
-    'cannot read [^ ]*/locked: Permission denied; looking again in 1 s" input=locked'
+    'cannot read [^ ]*/locked: Permission denied; .*; looking again in 1 s" input=locked'
   check "unwritable checkpoint: logged" wait_until 20 logged sup \
     'msg="input cannot write its checkpoint; retrying with backoff" input=nostate'
   check "unwritable checkpoint: tried again with a growing delay (1 s, 2 s, ...)" \

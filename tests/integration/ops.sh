@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # ops.sh — what an operator sees: `run --check` refusing everything `run` would refuse (and
 # `run` never crashing on its way out), one agent per state_dir, --once's summary and its exit
-# status when a signal stops it, broker outages in the log and /metrics, /health, and the CLI's
-# conventions (help, usage errors, global flags, version).
+# status when a signal stops it, broker outages in the log and /metrics, /health, the CLI's
+# conventions (help, usage errors, global flags, version), a log directory the agent cannot
+# read for a while, and the delivery timeout kept against a broker that stops answering.
 #
 # LW_PARTS="check lock" runs only some parts (all by default).
 source "$(dirname "$0")/lib.sh"
 
-PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs}
+PARTS=${LW_PARTS:-check lock once outage http cli security logs notify inputs unreadable timeout}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 mock_start -n 1 || exit 1
 DOWN=127.0.0.1:1 # nothing listens on port 1
@@ -41,8 +42,18 @@ part_check() {
   conf "$d/tls.conf" "$DOWN" "$d/state" && sed -i 's/^linger_ms.*/&\nsecurity_protocol = ssl\nssl_ca_file = \/nonexistent\/ca.pem/' "$d/tls.conf"
   out=$("$LW_BIN" run --check -c "$d/tls.conf" 2>&1)
   rc=$?
-  check "--check: an unreadable ssl_ca_file is refused (exit 2)" \
-    test $rc -eq 2 -a -n "$(grep -F 'TLS setup: ' <<<"$out")"
+  check "--check: a missing ssl_ca_file is refused at its line, with the reason (exit 2)" \
+    test $rc -eq 2 -a -n "$(grep -Fx "$d/tls.conf:5: ssl_ca_file: cannot load CA certificates from /nonexistent/ca.pem: No such file or directory" <<<"$out")"
+  # A client certificate whose key cannot be loaded: at the key's line.
+  conf "$d/key.conf" "$DOWN" "$d/state"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/c.key" -out "$d/c.pem" -days 1 \
+    -subj /CN=ops >/dev/null 2>&1
+  echo "not a key" >"$d/bad.key"
+  sed -i "s|^linger_ms.*|&\nsecurity_protocol = ssl\nssl_verify = false\nssl_cert_file = $d/c.pem\nssl.key.location = $d/bad.key|" "$d/key.conf"
+  out=$("$LW_BIN" run --check -c "$d/key.conf" 2>&1)
+  rc=$?
+  check "--check: a client key that cannot be loaded is refused at its line, as FILE:LINE: KEY: problem" \
+    test $rc -eq 2 -a -n "$(grep -E "^$d/key.conf:7: ssl_key_file: cannot load the client private key $d/bad.key: " <<<"$out")"
   "$LW_BIN" run -c "$d/tls.conf" 2>"$d/tls.err"
   rc=$?
   check "run: a refused TLS setup exits 2 (no crash on the way out)" test $rc -eq 2
@@ -154,8 +165,8 @@ part_outage() {
   check "outage: /health is 200 while Kafka is reachable" test "$(http_code "$A" /health)" = 200
   mock_cmd "down 1"
   seq_lines 20 | tail -n 10 >>"$d/a.log"
-  check "outage: a warning names the broker and the reason" \
-    wait_until 30 logged outage 'level=warn msg="broker [^ ]+ \(id 1\): cannot reach the broker: [^"]+"'
+  check "outage: a warning names the reason, the broker as fields" \
+    wait_until 30 logged outage 'level=warn msg="cannot reach the broker: [^"]+" component=kafka broker=127\.0\.0\.1:[0-9]+ broker_id=1$'
   check "outage: /metrics says the broker is down" \
     wait_until 10 metric_is "$A" 'logwire_broker_up{broker="1"' 0
   check "outage: /metrics counts connection errors" \
@@ -167,7 +178,7 @@ part_outage() {
     test "$(grep -c 'cannot reach the broker' "$T/outage.log")" -eq 1
   mock_cmd "up 1"
   check "outage: recovery logged at info with the outage's duration" \
-    wait_until 30 logged outage 'level=info msg="broker [^ ]+ \(id 1\): reachable again after an outage of [0-9]+\.[0-9] s"'
+    wait_until 30 logged outage 'level=info msg="reachable again after an outage of [0-9]+\.[0-9] s" component=kafka broker=127\.0\.0\.1:[0-9]+ broker_id=1$'
   check "outage: the lines written during the outage are delivered" \
     wait_until 30 in_stat_eq "$A" a lines_acked 20
   check "outage: /health is 200 again" wait_until 10 eval '[[ $(http_code "$A" /health) == 200 ]]'
@@ -426,6 +437,109 @@ part_inputs() {
     grep -q "level=warn msg=\"no file matches the pattern yet: waiting for one to appear\" input=none pattern=$d/nothing/\\*.log" "$d/run.err"
 }
 
+# ---- a log directory the agent cannot read for a while ----
+#
+# The agent runs as nobody (root ignores file modes), start = end. Its directory becomes
+# unreadable (chmod 700, root's): a warning names it and what to do; a file created meanwhile
+# is followed from its first line once the directory is readable again, also when the agent
+# was restarted in between (a restart is not a first start: the checkpoint says so).
+
+part_unreadable() {
+  local d=$T/unr wrap=() uid A
+  uid=$(id -u)
+  if [[ $uid -eq 0 ]]; then
+    if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
+      echo "skip - unreadable: root without setpriv or user nobody, file modes cannot be enforced"
+      return
+    fi
+    wrap=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+    uid=$(id -u nobody)
+    chmod 711 "$T"
+  fi
+  mkdir -p "$d/logs" "$d/state"
+  chmod 755 "$d" "$d/logs"
+  [[ ${#wrap[@]} -eq 0 ]] || chown nobody "$d/state"
+  mock_cmd "create ops-unr 1 1" 2>/dev/null
+  seq_lines 3 old >"$d/logs/old.log"
+  {
+    printf '[kafka]\nbrokers = %s\nlinger_ms = 5\n' "$MOCK_BOOTSTRAP"
+    printf '[agent]\nstate_dir = %s/state\nhttp = 127.0.0.1:0\n' "$d"
+    printf '[input.u]\npaths = %s/logs/*.log\ntopic = ops-unr\nstart = end\n' "$d"
+  } >"$d/lw.conf"
+  chmod 644 "$d/lw.conf"
+  "${wrap[@]}" "$LW_BIN" run -c "$d/lw.conf" 2>"$T/unr.log" &
+  AGENT_PID=$!
+  LW_BG_PIDS+=("$AGENT_PID")
+  agent_wait_port unr || notok "unreadable: the agent did not start"
+  A=$AGENT_HTTP
+  seq_lines 2 more >>"$d/logs/old.log"
+  check "unreadable: start = end, the lines written since the start ship" \
+    wait_until 20 in_stat_eq "$A" u lines_acked 2
+  chmod 700 "$d/logs"
+  check "unreadable: a warning names the directory and what to do" wait_until 20 logged unr \
+    "level=warn msg=\"tail u: cannot read $d/logs: Permission denied; files there are not followed until uid $uid may read and search it; looking again in 1 s\""
+  seq_lines 7 new >"$d/logs/new.log"
+  check "unreadable: counted in read_errors" wait_until 10 in_stat_ge "$A" u read_errors 1
+  chmod 755 "$d/logs"
+  check "unreadable: readable again, logged" wait_until 20 logged unr \
+    "level=info msg=\"tail u: $d/logs can be read again\""
+  check "unreadable: the file created meanwhile ships" \
+    wait_until 20 in_stat_eq "$A" u lines_acked 9
+  kill -TERM "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+  # Stopped; a file created while the directory cannot be read; started again.
+  chmod 700 "$d/logs"
+  seq_lines 4 late >"$d/logs/late.log"
+  cat "$T/unr.log" >>"$T/unr.old"
+  "${wrap[@]}" "$LW_BIN" run -c "$d/lw.conf" 2>"$T/unr.log" &
+  AGENT_PID=$!
+  LW_BG_PIDS+=("$AGENT_PID")
+  agent_wait_port unr || notok "unreadable: the agent did not start again"
+  A=$AGENT_HTTP
+  check "unreadable at a restart: warned" wait_until 20 logged unr "cannot read $d/logs: "
+  chmod 755 "$d/logs"
+  check "unreadable at a restart: the file created meanwhile ships once readable" \
+    wait_until 30 in_stat_eq "$A" u lines_acked 4
+  kcat_read ops-unr >"$d/out"
+  check "unreadable: the files created while unreadable ship from their first line, once" \
+    test "$(grep -c '^new ' "$d/out")" -eq 7 -a "$(grep -c '^late ' "$d/out")" -eq 4 \
+    -a "$(grep -c '^old ' "$d/out")" -eq 0
+  kill -TERM "$AGENT_PID"
+  wait_exit 20 "$AGENT_PID"
+}
+
+# ---- delivery_timeout_ms against a broker that stops answering ----
+#
+# The request carrying a record is given up when the record's delivery timeout comes, not at
+# request_timeout_ms (30 s by default) after it: the record is reported failed with TIMED_OUT
+# within about delivery_timeout_ms. Read from the log's own numbers, the bound generous (1.5x).
+
+part_timeout() {
+  local d=$T/timeout pid ms
+  mkdir -p "$d"
+  mock_cmd "create ops-to 1 1" 2>/dev/null
+  mkfifo "$d/in"
+  "$LW_BIN" produce -b "$MOCK_BOOTSTRAP" -t ops-to -f "$d/in" -X delivery_timeout_ms=2000 \
+    -X linger_ms=0 2>"$d/err" &
+  pid=$!
+  LW_BG_PIDS+=("$pid")
+  exec {TW}>"$d/in"
+  echo one >&$TW
+  wait_until 20 eval '(( $(kcat_count ops-to) >= 1 ))' || notok "timeout: the first record is delivered"
+  mock_cmd "rtt 1 60000" # every answer of broker 1 held a minute from now on
+  echo two >&$TW
+  exec {TW}>&-
+  wait_exit 25 "$pid"
+  mock_cmd "rtt 1 0"
+  check "timeout: produce ends by itself, exit 1" test "$EXIT_RC" -eq 1
+  check "timeout: the record is reported failed with TIMED_OUT" \
+    grep -q 'to ops-to: 1 delivered, 1 failed in .*(TIMED_OUT: 1)' "$d/err"
+  ms=$(sed -n 's/.*not answered within the delivery timeout of its records (\([0-9]*\) ms after it was sent).*/\1/p' "$d/err" | head -1)
+  note "timeout: the request was given up ${ms:-?} ms after it was sent (delivery_timeout_ms 2000)"
+  check "timeout: its request given up at the delivery timeout, not request_timeout_ms (30 s)" \
+    test -n "$ms" -a "${ms:-0}" -le 3000
+}
+
 want check && part_check
 want lock && part_lock
 want once && part_once
@@ -436,4 +550,6 @@ want security && part_security
 want logs && part_logs
 want notify && part_notify
 want inputs && part_inputs
+want unreadable && part_unreadable
+want timeout && part_timeout
 exit $FAILED

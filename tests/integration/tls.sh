@@ -6,7 +6,9 @@
 # system store (default) with the test CA absent, a plaintext port and a server limited to
 # TLS 1.1 each fail with their cause named on stderr; ssl_verify=false connects and warns;
 # mutual TLS works with a client certificate (its key encrypted, the password from a file) and
-# fails without one; SASL_SSL with SCRAM-SHA-512 end to end (TLS -> saslbroker -> mock).
+# fails without one, also against a broker that refuses without an alert (tests/tools/
+# certreqbroker, TLS 1.3 and 1.2); SASL_SSL with SCRAM-SHA-512 end to end (TLS -> saslbroker ->
+# mock).
 source "$(dirname "$0")/lib.sh"
 
 "$LW_TOOLS/saslbroker" -h >/dev/null 2>&1
@@ -249,6 +251,41 @@ fi
 expect_fail "mutual TLS without a client certificate" "requires a client certificate" localhost \
   -X ssl_ca_file="$P/ca.pem"
 proxy_stop
+
+# ---- A broker requiring a client certificate that refuses without an alert ----
+# certreqbroker asks for a client certificate and, given none, ends the connection the way a
+# JVM broker (ssl.client.auth=required) may: a plain close, or a record where an alert would
+# be. In TLS 1.3 logwire's handshake has completed by then. The cause is named, and produce
+# (default delivery timeout: 120 s) gives up at once with it.
+for ver in 1.3 1.2; do
+  for mode in close record; do
+    name="client certificate required (TLS $ver, refused by $mode)"
+    : >"$T/certreq.log"
+    "$LW_TOOLS/certreqbroker" -c "$P/good.pem" -k "$P/good.key" -v $ver -m $mode \
+      -L "$T/certreq.log" >"$T/certreq.out" 2>"$T/certreq.err" &
+    crpid=$!
+    LW_BG_PIDS+=("$crpid")
+    if ! wait_until 10 grep -q '^listening=' "$T/certreq.out"; then
+      notok "$name: certreqbroker starts: $(cat "$T/certreq.err")"
+      continue
+    fi
+    craddr=$(sed -n 's/^listening=//p' "$T/certreq.out")
+    "$LW_BIN" produce -b "$craddr" -t tls-certreq -X security_protocol=ssl \
+      -X ssl_ca_file="$P/ca.pem" -f "$T/in.txt" 2>"$T/err.certreq" &
+    pid=$!
+    LW_BG_PIDS+=("$pid")
+    wait_exit 30 "$pid"
+    check "$name: the broker refused the session (no certificate)" grep -q '^refused ' "$T/certreq.log"
+    check "$name: produce gives up by itself, exit 1" test "$EXIT_RC" -eq 1
+    check "$name: the cause is named, with the settings to use" grep -q \
+      'TLS handshake failed: the broker requires a client certificate .*set ssl_cert_file and ssl_key_file' \
+      "$T/err.certreq"
+    check "$name: ... in produce's final words" \
+      grep -q '^logwire produce: TLS handshake failed: .*requires a client certificate' "$T/err.certreq"
+    kill "$crpid" 2>/dev/null
+    wait "$crpid" 2>/dev/null
+  done
+done
 
 # ---- SASL_SSL with SCRAM-SHA-512: TLS -> saslbroker -> mock ----
 "$LW_TOOLS/saslbroker" -u "$MOCK_FIRST" -U alice:alice-secret-1 -L "$T/sasl.log" \
