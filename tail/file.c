@@ -355,6 +355,8 @@ void lw__file_free(lw_tail_file *f) {
   lw__file_drop_fd(f);
   if (f->state != F_CLOSED)
     lw_hmap_del(&t->ids, &f->by_id);
+  else if (f->closed)
+    lw_hmap_del(&t->closed, &f->by_id);
   if (f->at_path)
     lw_hmap_del(&t->paths, &f->by_path);
   if (f->prev)
@@ -471,6 +473,22 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
     if (size < rec_off && (known || (size < o->rec.fp.len && !strcmp(o->rec.path, f->path))))
       cut = true;
     lw__orphan_free(o);
+  }
+  /* Not in the checkpoint: a handle closed with lines in flight may have read it already
+   * (see lw__closed_add). */
+  lw_tail_file *g = NULL;
+  if (!known) {
+    int err;
+    g = lw__closed_take(t, f->dev, f->ino, fd, size, &f->fp, &err);
+    if (err != LW_OK)
+      return LW_ERR_IO;
+    if (g) {
+      known = true;
+      cut = false;
+      off = g->lines.off;
+      lw__tail_log(t, LW_TAIL_LOG_DEBUG, "%s: read up to %llu already (as %s)", f->path,
+                   (unsigned long long)off, g->path);
+    }
   }
   if (!known && lw_fp_read(fd, size, &f->fp, NULL, NULL) != LW_OK)
     return LW_ERR_IO;

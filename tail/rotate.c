@@ -91,6 +91,7 @@ void lw__file_close(lw_tail_file *f) {
     f->copy_of = NULL;
   }
   lw_lines_free(&f->lines);
+  lw__closed_add(f); /* findable by identity while its lines are in flight */
   lw__wake_succ(f);
   lw__unvacate(f, NULL);
   if (t->wait_head)
@@ -299,6 +300,7 @@ void lw__file_path_lost(lw_tail_file *f) {
     lw_hmap_del(&t->ids, &f->by_id);
     lw__queue_del(f);
     f->state = F_CLOSED;
+    lw__closed_add(f);
     lw__tail_dirty(t);
     lw__file_release(f);
     return;

@@ -143,6 +143,48 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f) {
     free(r.path);
 }
 
+/* Race (a copy found after its original's truncation was handled; copytruncate with the
+ * copies matched too, the process stopped or slow):
+ *  1. app.log is copied to app.log.1 and truncated before tail looks at either
+ *  2. tail sees app.log's truncation first: it reads the copy's rest through a descriptor of
+ *     its own (the copy has no handle yet), then closes it at the copy's end; its lines are
+ *     still in flight, so it has no orphan record yet, and closed it left t->ids
+ *  3. app.log.1's creation event (or a scan) is handled: no handle, no record. Without the
+ *     table below it would be a new file, read again from 0 (every line of the copy twice)
+ *  4. with it, the new handle (first_open) finds the closed one by inode and fingerprint and
+ *     starts where its delivered lines end; the closed one is retired (it gives its inode's
+ *     checkpoint record to the new handle) and freed when its lines are acknowledged. As
+ *     for a followed copy taking over (lw__file_truncate, 2b), the record then says the
+ *     closed handle's delivered end: after a crash before those lines are acknowledged,
+ *     they are not read again.
+ * Once freed, a handle leaves an orphan record instead (lw__file_release). */
+void lw__closed_add(lw_tail_file *f) {
+  if (f->closed || f->retired || !f->orphan_on_free || !f->acks.inflight)
+    return;
+  f->closed = lw_hmap_put(&f->t->closed, &f->by_id, lw__id_key(f->dev, f->ino)) == LW_OK;
+}
+
+lw_tail_file *lw__closed_take(lw_tail *t, uint64_t dev, uint64_t ino, int fd, uint64_t size,
+                              lw_fp *fp, int *err) {
+  *err = LW_OK;
+  for (lw_hnode *n = lw_hmap_first(&t->closed, lw__id_key(dev, ino)); n; n = lw_hmap_next(n)) {
+    lw_tail_file *g = (lw_tail_file *)((char *)n - offsetof(lw_tail_file, by_id));
+    bool same = false;
+    if (g->dev != dev || g->ino != ino || size < g->lines.off)
+      continue;
+    *err = lw_fp_read(fd, size, fp, &g->fp, &same);
+    if (*err != LW_OK)
+      return NULL;
+    if (!same)
+      continue;
+    lw_hmap_del(&t->closed, &g->by_id);
+    g->closed = g->orphan_on_free = false;
+    g->retired = true;
+    return g;
+  }
+  return NULL;
+}
+
 static void orphans_free(lw_tail *t) {
   lw_hiter it = {0};
   lw_hnode *n;
@@ -492,6 +534,7 @@ int lw_tail_new(lw_tail **out, lw_loop *loop, const lw_tail_conf *conf, lw_tail_
   lw_hmap_init(&t->ids);
   lw_hmap_init(&t->paths);
   lw_hmap_init(&t->orphans);
+  lw_hmap_init(&t->closed);
   lw_buf_init(&t->ckbuf, LW_CKPT_MAX_BYTES);
   lw_timer_init(&t->read_timer, read_timer_cb, t);
   lw_timer_init(&t->ckpt_timer, ckpt_timer_cb, t);
@@ -555,6 +598,7 @@ void lw_tail_free(lw_tail *t) {
   orphans_free(t);
   lw_hmap_free(&t->ids);
   lw_hmap_free(&t->paths);
+  lw_hmap_free(&t->closed);
   lw_buf_free(&t->ckbuf);
   if (t->have_re)
     regfree(&t->re);

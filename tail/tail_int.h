@@ -39,8 +39,9 @@ enum { Q_NONE, Q_READY, Q_WAIT };     /* lw_tail_file.queue */
  * file an unfinished line over 64 KiB is dropped and read again later instead of kept. */
 struct lw_tail_file {
   lw_tail *t;
-  lw_hnode by_id;                    /* t->ids, key id_key(dev, ino), while not F_CLOSED */
-  lw_hnode by_path;                  /* t->paths, key path_key(path), while at_path */
+  lw_hnode by_id;   /* t->ids, key id_key(dev, ino), while not F_CLOSED; then t->closed while
+                     * `closed` (see lw__closed_add) */
+  lw_hnode by_path; /* t->paths, key path_key(path), while at_path */
   lw_tail_file *next, *prev;         /* t->files: every handle */
   lw_tail_file *qnext, *qprev;       /* t->ready or t->waiting, per `queue` */
   lw_tail_file *lru_next, *lru_prev; /* t->lru: F_OPEN files, least recently active first */
@@ -81,6 +82,7 @@ struct lw_tail_file {
   bool from_copy;      /* truncated; now reading its rest from the copy (closed at its end) */
   bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
   bool fp_full;        /* counted in t->nfp_full (lw__fp_note) */
+  bool closed;         /* F_CLOSED, still on disk, lines in flight: in t->closed */
 };
 
 typedef struct orphan {
@@ -102,6 +104,7 @@ struct lw_tail {
   lw_lines_scratch scratch;
   lw_watch w;
   lw_hmap ids, paths, orphans;
+  lw_hmap closed; /* F_CLOSED handles of files still on disk, lines in flight (by_id) */
   lw_tail_file *files;
   lw_tail_file *ready_head, *ready_tail, *wait_head, *wait_tail;
   lw_tail_file *lru_head, *lru_tail;
@@ -160,6 +163,15 @@ orphan *lw__orphan_take(lw_tail *t, uint64_t dev, uint64_t ino);
 void lw__orphan_free(orphan *o);
 /* Remember a freed file's position for when it matches again (rename back, restart). */
 void lw__orphan_add(lw_tail *t, const lw_tail_file *f);
+/* f was just closed (F_CLOSED) with lines in flight and its file still on disk: keep it
+ * findable by identity until it is freed (lw__closed_take). */
+void lw__closed_add(lw_tail_file *f);
+/* A closed handle of (dev, ino) whose fingerprint fd's first bytes match (fd holds `size`
+ * bytes, at least the handle's delivered offset): taken out of t->closed, marked retired (the
+ * new handle of the same file continues it), returned; NULL when none. *fp is fd's
+ * fingerprint then. Returns LW_ERR_IO through *err on a read error. */
+lw_tail_file *lw__closed_take(lw_tail *t, uint64_t dev, uint64_t ino, int fd, uint64_t size,
+                              lw_fp *fp, int *err);
 
 /* file.c */
 extern const lw_lines_emit lw__file_emit;

@@ -2,10 +2,12 @@
  * inotify and once with forced stat polling: start at end / beginning, files and directories
  * appearing later, rename + create, deletion with unread data, copytruncate, symlink
  * retargeting, long lines, multiline flush timeout, backpressure, max_open_files. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "tail/tail_int.h"
 #include "tests/unit/tail_test.h"
 
 /* One input over `glob` in a fresh directory. */
@@ -303,6 +305,88 @@ static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
   fx_free(&x);
 }
 BOTH(copytruncate_copies_followed_too_are_not_sent_again)
+
+/* Race (the copy seen only after the truncation was handled), as with an agent stopped for a
+ * while and resumed:
+ *  1. c.log is copied to c.log.1 (matched by the glob too) and truncated; tail did not look
+ *  2. tail handles c.log's truncation first: it reads the copy's rest through a descriptor of
+ *     its own, then closes it at the copy's end, its lines not acknowledged yet
+ *  3. only then is c.log.1 found (its creation event, or the rescan): it must be known as
+ *     read up to its end, not taken for a new file and sent again from 0. */
+static void copytruncate_copy_seen_after_the_truncation_is_not_sent_again(bool poll) {
+  fx x;
+  fx_init(&x, "c.log*", poll);
+  x.c.start_beginning = true;
+  long_first_line(&x, "c.log");
+  tt_append(P(&x, "c.log"), "one\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  lw_tail_file *f = x.s.v[0].f;
+  tt_append(P(&x, "c.log"), "two\n");
+  copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  /* The truncation handled without the loop: no event, no rescan about c.log.1 yet. */
+  for (int i = 0; i < 10 && x.s.n < 3; i++) {
+    size_t budget = 1 << 20;
+    lw__file_work(f, &budget);
+  }
+  cr_assert_eq(x.s.n, 3, "%s", x.s.logs);
+  cr_assert_str_eq(x.s.v[2].s, "two");
+  cr_assert(strstr(x.s.logs, "from its copy"), "%s", x.s.logs);
+  cr_assert_eq(stats(&x).files_open, 1, "the copy's descriptor closed at its end");
+  /* Now the loop: c.log.1 is found. */
+  cr_assert(tt_wait_lines(x.loop, &x.s, 4));
+  tt_append(P(&x, "c.log"), "new2\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 5));
+  tt_ack_all(&x.s);
+  tt_spin(x.loop, 20);
+  cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+  tt_ack_all(&x.s);
+  cr_assert_eq(x.s.n, 5, "the copy's lines were shipped already: not again (%zu lines; %s)", x.s.n,
+               x.s.logs);
+  cr_assert_str_eq(x.s.v[3].s, "new");
+  cr_assert_str_eq(x.s.v[4].s, "new2");
+  cr_assert_eq(stats(&x).files_tracked, 2, "c.log and c.log.1");
+  fx_free(&x);
+}
+BOTH(copytruncate_copy_seen_after_the_truncation_is_not_sent_again)
+
+/* The same rule for a rotated file closed with lines in flight and then renamed back to a
+ * matching path: it continues where it was delivered; rewritten meanwhile (other first
+ * bytes), it is another file, read from 0. */
+static void closed_with_lines_in_flight_then_back_at_a_matching_path(bool poll) {
+  for (int rewrite = 0; rewrite < 2; rewrite++) {
+    fx x;
+    fx_init(&x, "c.log", poll);
+    x.c.start_beginning = true;
+    long_first_line(&x, "c.log");
+    tt_append(P(&x, "c.log"), "one\n");
+    fx_start(&x);
+    cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+    cr_assert_eq(rename(P(&x, "c.log"), P(&x, "c.old")), 0);
+    cr_assert(wait_open(&x, 0), "closed after rotate_wait_ms");
+    cr_assert_eq(stats(&x).lines_inflight, 2);
+    if (rewrite) {
+      int fd = open(P(&x, "c.old"), O_WRONLY);
+      cr_assert(fd >= 0);
+      cr_assert_eq(pwrite(fd, "zzzz", 4, 0), 4);
+      close(fd);
+    }
+    tt_append(P(&x, "c.old"), "two\n");
+    cr_assert_eq(rename(P(&x, "c.old"), P(&x, "c.log")), 0);
+    cr_assert(tt_wait_lines(x.loop, &x.s, rewrite ? 5 : 3));
+    tt_ack_all(&x.s);
+    tt_spin(x.loop, 10);
+    cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
+    cr_assert_eq(x.s.n, rewrite ? 5 : 3, "rewrite %d: %zu lines", rewrite, x.s.n);
+    cr_assert_str_eq(x.s.v[x.s.n - 1].s, "two");
+    if (rewrite)
+      cr_assert_eq(strncmp(x.s.v[2].s, "zzzzhhh", 7), 0, "read again from 0");
+    fx_free(&x);
+  }
+}
+BOTH(closed_with_lines_in_flight_then_back_at_a_matching_path)
 
 static void copytruncate_without_a_copy_warns(bool poll) {
   fx x;
