@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/tls.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 void lw_cli_init(lw_cli *cli) {
   memset(cli, 0, sizeof(*cli));

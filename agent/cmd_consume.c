@@ -12,7 +12,7 @@
 #include "net/cluster.h"
 #include "proto/api.h"
 #include "proto/batch.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/fetch.h"
 #include "proto/list_offsets.h"
 

@@ -18,7 +18,7 @@
 #include "fleet/etcd_client.h"
 #include "fleet/etcd_msg.h"
 #include "fleet/layout.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct fl {
   lw_loop *loop;

@@ -6,7 +6,7 @@
 #include "agent/cli.h"
 #include "agent/cmds.h"
 #include "net/cluster.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct md_run {
   bool done;

@@ -16,7 +16,7 @@
 #include "agent/cmds.h"
 #include "net/producer.h"
 #include "proto/compress.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define READ_BLOCK      (64 * 1024)
 #define FILE_READ_AHEAD (1024u * 1024) /* a file can be read again: keep little in memory */

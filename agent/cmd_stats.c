@@ -15,8 +15,8 @@
 
 #include "agent/cmds.h"
 #include "agent/http.h"
-#include "proto/buf.h"
-#include "proto/err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 #define DEFAULT_ADDR "127.0.0.1:9642"
 #define TIMEOUT_MS   5000

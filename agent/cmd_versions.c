@@ -7,7 +7,7 @@
 #include "agent/cli.h"
 #include "agent/cmds.h"
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct ver_run {
   int state, err;

@@ -13,7 +13,7 @@
 #include "agent/config_schema.h"
 #include "agent/ini.h"
 #include "base/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct ctx {
   const lw_ini *ini;

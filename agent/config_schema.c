@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "agent/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define A(f)  offsetof(lw_agent_conf, f)
 #define I(f)  offsetof(lw_input_conf, f)

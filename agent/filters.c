@@ -10,7 +10,7 @@
 #include "agent/agent.h"
 #include "base/json.h"
 #include "agent/log.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 struct lw_line_filter {
   regex_t inc, exc;

@@ -28,7 +28,7 @@
 #include "fleet/etcd_msg.h"
 #include "fleet/layout.h"
 #include "net/secret.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/version.h"
 
 #define LEASE_TTL_S     15

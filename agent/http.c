@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "net/listen.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define MAX_ROUTES      16
 #define ACCEPT_RETRY_US 100000 /* after EMFILE and the like */

@@ -16,7 +16,7 @@
 
 #include "base/http.h"
 #include "net/loop.h"
-#include "proto/buf.h"
+#include "base/buf.h"
 
 typedef struct lw_http_server lw_http_server;
 

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proto/buf.h"
-#include "proto/err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 typedef struct parser {
   lw_ini *ini;

@@ -24,7 +24,7 @@
 #include "agent/agent.h"
 #include "base/json.h"
 #include "agent/log.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define SLOT_SHIFT         48
 #define OFFSET_MASK        ((1ull << SLOT_SHIFT) - 1)

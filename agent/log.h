@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 enum lw_log_level { LW_LOG_DEBUG = 0, LW_LOG_INFO = 1, LW_LOG_WARN = 2, LW_LOG_ERROR = 3 };
 

@@ -19,7 +19,7 @@
 #include "agent/notify.h"
 #include "agent/statedir.h"
 #include "net/tls.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define TICK_US 1000000u
 

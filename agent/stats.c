@@ -15,7 +15,7 @@
 #include "agent/buildinfo.h"
 #include "base/json.h"
 #include "agent/log.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/version.h"
 
 static const char *state_name(const lw_input *in) {

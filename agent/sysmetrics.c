@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 /* ---- Line and field scanning over (text, len), no NUL needed ---- */
 

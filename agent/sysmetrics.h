@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 typedef struct lw_sys_cpu {
   /* Jiffies (USER_HZ) of the aggregate "cpu" line of /proc/stat. */

@@ -6,7 +6,7 @@
 
 #include "agent/cli.h"
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct tctx {
   FILE *out;

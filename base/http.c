@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define MAX_METHOD    16
 #define MAX_CHUNKLINE 1024 /* a chunk-size line with extensions, or one trailer field */

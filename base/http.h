@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_HTTP_MAX_HEADERS 32
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 /* Per byte: 0 copy as is, 1 escape (quote, backslash, control), 2 start of a multi-byte UTF-8
  * sequence or an invalid byte (validated by utf8_len). */

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_JSON_MAX_DEPTH 32
 

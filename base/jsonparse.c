@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define STACK_MAX 128 /* hard ceiling on max_depth */
 

@@ -15,7 +15,7 @@
 #include "console/console.h"
 #include "console/text.h"
 #include "fleet/layout.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define COOKIE      "lw_session"
 #define HISTORY_MAX 20

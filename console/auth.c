@@ -12,8 +12,8 @@
 
 #include "net/ossl.h"
 #include "net/scram.h" /* base64 */
-#include "proto/buf.h"
-#include "proto/err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32

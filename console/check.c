@@ -5,7 +5,7 @@
 
 #include "agent/config.h"
 #include "console/console.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 int lw_con_check(const lw_console *con, const char *host, const char *text, size_t len,
                  lw_diag *diag) {

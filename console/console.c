@@ -13,7 +13,7 @@
 #include "agent/ini.h"
 #include "console/console.h"
 #include "console/lw_console.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define MAX_ENDPOINTS 8
 

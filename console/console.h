@@ -12,7 +12,7 @@
 #include "console/server.h"
 #include "console/store.h"
 #include "net/loop.h"
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_CON_MAX_HOSTS   4096 /* agents and configurations kept in memory */
 #define LW_CON_MAX_STREAMS 32   /* browsers listening at once */

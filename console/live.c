@@ -14,7 +14,7 @@
 
 #include "base/json.h"
 #include "console/console.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define HEARTBEAT_US (15 * 1000000ull)
 #define RESYNC_US    (1000000ull)

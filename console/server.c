@@ -27,8 +27,8 @@
 #include "base/json.h"
 #include "net/listen.h"
 #include "net/tls.h"
-#include "proto/buf.h"
-#include "proto/err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 #define ACCEPT_RETRY_US 100000
 #define DRAIN_ROUNDS    16

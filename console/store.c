@@ -9,7 +9,7 @@
 
 #include "fleet/etcd_client.h"
 #include "fleet/etcd_msg.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 struct lw_con_store {
   lw_etcd *etcd;

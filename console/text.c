@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "fleet/layout.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 bool lw_con_host_ok(const char *h) {
   /* "." and ".." are fine etcd keys but not URL path segments: browsers fold them away. */

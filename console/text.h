@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 /* What a hidden value shows as in the browser. */
 #define LW_CON_SECRET_MASK "********"

@@ -22,7 +22,7 @@
 #include "net/producer_conf.h"
 #include "net/resolve.h"
 #include "net/tls.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 enum { C_RESOLVE, C_CONNECT, C_TLS, C_SEND, C_HEAD, C_BODY };
 

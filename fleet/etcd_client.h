@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "net/loop.h"
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_ETCD_MAX_ENDPOINTS 16
 #define LW_ETCD_MAX_BODY      (4u << 20) /* a response or one stream message */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "net/scram.h" /* base64 */
-#include "proto/err.h"
+#include "base/err.h"
 
 /* ---- Writing ---- */
 

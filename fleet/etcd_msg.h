@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "base/json.h"
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_ETCD_MAX_TOKENS 8192 /* a range of configs is a few tokens per key */
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 int lw_fleet_key(char *out, size_t n, const char *prefix, const char *kind, const char *name) {
   size_t pn = strlen(prefix);

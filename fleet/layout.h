@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_FLEET_ALL "_all"
 

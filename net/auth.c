@@ -12,7 +12,7 @@
 #include "net/partitioner.h"
 #include "net/scram.h"
 #include "net/secret.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/sasl.h"
 
 #define TOKEN_MAX 16384 /* ceiling on one client token */

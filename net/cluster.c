@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/metadata.h"
 
 #define MD_MIN_GAP_US     100000u  /* at most one metadata request per 100 ms */

@@ -21,7 +21,7 @@
 #include "net/tls.h"
 #include "proto/api.h"
 #include "proto/api_versions.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/version.h"
 
 static void release(lw_conn *c);

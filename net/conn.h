@@ -19,7 +19,7 @@
 
 #include "net/loop.h"
 #include "net/producer_conf.h"
-#include "proto/buf.h"
+#include "base/buf.h"
 
 typedef struct lw_conn lw_conn;
 

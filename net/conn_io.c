@@ -12,7 +12,7 @@
 
 #include "net/conn_priv.h"
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 /* ---- I/O ---- */
 

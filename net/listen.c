@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 int lw_listen_tcp(const char *host, int port, int *fd, int *bound) {
   char portstr[8];

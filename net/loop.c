@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define NOT_ARMED  ((size_t)-1)
 #define MAX_EVENTS 64

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #if LW_TLS && LW_OSSL_DLOPEN
 

@@ -8,7 +8,7 @@
 #include "net/partitioner.h"
 #include "net/producer_int.h"
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define POOL_MAX  1 /* free batch buffers kept for reuse */
 #define BATCH_MIN (16 * 1024)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "proto/compress.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 enum kind { K_STR, K_INT, K_SIZE, K_BOOL, K_ACKS, K_CODEC, K_PART, K_SEC, K_IDEMP, K_MAP, K_FB };
 

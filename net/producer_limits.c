@@ -9,7 +9,7 @@
 #include "net/producer_int.h"
 #include "proto/api.h"
 #include "proto/describe_configs.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define DC_MAX_TOPICS 64 /* topics described per request */
 

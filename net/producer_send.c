@@ -7,7 +7,7 @@
 
 #include "net/producer_int.h"
 #include "proto/api.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "proto/init_producer_id.h"
 #include "proto/produce.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "net/loop.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 struct lw_resolve {
   struct gaicb cb; /* must stay valid until glibc reports completion */

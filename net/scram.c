@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #if LW_TLS
 #include "net/ossl.h"

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #define LW_SCRAM_MIN_ITERATIONS 4096
 #define LW_SCRAM_MAX_ITERATIONS 65536

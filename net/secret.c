@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 static void wipe(void *p, size_t n) {
   volatile unsigned char *v = p;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "net/secret.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static const char insecure[] =
     "ssl_verify = false: the brokers' certificates and host names are NOT verified; anyone on "

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 static const char *const codec_names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
 

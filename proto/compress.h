@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 
 enum lw_codec {
   LW_CODEC_NONE = 0,

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
-#include "proto/err.h"
+#include "base/buf.h"
+#include "base/err.h"
 
 /* A string slice; len == -1 means null. Not NUL-terminated. */
 typedef struct lw_str {

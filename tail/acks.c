@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_ack_grp *at(const lw_acks *a, uint32_t i) {
   return &a->g[(a->head + i) & (a->cap - 1)];

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define MAGIC    "logwire-tail-state 1 gen="
 #define TRAILER  "end "

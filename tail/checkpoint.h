@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 #include "tail/ident.h"
 
 #define LW_CKPT_MAX_BYTES   ((size_t)64 << 20)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail_int.h"
 
 #define COPY_SCAN_MAX 4096 /* directory entries looked at for a copy */

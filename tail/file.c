@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail_int.h"
 
 #define TAIL_PROBE ((size_t)64 << 10)   /* start at end: look this far back for a newline */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define NAME_MAX_LEN 255
 

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define FNV_PRIME 0x100000001b3ull
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail.h"
 
 void lw_lines_init(lw_lines *s, uint64_t off) {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail_int.h"
 
 /* Has f delivered everything a successor at its old path must come after? Its end was

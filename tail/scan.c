@@ -8,7 +8,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail_int.h"
 
 /* A regular file `st` is at `path`, which matches the globs. Cases:

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail_int.h"
 
 #define DEF_MAX_LINE      ((size_t)1 << 20)

@@ -8,12 +8,12 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-#include "proto/buf.h"
+#include "base/buf.h"
 #include "tail/acks.h"
 #include "tail/checkpoint.h"
 #include "tail/ckwriter.h"
 #include "tail/glob.h"
-#include "tail/hmap.h"
+#include "base/hmap.h"
 #include "tail/ident.h"
 #include "tail/lines.h"
 #include "tail/tail.h"

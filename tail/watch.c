@@ -10,7 +10,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 /* What a directory watch reports: entries appearing, leaving, changing; the directory itself
  * going away. IN_EXCL_UNLINK: no events for entries after they were unlinked (their

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "net/loop.h"
-#include "tail/hmap.h"
+#include "base/hmap.h"
 
 typedef struct lw_watch_cbs {
   /* An entry of a watched directory changed (IN_* mask: created, moved in or out, deleted,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "proto/compress.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define CEILING (64 * 1024)
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static void check_head(const uint8_t *data, size_t size, const lw_http_head *h) {
   if (h->head_len > size)

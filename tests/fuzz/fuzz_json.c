@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static int hexval(uint8_t c) {
   return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;

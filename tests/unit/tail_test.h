@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "net/loop.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail.h"
 
 static inline char *tt_mkdtemp(void) {

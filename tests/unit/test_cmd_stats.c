@@ -14,7 +14,7 @@
 
 #include "agent/cmds.h"
 #include "agent/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_loop *loop;
 static lw_http_server *srv;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "proto/compress.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "rec_fixtures.h"
 
 static lw_zctx z;

@@ -12,7 +12,7 @@
 #include "agent/agent.h"
 #include "agent/config.h"
 #include "proto/compress.h"
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/tail.h"
 
 static lw_config cfg;

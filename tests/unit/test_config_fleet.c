@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "agent/config.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static const char LOCAL[] = "[kafka]\nbrokers = k:9092\n\n"
                             "[etcd]\nendpoints = http://127.0.0.1:2379, https://e2:2379\n"

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "console/auth.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 TestSuite(console_auth);
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "console/server.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 TestSuite(console_server);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "console/text.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 TestSuite(console_text);
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "agent/config.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static char *slurp(const char *rel) {
   const char *root = getenv("LW_ROOT");

@@ -10,7 +10,7 @@
 #include "base/http.h"
 #include "fleet/etcd_msg.h"
 #include "fleet/layout.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_jtok toks[LW_ETCD_MAX_TOKENS];
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "agent/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_loop *loop;
 static lw_http_server *srv;

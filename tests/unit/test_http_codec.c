@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/http.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static const char REQ[] = "POST /v3/kv/range HTTP/1.1\r\nHost: 127.0.0.1:2379\r\n"
                           "Content-Type: application/json\r\nContent-Length: 12\r\n\r\n";

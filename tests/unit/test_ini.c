@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "agent/ini.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_ini ini;
 static lw_diag diag;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_buf b;
 static void setup(void) {

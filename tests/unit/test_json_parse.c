@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static lw_jtok toks[256];
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agent/log.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 #define T0 1795367200123 /* 2026-11-22T17:06:40.123Z */
 

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "net/loop.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static int order[8], norder;
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "net/scram.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 TestSuite(scram);
 

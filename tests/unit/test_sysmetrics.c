@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "agent/sysmetrics.h"
-#include "proto/err.h"
+#include "base/err.h"
 
 static const char stat1[] = "cpu  10000 200 3000 80000 400 50 50 0 0 0\n"
                             "cpu0 5000 100 1500 40000 200 25 25 0 0 0\n"

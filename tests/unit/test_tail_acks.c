@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/acks.h"
 
 Test(tail_acks, out_of_order_acks_commit_only_the_acked_prefix) {

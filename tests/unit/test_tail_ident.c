@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/ident.h"
 
 Test(tail_ident, fnv1a64_reference_values) {

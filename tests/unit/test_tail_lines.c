@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 #include "tail/lines.h"
 #include "tail/tail.h"
 

@@ -1,9 +1,9 @@
 /* hmap.c — intrusive chained hash table (see hmap.h). */
-#include "tail/hmap.h"
+#include "base/hmap.h"
 
 #include <stdlib.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 #define MAX_BUCKETS ((size_t)1 << 22)
 

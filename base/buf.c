@@ -1,10 +1,10 @@
 /* buf.c — growable output buffer with a ceiling and optional splices (see buf.h). */
-#include "proto/buf.h"
+#include "base/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 void lw_buf_init(lw_buf *b, size_t max) {
   memset(b, 0, sizeof(*b));

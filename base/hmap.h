@@ -1,8 +1,8 @@
-/* hmap.h — a small intrusive chained hash table keyed by 64-bit hashes, for tail/'s file and
+/* hmap.h — a small intrusive chained hash table keyed by 64-bit hashes, used by tail/'s file and
  * watch tables. Nodes live inside the caller's structs; keys are hashes, so callers compare
  * the real identity (path, device + inode, watch descriptor) while walking a key's chain. */
-#ifndef LW_TAIL_HMAP_H
-#define LW_TAIL_HMAP_H
+#ifndef LW_BASE_HMAP_H
+#define LW_BASE_HMAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* errors.c — names, sentences and retriability for every lw_err and Kafka error code. */
 #include <stddef.h>
 
-#include "proto/err.h"
+#include "base/err.h"
 
 typedef struct {
   int code;
