@@ -323,11 +323,13 @@ void lw_log_emit(int level, const char *msg, const lw_kv *kv) {
   }
 }
 
+/* net/ and tail/ log at 0 (debug) to 3 (error); anything outside that range is clamped. */
+static int hook_level(int level) {
+  return level < LW_LOG_DEBUG ? LW_LOG_DEBUG : level > LW_LOG_ERROR ? LW_LOG_ERROR : level;
+}
+
 void lw_log_hook_broker(void *ud, int level, const char *broker, int node_id, const char *msg) {
-  if (level < LW_LOG_DEBUG)
-    level = LW_LOG_DEBUG;
-  if (level > LW_LOG_ERROR)
-    level = LW_LOG_ERROR;
+  level = hook_level(level);
   if (!lw_log_enabled(level))
     return;
   lw_log(level, msg, LW_S("component", ud ? (const char *)ud : "kafka"), LW_S("broker", broker),
@@ -335,10 +337,7 @@ void lw_log_hook_broker(void *ud, int level, const char *broker, int node_id, co
 }
 
 void lw_log_hook(void *ud, int level, const char *msg) {
-  if (level < LW_LOG_DEBUG)
-    level = LW_LOG_DEBUG;
-  if (level > LW_LOG_ERROR)
-    level = LW_LOG_ERROR;
+  level = hook_level(level);
   if (!lw_log_enabled(level))
     return;
   if (ud)
