@@ -36,6 +36,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/tools/forkserve.h"
+
 static FILE *log_fp;
 static int conn_id;
 
@@ -131,6 +133,17 @@ static void serve(SSL_CTX *ctx, int fd, bool send_record) {
   close(fd);
 }
 
+struct served {
+  SSL_CTX *ctx;
+  bool record;
+};
+
+static void serve_conn(int fd, int id, void *ud) {
+  const struct served *how = ud;
+  conn_id = id;
+  serve(how->ctx, fd, how->record);
+}
+
 int main(int argc, char **argv) {
   const char *cert = NULL, *key = NULL, *ver = "1.3", *mode = "close", *logpath = NULL;
   int opt;
@@ -179,39 +192,11 @@ int main(int argc, char **argv) {
   /* One ticket less to write: nothing but the handshake is looked at. */
   SSL_CTX_set_num_tickets(ctx, 0);
 
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t al = sizeof a;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 64) != 0 ||
-      getsockname(lfd, (struct sockaddr *)&a, &al) != 0) {
-    perror("certreqbroker: listen");
+  int lfd = fork_listen("certreqbroker", 0);
+  if (lfd < 0)
     return 1;
-  }
-  printf("listening=127.0.0.1:%d\n", ntohs(a.sin_port));
-  fflush(stdout);
-  signal(SIGCHLD, SIG_IGN);
-  pid_t parent = getpid();
-  for (int id = 1;; id++) {
-    int cfd = accept(lfd, NULL, NULL);
-    if (cfd < 0) {
-      if (errno == EINTR)
-        continue;
-      perror("certreqbroker: accept");
-      return 1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent)
-        _exit(0);
-      close(lfd);
-      conn_id = id;
-      serve(ctx, cfd, record);
-      _exit(0);
-    }
-    close(cfd);
-  }
+  struct served how = {ctx, record};
+  return fork_serve(lfd, "certreqbroker", serve_conn, &how);
 }
 
 #else

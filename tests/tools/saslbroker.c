@@ -44,6 +44,7 @@
 #include "proto/api.h"
 #include "proto/api_versions.h"
 #include "proto/sasl.h"
+#include "tests/tools/forkserve.h"
 
 #define MAX_USERS 8
 #define FRAME_MAX (64 * 1024 * 1024)
@@ -595,6 +596,14 @@ static void usage(void) {
   exit(2);
 }
 
+static void serve_conn(int fd, int id, void *ud) {
+  (void)ud;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  conn_id = id;
+  serve(fd);
+}
+
 int main(int argc, char **argv) {
   int ch;
   while ((ch = getopt(argc, argv, "u:p:U:m:l:i:SH:D:L:")) != -1) {
@@ -651,42 +660,10 @@ int main(int argc, char **argv) {
   }
   if (!opt.upstream_port)
     usage();
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port)};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  if (bind(lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(lfd, 64) != 0 ||
-      getsockname(lfd, (struct sockaddr *)&a, &al) != 0) {
-    perror("saslbroker: listen");
+  int lfd = fork_listen("saslbroker", opt.port);
+  if (lfd < 0)
     return 1;
-  }
-  signal(SIGCHLD, SIG_IGN); /* children are reaped automatically */
-  printf("listening=127.0.0.1:%d\n", ntohs(a.sin_port));
-  fflush(stdout);
-  pid_t parent = getpid();
-  for (int id = 1;; id++) {
-    int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-    if (cfd < 0) {
-      if (errno == EINTR)
-        continue;
-      perror("saslbroker: accept");
-      return 1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent)
-        _exit(0);
-      close(lfd);
-      setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      conn_id = id;
-      serve(cfd);
-      _exit(0);
-    }
-    close(cfd);
-  }
+  return fork_serve(lfd, "saslbroker", serve_conn, NULL);
 }
 
 #else
