@@ -142,6 +142,7 @@ void lw__copy_release(lw_tail_file *g) {
     return;
   g->copy = NULL;
   copy_start(h, g->lines.off);
+  lw__heir_link(g, h); /* the copy holds g's delivered bytes at the same offsets */
 }
 
 void lw__copy_drop(lw_tail_file *h) {

@@ -366,6 +366,8 @@ void lw__file_free(lw_tail_file *f) {
   if (f->next)
     f->next->prev = f->prev;
   lw__unvacate(f, NULL);
+  if (f->has_heir)
+    lw__heir_unlink(f);
   if (f->pred)
     f->pred->succ = NULL;
   if (f->succ) {
@@ -510,6 +512,8 @@ static int first_open(lw_tail_file *f, int fd, uint64_t size) {
   }
   lw_lines_init(&f->lines, off);
   lw_acks_init(&f->acks, off);
+  if (g)
+    lw__heir_link(g, f);
   f->fresh = false;
   return LW_OK;
 }

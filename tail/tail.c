@@ -136,7 +136,7 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f) {
   lw_ckpt_rec r = {.dev = f->dev,
                    .ino = f->ino,
                    .fp = f->fp,
-                   .offset = f->acks.committed,
+                   .offset = lw__ckpt_offset(f),
                    .seen_s = lw_wall_ms() / 1000,
                    .path = strdup(f->path)};
   if (!r.path || !orphan_put(t, &r))
@@ -154,14 +154,39 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f) {
  *  4. with it, the new handle (first_open) finds the closed one by inode and fingerprint and
  *     starts where its delivered lines end; the closed one is retired (it gives its inode's
  *     checkpoint record to the new handle) and freed when its lines are acknowledged. As
- *     for a followed copy taking over (lw__file_truncate, 2b), the record then says the
- *     closed handle's delivered end: after a crash before those lines are acknowledged,
- *     they are not read again.
+ *     for a followed copy taking over (lw__file_truncate, 2b), the new handle continues the
+ *     closed one (lw__heir_link): until the closed handle's lines are acknowledged, the
+ *     record says the closed handle's committed offset, so a crash reads them again.
  * Once freed, a handle leaves an orphan record instead (lw__file_release). */
 void lw__closed_add(lw_tail_file *f) {
   if (f->closed || f->retired || !f->orphan_on_free || !f->acks.inflight)
     return;
   f->closed = lw_hmap_put(&f->t->closed, &f->by_id, lw__id_key(f->dev, f->ino)) == LW_OK;
+}
+
+void lw__heir_link(lw_tail_file *g, lw_tail_file *h) {
+  if (g == h || !g->acks.inflight)
+    return;
+  if (g->has_heir) /* one heir at a time: the newer one */
+    lw__heir_unlink(g);
+  h->heir_of = g;
+  g->has_heir = true;
+}
+
+/* Rare (a takeover's older handle freed): a walk over the handles. */
+void lw__heir_unlink(lw_tail_file *g) {
+  for (lw_tail_file *f = g->t->files; f; f = f->next)
+    if (f->heir_of == g)
+      f->heir_of = g->heir_of;
+  g->has_heir = false;
+}
+
+uint64_t lw__ckpt_offset(const lw_tail_file *f) {
+  uint64_t off = f->acks.committed;
+  for (const lw_tail_file *p = f->heir_of; p; p = p->heir_of)
+    if (p->acks.inflight && p->acks.committed < off)
+      off = p->acks.committed;
+  return off;
 }
 
 lw_tail_file *lw__closed_take(lw_tail *t, uint64_t dev, uint64_t ino, int fd, uint64_t size,
@@ -223,7 +248,7 @@ static int ckpt_encode(lw_tail *t) {
     lw_ckpt_rec r = {.dev = f->dev,
                      .ino = f->ino,
                      .fp = f->fp,
-                     .offset = f->acks.committed,
+                     .offset = lw__ckpt_offset(f),
                      .seen_s = now_s,
                      .flags = f->rotated ? LW_CKPT_ROTATED : 0,
                      .path = f->path};
@@ -651,7 +676,7 @@ void lw_tail_stats_get(const lw_tail *t, lw_tail_stats *s) {
     struct stat st;
     if (f->fd >= 0 && fstat(f->fd, &st) == 0)
       size = (uint64_t)st.st_size;
-    uint64_t from = f->fresh ? (f->start_end ? size : 0) : f->acks.committed;
+    uint64_t from = f->fresh ? (f->start_end ? size : 0) : lw__ckpt_offset(f);
     if (size > from)
       s->lag_bytes += size - from;
   }
@@ -663,7 +688,7 @@ void lw_tail_file_info_get(const lw_tail_file *f, lw_tail_file_info *out) {
                              .ino = f->ino,
                              .size = f->size,
                              .read_offset = f->lines.off,
-                             .acked_offset = f->acks.committed,
+                             .acked_offset = lw__ckpt_offset(f),
                              .inflight = f->acks.inflight,
                              .open = f->state == F_OPEN,
                              .rotated = f->rotated || !f->at_path};

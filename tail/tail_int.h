@@ -50,6 +50,12 @@ struct lw_tail_file {
    * copy of (its first bytes are that file's; it waits, unread, for that file's truncation,
    * then starts where that file's delivered lines end); copy is the reverse link. */
   lw_tail_file *copy_of, *copy;
+  /* Continuation: this handle took over the bytes another one delivered (a copy starting
+   * where its original's delivered lines end, a closed handle's file found again). Until the
+   * older handle's lines are acknowledged, this one's checkpoint offset is the older one's
+   * committed offset when lower (lw__ckpt_offset): a crash then reads those lines again
+   * instead of losing them (has_heir marks the older one). */
+  lw_tail_file *heir_of;
   char *path; /* owned: where the file was last known */
   uint64_t dev, ino;
   lw_fp fp;
@@ -69,20 +75,21 @@ struct lw_tail_file {
   bool rotated;        /* left its path while open: drain, then close */
   bool fresh;          /* never opened: start offset not decided yet */
   bool start_end;      /* found at a first start with start_beginning false: start at its end */
-  bool link;           /* the path's last component is a symlink */
   bool at_eof;         /* the last read reached the end and nothing changed since */
-  bool need_flush;     /* multiline flush deadline passed */
-  bool need_close;     /* rotate_wait passed */
-  bool need_trunc;     /* truncation seen, its finish refused: retry it first */
-  bool need_fp;        /* grown since the last sweep: verify the fingerprint */
-  bool retired;        /* replaced by a new handle after truncation */
-  bool gone;           /* rotated and no name left (deleted): nothing to resume later */
-  bool deleted;        /* rotated, and no link left at its last look (st_nlink 0) */
-  bool undecided;      /* new, and so far a prefix of a followed file: maybe a copy being made */
-  bool from_copy;      /* truncated; now reading its rest from the copy (closed at its end) */
-  bool orphan_on_free; /* still exists on disk: keep its record after it is freed */
-  bool fp_full;        /* counted in t->nfp_full (lw__fp_note) */
-  bool closed;         /* F_CLOSED, still on disk, lines in flight: in t->closed */
+  bool link : 1;       /* the path's last component is a symlink */
+  bool need_flush : 1; /* multiline flush deadline passed */
+  bool need_close : 1; /* rotate_wait passed */
+  bool need_trunc : 1; /* truncation seen, its finish refused: retry it first */
+  bool need_fp : 1;    /* grown since the last sweep: verify the fingerprint */
+  bool retired : 1;    /* replaced by a new handle after truncation */
+  bool gone : 1;       /* rotated and no name left (deleted): nothing to resume later */
+  bool deleted : 1;    /* rotated, and no link left at its last look (st_nlink 0) */
+  bool undecided : 1;  /* new, and so far a prefix of a followed file: maybe a copy being made */
+  bool from_copy : 1;  /* truncated; now reading its rest from the copy (closed at its end) */
+  bool orphan_on_free : 1; /* still exists on disk: keep its record after it is freed */
+  bool fp_full : 1;        /* counted in t->nfp_full (lw__fp_note) */
+  bool closed : 1;         /* F_CLOSED, still on disk, lines in flight: in t->closed */
+  bool has_heir : 1;       /* a handle continues this one (its heir_of is this one) */
 };
 
 typedef struct orphan {
@@ -170,6 +177,13 @@ void lw__closed_add(lw_tail_file *f);
  * bytes, at least the handle's delivered offset): taken out of t->closed, marked retired (the
  * new handle of the same file continues it), returned; NULL when none. *fp is fd's
  * fingerprint then. Returns LW_ERR_IO through *err on a read error. */
+/* h continues g's delivered bytes (same offsets): link them while g has lines in flight. */
+void lw__heir_link(lw_tail_file *g, lw_tail_file *h);
+/* g is going away: whoever continues it continues what g continued. */
+void lw__heir_unlink(lw_tail_file *g);
+/* What the checkpoint records for f: its committed offset, or lower while a handle it
+ * continues has lines in flight. */
+uint64_t lw__ckpt_offset(const lw_tail_file *f);
 lw_tail_file *lw__closed_take(lw_tail *t, uint64_t dev, uint64_t ino, int fd, uint64_t size,
                               lw_fp *fp, int *err);
 

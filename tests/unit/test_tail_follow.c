@@ -283,6 +283,15 @@ static void copytruncate_reads_unread_lines_from_the_copy(bool poll) {
 }
 BOTH(copytruncate_reads_unread_lines_from_the_copy)
 
+/* The live handle following `name` in x's input, or NULL. */
+static lw_tail_file *copy_handle(fx *x, const char *name) {
+  const char *want = P(x, name);
+  for (lw_tail_file *f = x->t->files; f; f = f->next)
+    if (!f->retired && !strcmp(f->path, want))
+      return f;
+  return NULL;
+}
+
 static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
   fx x;
   fx_init(&x, "c.log*", poll);
@@ -305,6 +314,43 @@ static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
   fx_free(&x);
 }
 BOTH(copytruncate_copies_followed_too_are_not_sent_again)
+
+/* The same with the original's lines still in flight when its copy takes over: the copy's
+ * checkpoint offset stays at the original's committed offset until they are acknowledged. */
+static void copytruncate_copy_taking_over_keeps_the_originals_offset(bool poll) {
+  fx x;
+  fx_init(&x, "c.log*", poll);
+  x.c.start_beginning = true;
+  long_first_line(&x, "c.log");
+  tt_append(P(&x, "c.log"), "one\n");
+  fx_start(&x);
+  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  tt_ack_all(&x.s);
+  tt_spin(x.loop, 3);
+  uint64_t acked = x.s.v[1].end;
+  tt_append(P(&x, "c.log"), "two\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 3));
+  copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
+  tt_spin(x.loop, 5);
+  cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
+  tt_append(P(&x, "c.log"), "new\n");
+  cr_assert(tt_wait_lines(x.loop, &x.s, 4));
+  tt_spin(x.loop, 10);
+  lw_tail_file *cp = copy_handle(&x, "c.log.1");
+  cr_assert(cp, "c.log.1 followed");
+  lw_tail_file_info fi;
+  lw_tail_file_info_get(cp, &fi);
+  cr_assert_eq(fi.read_offset, x.s.v[2].end, "the copy starts after \"two\"");
+  cr_assert_eq(fi.acked_offset, acked, "\"two\" in flight: checkpointed at %llu, not %llu",
+               (unsigned long long)acked, (unsigned long long)fi.acked_offset);
+  tt_ack_all(&x.s);
+  tt_spin(x.loop, 5);
+  lw_tail_file_info_get(cp, &fi);
+  cr_assert_eq(fi.acked_offset, fi.read_offset, "acknowledged: at the copy's end");
+  cr_assert_eq(x.s.n, 4, "nothing sent twice");
+  fx_free(&x);
+}
+BOTH(copytruncate_copy_taking_over_keeps_the_originals_offset)
 
 /* Race (the copy seen only after the truncation was handled), as with an agent stopped for a
  * while and resumed:
@@ -339,7 +385,19 @@ static void copytruncate_copy_seen_after_the_truncation_is_not_sent_again(bool p
   cr_assert(tt_wait_lines(x.loop, &x.s, 4));
   tt_append(P(&x, "c.log"), "new2\n");
   cr_assert(tt_wait_lines(x.loop, &x.s, 5));
+  /* Until the copy's lines (read through the closed handle) are acknowledged, c.log.1's
+   * checkpoint offset stays where they begin: a crash now reads them again. */
+  lw_tail_file *cp = copy_handle(&x, "c.log.1");
+  cr_assert(cp, "c.log.1 followed");
+  lw_tail_file_info fi;
+  lw_tail_file_info_get(cp, &fi);
+  cr_assert_gt(fi.read_offset, 0, "c.log.1 known as read to its end");
+  cr_assert_eq(fi.acked_offset, 0, "checkpointed at %llu with its lines in flight",
+               (unsigned long long)fi.acked_offset);
   tt_ack_all(&x.s);
+  tt_spin(x.loop, 5);
+  lw_tail_file_info_get(cp, &fi);
+  cr_assert_eq(fi.acked_offset, fi.read_offset, "acknowledged: at its end");
   tt_spin(x.loop, 20);
   cr_assert(tt_run_until(x.loop, tt_idle, x.t, 5000));
   tt_ack_all(&x.s);
