@@ -12,8 +12,10 @@
 #            imfile + omkafka and Fluent Bit when RSYSLOGD / FLUENTBIT point at their binaries
 #            (e.g. RSYSLOGD=/usr/sbin/rsyslogd with Debian's rsyslog-kafka installed)
 #   latency  10,000 lines/s for 30 s into a followed file, linger_ms=1: line write -> ack; then
-#            quiet logs, one line per write at 2, 10, 33, 50 and 100 lines/s (LATENCY_RATES; the
-#            LATENCY_* variables of tests/bench/bench_latency.c select variants)
+#            quiet logs, one line per write at 2, 10, 33, 50 and 100 lines/s (LATENCY_RATES,
+#            LATENCY_SECS; the LATENCY_* variables of tests/bench/bench_latency.c select
+#            variants). Before each, the floor at the same rate: the same wake-ups (inotify, a
+#            1 ms timer, a loopback TCP answer) with no agent and no Kafka
 #   idle     1,000 watched quiet files: CPU over 30 s
 #   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
 #            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
@@ -274,13 +276,17 @@ section_latency() {
     say "== latency: skipped (bench_latency not built)"
     return
   }
-  say "== latency: 10,000 lines/s for 30 s, linger_ms=1, write -> acknowledgement"
-  "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" | tee -a "$report"
-  # Quiet logs: one line per write, a few to 100 lines a second (each line alone in its batch).
-  local r
-  for r in ${LATENCY_RATES:-2 10 33 50 100}; do
-    say "== latency: $r lines/s, one line per write, for 30 s, linger_ms=1"
-    "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" 30 |
+  # Each rate twice: the floor (the same chain of wake-ups, inotify -> 1 ms timer -> loopback
+  # TCP answer, with no agent and no Kafka: what this machine itself costs), then the agent.
+  local r secs=${LATENCY_SECS:-30}
+  for r in 10000 ${LATENCY_RATES:-2 10 33 50 100}; do
+    local how="one line per write"
+    ((r >= 1000)) && how="$((r / 1000)) lines per write every ms"
+    say "== latency floor: $r lines/s, $how, for $secs s, 1 ms linger, write -> answer"
+    LATENCY_FLOOR=1 "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" \
+      "$out/latency" "$r" "$secs" | tee -a "$report"
+    say "== latency: $r lines/s, $how, for $secs s, linger_ms=1, write -> acknowledgement"
+    "$root/$build/bench/bench_latency" "$LW_BIN" "$MOCK_BOOTSTRAP" "$out/latency" "$r" "$secs" |
       tee -a "$report"
   done
 }

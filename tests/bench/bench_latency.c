@@ -14,6 +14,8 @@
  *                  line, then its newline (measured from the newline's write)
  *   LATENCY_LINK   1: the agent follows a symbolic link to the file written
  *   LATENCY_INPUTS N: N-1 more inputs follow quiet files beside it
+ *   LATENCY_FLOOR  1: the floor instead of the agent: the least any follower of this file can
+ *                  take on this machine, the same wake-ups without Kafka (see floor_run)
  *
  * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
  * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
@@ -28,7 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +78,171 @@ typedef struct slow {
 static int cmp_slow(const void *a, const void *b) {
   const slow *x = a, *y = b;
   return x->total > y->total ? -1 : x->total < y->total;
+}
+
+/* ---- The floor: the agent's chain of wake-ups, with nothing else ----
+ * A follower as small as it gets, built like the agent (one thread, epoll): inotify wakes it,
+ * it reads the new lines, arms a timerfd for the linger, sends the lines pending then as one
+ * request over loopback TCP to a server process that answers each request at once (no Kafka:
+ * no encoding, no CRC, no log), and takes the answer as the acknowledgement. Its write -> ack is
+ * what this machine's scheduler, timers and loopback cost at that rate: what is left for the
+ * agent and the broker is the difference. It writes the agent's probe format (ack_path). */
+
+#define FLOOR_MAXL 65536
+
+/* Answers every request (4-byte length, then the bytes) with 16 bytes, as soon as it is read. */
+static void floor_server(int ls) {
+  int c = accept(ls, NULL, NULL);
+  if (c < 0)
+    _exit(1);
+  int one = 1;
+  setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  static char buf[1 << 20];
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(c, buf + have, sizeof buf - have);
+    if (n <= 0)
+      _exit(0);
+    have += (size_t)n;
+    for (;;) {
+      uint32_t len;
+      if (have < 4)
+        break;
+      memcpy(&len, buf, 4);
+      if (have < 4 + (size_t)len)
+        break;
+      char ans[16] = {0};
+      if (write(c, ans, sizeof ans) != (ssize_t)sizeof ans)
+        _exit(1);
+      memmove(buf, buf + 4 + len, have - 4 - len);
+      have -= 4 + len;
+    }
+  }
+}
+
+typedef struct floor_line {
+  uint64_t end, read_us;
+} floor_line;
+
+/* The follower. linger_us: how long lines wait for more before they are sent. */
+static void floor_follow(const char *path, const char *ack_path, int port, uint64_t linger_us) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  int tf = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  sigset_t ss;
+  sigemptyset(&ss);
+  sigaddset(&ss, SIGTERM);
+  sigprocmask(SIG_BLOCK, &ss, NULL);
+  int sf = signalfd(-1, &ss, SFD_CLOEXEC);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1;
+  if (fd < 0 || in < 0 || tf < 0 || s < 0 || ep < 0 || sf < 0 ||
+      connect(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+      inotify_add_watch(in, path, IN_MODIFY) < 0)
+    _exit(1);
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  int fds[4] = {in, tf, s, sf};
+  for (int i = 0; i < 4; i++) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fds[i]};
+    epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+  }
+  size_t cap = 1 << 22, np = 0, sent = 0, nacked = 0;
+  floor_line *l = malloc(cap * sizeof(*l));
+  uint64_t *acked = malloc(cap * sizeof(*acked));
+  uint32_t reqs[4096]; /* lines per request in flight, in order */
+  size_t rh = 0, rt = 0;
+  static char buf[1 << 20], req[1 << 20];
+  uint64_t off = 0, seen = 0;
+  bool armed = false;
+  if (!l || !acked)
+    _exit(1);
+  for (;;) {
+    struct epoll_event evs[4];
+    int n = epoll_wait(ep, evs, 4, -1);
+    for (int i = 0; i < n; i++) {
+      int f = evs[i].data.fd;
+      if (f == sf)
+        goto out;
+      if (f == in) {
+        char ib[4096];
+        while (read(in, ib, sizeof ib) > 0) {
+        }
+        ssize_t r;
+        while ((r = pread(fd, buf, sizeof buf, (off_t)off)) > 0) {
+          uint64_t t = now_us();
+          for (ssize_t k = 0; k < r; k++)
+            if (buf[k] == '\n' && np < cap)
+              l[np++] = (floor_line){.end = off + (uint64_t)k + 1, .read_us = t};
+          off += (uint64_t)r;
+        }
+        if (np > seen && !armed) {
+          struct itimerspec its = {.it_value = {0, (long)linger_us * 1000}};
+          timerfd_settime(tf, 0, &its, NULL);
+          armed = true;
+        }
+        seen = np;
+      } else if (f == tf) {
+        uint64_t x;
+        if (read(tf, &x, sizeof x) < 0) {
+        }
+        armed = false;
+        if (np > sent && (rt - rh) < 4096) {
+          uint64_t from = sent ? l[sent - 1].end : 0, to = l[np - 1].end;
+          uint32_t len = (uint32_t)(to - from < sizeof req - 4 ? to - from : 0);
+          memcpy(req, &len, 4);
+          if (pread(fd, req + 4, len, (off_t)from) != (ssize_t)len ||
+              write(s, req, 4 + (size_t)len) != (ssize_t)(4 + len))
+            _exit(1);
+          reqs[rt++ % 4096] = (uint32_t)(np - sent);
+          sent = np;
+        }
+      } else if (f == s) {
+        char ab[4096];
+        ssize_t r = read(s, ab, sizeof ab);
+        if (r <= 0)
+          goto out;
+        setsockopt(s, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+        uint64_t t = now_us();
+        for (ssize_t k = 0; k + 16 <= r && rh < rt; k += 16) {
+          uint32_t m = reqs[rh++ % 4096];
+          for (uint32_t j = 0; j < m; j++)
+            acked[nacked++] = t;
+        }
+      }
+    }
+  }
+out:;
+  FILE *af = fopen(ack_path, "w");
+  if (af) {
+    for (size_t i = 0; i < nacked; i++)
+      fprintf(af, "floor %llu %llu %llu\n", (unsigned long long)l[i].end,
+              (unsigned long long)acked[i], (unsigned long long)l[i].read_us);
+    fclose(af);
+  }
+  _exit(0);
+}
+
+/* Start the floor's server and follower; returns the follower's pid (stopped with SIGTERM as
+ * the agent is) and the server's in *server. */
+static pid_t floor_run(const char *path, const char *ack_path, uint64_t linger_us, pid_t *server) {
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t al = sizeof a;
+  if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 1) != 0 ||
+      getsockname(ls, (struct sockaddr *)&a, &al) != 0)
+    return -1;
+  *server = fork();
+  if (*server == 0)
+    floor_server(ls);
+  close(ls);
+  pid_t p = fork();
+  if (p == 0)
+    floor_follow(path, ack_path, ntohs(a.sin_port), linger_us);
+  return p;
 }
 
 int main(int argc, char **argv) {
@@ -125,7 +299,15 @@ int main(int argc, char **argv) {
   int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
     return 1;
-  pid_t pid = fork();
+  const char *e_floor = getenv("LATENCY_FLOOR");
+  bool floor = e_floor && atoi(e_floor) > 0;
+  pid_t server = -1;
+  unlink(acks);
+  pid_t pid = floor ? floor_run(log, acks, 1000, &server) : fork();
+  if (pid < 0) {
+    perror("fork");
+    return 1;
+  }
   if (pid == 0) {
     setenv("LOGWIRE_ACK_LOG", acks, 1);
     setenv("LOGWIRE_LOOP_LOG", loopf, 1);
@@ -200,6 +382,10 @@ int main(int argc, char **argv) {
   kill(pid, SIGTERM);
   int status;
   waitpid(pid, &status, 0);
+  if (server > 0) {
+    kill(server, SIGTERM);
+    waitpid(server, &status, 0);
+  }
   close(fd);
 
   FILE *af = fopen(acks, "r");
@@ -250,6 +436,10 @@ int main(int argc, char **argv) {
     snprintf(sp, sizeof sp, ", line and newline written %ld us apart", split_us);
   snprintf(what + wl, sizeof what - wl, "%s%s%s%s%s", extra ? ", " : "", extra ? extra : "",
            link ? ", through a symlink" : "", ninputs > 1 ? ", more inputs" : "", sp);
+  if (floor)
+    snprintf(what, sizeof what,
+             "the floor: inotify, a 1 ms timerfd, a loopback TCP answer; no "
+             "agent, no Kafka");
   printf("  %zu lines measured at %d lines/s (%d a write) over %.1f s (%s), %zu not acknowledged\n",
          nl, rate >= 1000 ? per_ms * 1000 : rate, per_ms, (double)measured_us / 1e6, what, missing);
   printf("  write -> ack latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max "
@@ -298,8 +488,8 @@ int main(int argc, char **argv) {
   if (lf)
     fclose(lf);
   if (cpu0 >= 0 && cpu1 >= 0)
-    printf("  agent CPU while measured: %.2f s (%.1f%% of one core)\n", cpu1 - cpu0,
-           100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
+    printf("  %s CPU while measured: %.2f s (%.1f%% of one core)\n", floor ? "floor" : "agent",
+           cpu1 - cpu0, 100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
   free(w);
   free(a);
   free(lat);
