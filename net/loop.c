@@ -1,4 +1,13 @@
-/* loop.c — epoll + timerfd + signalfd event loop (see loop.h). */
+/* loop.c — epoll + signalfd event loop with a heap of timers (see loop.h).
+ *
+ * Timers cost no system call of their own: the earliest deadline is the timeout of the wait,
+ * given to epoll_pwait2 in nanoseconds, computed once per iteration however many timers the
+ * callbacks started or stopped. Kernels before 5.11 (or a seccomp filter refusing
+ * epoll_pwait2) get the older way: a timerfd set to the earliest deadline, at most once per
+ * iteration and only when that deadline changed. Both cost the kernel a timer programming per
+ * sleep; the timerfd way adds one more per deadline change, a system call and, in a virtual
+ * machine, an exit to the hypervisor (perf showed timerfd_settime as the agent's largest
+ * single cost at a few lines a second). */
 #include "net/loop.h"
 
 #include <errno.h>
@@ -7,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,8 +40,9 @@ typedef struct sig_reg {
 
 struct lw_loop {
   int epfd;
-  int tfd;            /* timerfd armed for the earliest deadline */
+  int tfd;            /* without epoll_pwait2: timerfd armed for the earliest deadline */
   uint64_t armed_due; /* deadline the timerfd is set to, 0 when disarmed */
+  bool pwait2;        /* epoll_pwait2 works: the wait's timeout is the earliest deadline */
   int sfd;            /* signalfd, -1 until a signal is registered */
   sigset_t sigs;      /* signals routed to sfd */
   sig_reg sig[65];
@@ -89,6 +100,9 @@ int lw_loop_new(lw_loop **out) {
     goto fail;
   if (lw_loop_add(l, l->tfd, LW_EV_READ, on_timerfd, NULL) != LW_OK)
     goto fail;
+#ifdef SYS_epoll_pwait2
+  l->pwait2 = !getenv("LOGWIRE_NO_EPOLL_PWAIT2");
+#endif
   *out = l;
   return LW_OK;
 fail:
@@ -187,7 +201,8 @@ static void heap_down(lw_loop *l, size_t i) {
   }
 }
 
-/* Point the timerfd at the earliest deadline (a syscall only when it changes). */
+/* Without epoll_pwait2: point the timerfd at the earliest deadline (a system call only when it
+ * changed), just before the wait. */
 static void rearm(lw_loop *l) {
   uint64_t due = l->nheap ? l->heap[0]->due_us : 0;
   if (due == l->armed_due)
@@ -230,10 +245,8 @@ int lw_timer_start_at(lw_loop *l, lw_timer *t, uint64_t due_us) {
   if (l->nheap == l->capheap) {
     size_t n = l->capheap ? l->capheap * 2 : 16;
     lw_timer **h = realloc(l->heap, n * sizeof(*h));
-    if (!h) {
-      rearm(l);
+    if (!h)
       return LW_ERR_NOMEM;
-    }
     l->heap = h;
     l->capheap = n;
   }
@@ -241,7 +254,6 @@ int lw_timer_start_at(lw_loop *l, lw_timer *t, uint64_t due_us) {
   t->heap_idx = l->nheap;
   l->heap[l->nheap++] = t;
   heap_up(l, t->heap_idx);
-  rearm(l);
   return LW_OK;
 }
 
@@ -253,7 +265,6 @@ void lw_timer_stop(lw_loop *l, lw_timer *t) {
   if (t->heap_idx == NOT_ARMED)
     return;
   heap_remove(l, t);
-  rearm(l);
 }
 
 static void run_timers(lw_loop *l) {
@@ -266,7 +277,6 @@ static void run_timers(lw_loop *l) {
     heap_remove(l, t);
     t->cb(l, t, t->ud);
   }
-  rearm(l);
 }
 
 static void on_timerfd(lw_loop *l, int fd, unsigned ev, void *ud) {
@@ -393,6 +403,25 @@ int64_t lw_loop_wall_ms(const lw_loop *l) {
   return l->wall_ms ? l->wall_ms : lw_wall_ms();
 }
 
+/* epoll_pwait2 (Linux 5.11): the timeout in nanoseconds. Called through syscall(2), so that a
+ * C library without the wrapper (older glibc, static builds) still gets it; the kernel's
+ * timespec is 64-bit on every architecture. */
+static int wait_ns(lw_loop *l, struct epoll_event *evs, int64_t wait_ns_) {
+#ifdef SYS_epoll_pwait2
+  struct {
+    long long sec, nsec;
+  } ts = {wait_ns_ / 1000000000, wait_ns_ % 1000000000};
+  return (int)syscall(SYS_epoll_pwait2, l->epfd, evs, MAX_EVENTS, wait_ns_ < 0 ? NULL : &ts, NULL,
+                      (size_t)0);
+#else
+  (void)l;
+  (void)evs;
+  (void)wait_ns_;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 int lw_loop_run_once(lw_loop *l, int timeout_ms) {
   update_clocks(l);
   for (lw_prepare *p = l->prep; p; p = l->prep_next) {
@@ -402,13 +431,31 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
   l->prep_next = NULL;
   if (l->stop)
     return LW_OK;
-  /* Timers due already (armed during prepare hooks) must not wait for the timerfd. */
-  if (l->nheap && l->heap[0]->due_us <= lw_now_us())
-    timeout_ms = 0;
+  /* The wait ends at the caller's timeout or the earliest deadline, whichever comes first; a
+   * timer due already (armed by a callback or a prepare hook) makes it a poll. */
+  int64_t wait_us = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000;
+  if (l->nheap) {
+    uint64_t now = lw_now_us(), due = l->heap[0]->due_us;
+    int64_t d = due > now ? (int64_t)(due - now) : 0;
+    if (wait_us < 0 || d < wait_us)
+      wait_us = d;
+  }
   struct epoll_event evs[MAX_EVENTS];
   if (l->probing)
     probe_end(l);
-  int n = epoll_wait(l->epfd, evs, MAX_EVENTS, timeout_ms);
+  int n = -1;
+  if (l->pwait2) {
+    n = wait_ns(l, evs, wait_us < 0 ? -1 : wait_us * 1000);
+    if (n < 0 && (errno == ENOSYS || errno == EPERM))
+      l->pwait2 = false; /* an older kernel, or a filter refusing it: the timerfd from now on */
+  }
+  if (!l->pwait2) {
+    rearm(l);
+    int ms = timeout_ms;
+    if (l->nheap && l->heap[0]->due_us <= lw_now_us())
+      ms = 0; /* due already: the timerfd would fire at once, but only after another wait */
+    n = epoll_wait(l->epfd, evs, MAX_EVENTS, ms);
+  }
   update_clocks(l);
   if (l->probing) {
     l->woke_us = l->now_us;
@@ -430,7 +477,7 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
     fd_reg r = l->fds[fd];
     r.cb(l, fd, ev, r.ud);
   }
-  if (n == 0 && l->nheap && l->heap[0]->due_us <= lw_now_us())
+  if (l->nheap && l->heap[0]->due_us <= lw_now_us())
     run_timers(l);
   return LW_OK;
 }

@@ -1,6 +1,7 @@
-/* loop.h — the one event loop: epoll for descriptors, one timerfd for all timers (a binary heap
- * of deadlines), signalfd for signals, and "prepare" hooks run before each wait. One thread;
- * nothing else in logwire calls epoll directly.
+/* loop.h — the one event loop: epoll for descriptors, a binary heap of deadlines for timers
+ * (the earliest one is the wait's timeout: epoll_pwait2, or a timerfd on kernels before 5.11),
+ * signalfd for signals, and "prepare" hooks run before each wait. One thread; nothing else in
+ * logwire calls epoll directly.
  *
  * Ownership: the loop borrows every lw_timer, lw_prepare and callback argument; the caller
  * keeps them alive until stopped/removed. Callbacks may add, remove or stop anything,

@@ -2,6 +2,7 @@
  * signals through signalfd, the benchmark probe. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -10,6 +11,13 @@
 
 static int order[8], norder;
 
+static void on_read_once(lw_loop *l, int fd, unsigned ev, void *ud) {
+  (void)ev;
+  char buf[8];
+  *(ssize_t *)ud = read(fd, buf, sizeof buf);
+  lw_loop_del(l, fd);
+}
+
 static void fire(lw_loop *l, lw_timer *t, void *ud) {
   (void)t;
   order[norder++] = (int)(intptr_t)ud;
@@ -17,9 +25,21 @@ static void fire(lw_loop *l, lw_timer *t, void *ud) {
     lw_loop_stop(l);
 }
 
-Test(loop, timers_fire_in_deadline_order_and_stop_cancels) {
+/* Timers wait through epoll_pwait2's timeout, or through a timerfd where the kernel lacks it
+ * (forced here by the environment variable): each timer test runs both ways. */
+static lw_loop *new_loop(bool timerfd) {
+  if (timerfd)
+    setenv("LOGWIRE_NO_EPOLL_PWAIT2", "1", 1);
+  else
+    unsetenv("LOGWIRE_NO_EPOLL_PWAIT2");
   lw_loop *l;
   cr_assert_eq(lw_loop_new(&l), LW_OK);
+  unsetenv("LOGWIRE_NO_EPOLL_PWAIT2");
+  return l;
+}
+
+static void timers_in_order(bool timerfd) {
+  lw_loop *l = new_loop(timerfd);
   lw_timer a, b, c, d;
   lw_timer_init(&a, fire, (void *)1);
   lw_timer_init(&b, fire, (void *)2);
@@ -40,6 +60,70 @@ Test(loop, timers_fire_in_deadline_order_and_stop_cancels) {
   cr_assert_eq(order[2], 3);
   cr_assert_geq(lw_now_us() - t0, 3000, "the last timer cannot fire before its deadline");
   lw_loop_free(l);
+}
+Test(loop, timers_fire_in_deadline_order_and_stop_cancels) {
+  timers_in_order(false);
+}
+Test(loop, timers_fire_in_deadline_order_and_stop_cancels_timerfd) {
+  timers_in_order(true);
+}
+
+static int zero_runs, later_runs;
+static lw_timer zero_t, later_t;
+
+/* A zero-delay timer that starts itself again: the loop goes on serving descriptors. */
+static void zero_cb(lw_loop *l, lw_timer *t, void *ud) {
+  (void)ud;
+  zero_runs++;
+  lw_timer_start(l, t, 0);
+}
+static void later_cb(lw_loop *l, lw_timer *t, void *ud) {
+  (void)t;
+  (void)ud;
+  later_runs++;
+  lw_timer_stop(l, &zero_t);
+}
+
+static void timers_without_starving(bool timerfd) {
+  lw_loop *l = new_loop(timerfd);
+  lw_timer_init(&zero_t, zero_cb, NULL);
+  lw_timer_init(&later_t, later_cb, NULL);
+  zero_runs = later_runs = 0;
+  int p[2];
+  cr_assert_eq(pipe(p), 0);
+  ssize_t got = -1;
+  cr_assert_eq(lw_loop_add(l, p[0], LW_EV_READ, on_read_once, &got), LW_OK);
+  cr_assert_eq(write(p[1], "x", 1), 1);
+  lw_timer_start(l, &zero_t, 0);
+  lw_timer_start(l, &later_t, 20000);
+  /* The caller's timeout is longer than every deadline: the timers end the waits. */
+  uint64_t t0 = lw_now_us();
+  while (!later_runs && lw_now_us() - t0 < 5000000)
+    cr_assert_eq(lw_loop_run_once(l, 10000), LW_OK);
+  cr_assert_eq(later_runs, 1, "the 20 ms timer fired");
+  cr_assert_eq(got, 1, "the pipe was served between the zero-delay timer's runs");
+  cr_assert_gt(zero_runs, 1);
+  cr_assert(!lw_timer_active(&zero_t), "stopped by the later one");
+  /* Nothing armed: a wait ends at the caller's timeout. */
+  t0 = lw_now_us();
+  cr_assert_eq(lw_loop_run_once(l, 30), LW_OK);
+  cr_assert_geq(lw_now_us() - t0, 29000);
+  /* A timer started and stopped before the wait does not end it. */
+  lw_timer_start(l, &later_t, 1000);
+  lw_timer_stop(l, &later_t);
+  t0 = lw_now_us();
+  cr_assert_eq(lw_loop_run_once(l, 30), LW_OK);
+  cr_assert_geq(lw_now_us() - t0, 29000);
+  cr_assert_eq(later_runs, 1);
+  close(p[0]);
+  close(p[1]);
+  lw_loop_free(l);
+}
+Test(loop, zero_delay_timers_do_not_starve_descriptors) {
+  timers_without_starving(false);
+}
+Test(loop, zero_delay_timers_do_not_starve_descriptors_timerfd) {
+  timers_without_starving(true);
 }
 
 static void on_read(lw_loop *l, int fd, unsigned ev, void *ud) {
