@@ -253,15 +253,21 @@ static void long_first_line(fx *x, const char *name) {
   tt_create(P(x, name), line);
 }
 
+/* One input over `glob` following c.log from its beginning: a long first line (fingerprinted
+ * whole) and "one", both delivered (acknowledged at once with ack_now) when this returns. */
+static void c_log_started(fx *x, const char *glob, bool poll, bool ack_now) {
+  fx_init(x, glob, poll);
+  x->c.start_beginning = true;
+  x->s.ack_now = ack_now;
+  long_first_line(x, "c.log");
+  tt_append(P(x, "c.log"), "one\n");
+  fx_start(x);
+  cr_assert(tt_wait_lines(x->loop, &x->s, 2));
+}
+
 static void copytruncate_reads_unread_lines_from_the_copy(bool poll) {
   fx x;
-  fx_init(&x, "c.log", poll);
-  x.c.start_beginning = true;
-  x.s.ack_now = true;
-  long_first_line(&x, "c.log");
-  tt_append(P(&x, "c.log"), "one\n");
-  fx_start(&x);
-  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  c_log_started(&x, "c.log", poll, true);
   /* While tail does not look (no loop iteration): more lines and the end of an unfinished
    * one, then copy and truncate. They are only in the copy now. */
   tt_append(P(&x, "c.log"), "two\nthree\nfo");
@@ -294,13 +300,7 @@ static lw_tail_file *copy_handle(fx *x, const char *name) {
 
 static void copytruncate_copies_followed_too_are_not_sent_again(bool poll) {
   fx x;
-  fx_init(&x, "c.log*", poll);
-  x.c.start_beginning = true;
-  x.s.ack_now = true;
-  long_first_line(&x, "c.log");
-  tt_append(P(&x, "c.log"), "one\n");
-  fx_start(&x);
-  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  c_log_started(&x, "c.log*", poll, true);
   tt_append(P(&x, "c.log"), "two\n");
   copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
   cr_assert_eq(truncate(P(&x, "c.log"), 0), 0);
@@ -319,12 +319,7 @@ BOTH(copytruncate_copies_followed_too_are_not_sent_again)
  * checkpoint offset stays at the original's committed offset until they are acknowledged. */
 static void copytruncate_copy_taking_over_keeps_the_originals_offset(bool poll) {
   fx x;
-  fx_init(&x, "c.log*", poll);
-  x.c.start_beginning = true;
-  long_first_line(&x, "c.log");
-  tt_append(P(&x, "c.log"), "one\n");
-  fx_start(&x);
-  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  c_log_started(&x, "c.log*", poll, false);
   tt_ack_all(&x.s);
   tt_spin(x.loop, 3);
   uint64_t acked = x.s.v[1].end;
@@ -361,12 +356,7 @@ BOTH(copytruncate_copy_taking_over_keeps_the_originals_offset)
  *     read up to its end, not taken for a new file and sent again from 0. */
 static void copytruncate_copy_seen_after_the_truncation_is_not_sent_again(bool poll) {
   fx x;
-  fx_init(&x, "c.log*", poll);
-  x.c.start_beginning = true;
-  long_first_line(&x, "c.log");
-  tt_append(P(&x, "c.log"), "one\n");
-  fx_start(&x);
-  cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+  c_log_started(&x, "c.log*", poll, false);
   lw_tail_file *f = x.s.v[0].f;
   tt_append(P(&x, "c.log"), "two\n");
   copy_file(P(&x, "c.log"), P(&x, "c.log.1"));
@@ -416,12 +406,7 @@ BOTH(copytruncate_copy_seen_after_the_truncation_is_not_sent_again)
 static void closed_with_lines_in_flight_then_back_at_a_matching_path(bool poll) {
   for (int rewrite = 0; rewrite < 2; rewrite++) {
     fx x;
-    fx_init(&x, "c.log", poll);
-    x.c.start_beginning = true;
-    long_first_line(&x, "c.log");
-    tt_append(P(&x, "c.log"), "one\n");
-    fx_start(&x);
-    cr_assert(tt_wait_lines(x.loop, &x.s, 2));
+    c_log_started(&x, "c.log", poll, false);
     cr_assert_eq(rename(P(&x, "c.log"), P(&x, "c.old")), 0);
     cr_assert(wait_open(&x, 0), "closed after rotate_wait_ms");
     cr_assert_eq(stats(&x).lines_inflight, 2);
