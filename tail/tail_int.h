@@ -173,17 +173,19 @@ void lw__orphan_add(lw_tail *t, const lw_tail_file *f);
 /* f was just closed (F_CLOSED) with lines in flight and its file still on disk: keep it
  * findable by identity until it is freed (lw__closed_take). */
 void lw__closed_add(lw_tail_file *f);
-/* A closed handle of (dev, ino) whose fingerprint fd's first bytes match (fd holds `size`
- * bytes, at least the handle's delivered offset): taken out of t->closed, marked retired (the
- * new handle of the same file continues it), returned; NULL when none. *fp is fd's
- * fingerprint then. Returns LW_ERR_IO through *err on a read error. */
 /* h continues g's delivered bytes (same offsets): link them while g has lines in flight. */
 void lw__heir_link(lw_tail_file *g, lw_tail_file *h);
 /* g is going away: whoever continues it continues what g continued. */
 void lw__heir_unlink(lw_tail_file *g);
 /* What the checkpoint records for f: its committed offset, or lower while a handle it
- * continues has lines in flight. */
+ * continues has lines in flight. It only ever lowers the offset: where the older handle reads
+ * on past the takeover (a copy that left its path while its original grows), a crash may send
+ * more lines again, never fewer. */
 uint64_t lw__ckpt_offset(const lw_tail_file *f);
+/* A closed handle of (dev, ino) whose fingerprint fd's first bytes match (fd holds `size`
+ * bytes, at least the handle's delivered offset): taken out of t->closed, marked retired (the
+ * new handle of the same file continues it), returned; NULL when none. *fp is fd's
+ * fingerprint then. Returns LW_ERR_IO through *err on a read error. */
 lw_tail_file *lw__closed_take(lw_tail *t, uint64_t dev, uint64_t ino, int fd, uint64_t size,
                               lw_fp *fp, int *err);
 
