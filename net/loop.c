@@ -6,8 +6,8 @@
  * epoll_pwait2) get the older way: a timerfd set to the earliest deadline, at most once per
  * iteration and only when that deadline changed. Both cost the kernel a timer programming per
  * sleep; the timerfd way adds one more per deadline change, a system call and, in a virtual
- * machine, an exit to the hypervisor (perf showed timerfd_settime as the agent's largest
- * single cost at a few lines a second). */
+ * machine, an exit to the hypervisor (perf at 33 lines a second: 9% of the agent's samples).
+ */
 #include "net/loop.h"
 
 #include <errno.h>
