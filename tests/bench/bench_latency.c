@@ -88,8 +88,6 @@ static int cmp_slow(const void *a, const void *b) {
  * what this machine's scheduler, timers and loopback cost at that rate: what is left for the
  * agent and the broker is the difference. It writes the agent's probe format (ack_path). */
 
-#define FLOOR_MAXL 65536
-
 /* Answers every request (4-byte length, then the bytes) with 16 bytes, as soon as it is read. */
 static void floor_server(int ls) {
   int c = accept(ls, NULL, NULL);
