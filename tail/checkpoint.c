@@ -221,7 +221,51 @@ static int sync_dir(const char *path) {
   return rc;
 }
 
+/* A cheap generation: PATH.live overwritten in place, one pwrite into blocks the file already
+ * has. No new inode and no rename: a rename over an existing file makes ext4 start writing the
+ * renamed file's data at once (auto_da_alloc), so a cheap write made that way (up to 40 a
+ * second) was a disk write, and about 0.24 ms of CPU against 0.02 ms for the pwrite (measured
+ * on ext4 in a VM). Here the dirty page waits for the kernel's writeback or is superseded. A
+ * process killed between the pwrite and the ftruncate leaves new bytes followed by old ones:
+ * the checksum rejects that, as it rejects a torn page after a power loss, and loading takes
+ * PATH. */
+static int write_live(const char *path, const uint8_t *p, size_t len) {
+  char live[PATH_MAX];
+  if (with_suffix(live, sizeof live, path, ".live"))
+    return LW_ERR_INVALID_ARG;
+  int fd = open(live, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return LW_ERR_IO;
+  int rc = LW_ERR_IO;
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    goto out;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = pwrite(fd, p + done, len - done, (off_t)done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      goto out;
+    done += (size_t)w;
+  }
+  /* Never truncated to zero first: that too makes ext4 flush on close. */
+  if ((uint64_t)st.st_size > len && ftruncate(fd, (off_t)len) != 0)
+    goto out;
+  rc = LW_OK;
+out:;
+  int e = errno;
+  if (close(fd) != 0 && rc == LW_OK) {
+    rc = LW_ERR_IO;
+    e = errno;
+  }
+  errno = e;
+  return rc;
+}
+
 int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev, bool durable) {
+  if (!durable)
+    return write_live(path, p, len);
   char tmp[PATH_MAX], prev[PATH_MAX];
   if (with_suffix(tmp, sizeof tmp, path, ".tmp") || with_suffix(prev, sizeof prev, path, ".prev"))
     return LW_ERR_INVALID_ARG;
@@ -237,7 +281,7 @@ int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev
       goto fail;
     done += (size_t)w;
   }
-  if (durable && fsync(fd) != 0)
+  if (fsync(fd) != 0)
     goto fail;
   if (close(fd) != 0) {
     fd = -1;
@@ -254,7 +298,7 @@ int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev
     goto fail;
   if (rename(tmp, path) != 0)
     goto fail;
-  return durable ? sync_dir(path) : LW_OK;
+  return sync_dir(path);
 fail:;
   int e = errno;
   if (fd >= 0)
@@ -304,22 +348,24 @@ done:
 }
 
 int lw_ckpt_load(const char *path, lw_ckpt *out, lw_ckpt_report *rep) {
-  char tmp[PATH_MAX], prev[PATH_MAX];
+  char tmp[PATH_MAX], prev[PATH_MAX], live[PATH_MAX];
   *rep = (lw_ckpt_report){.cur = LW_ERR_NOT_FOUND, .prev = LW_ERR_NOT_FOUND, .used = -1};
   *out = (lw_ckpt){0};
-  if (with_suffix(tmp, sizeof tmp, path, ".tmp") || with_suffix(prev, sizeof prev, path, ".prev"))
+  if (with_suffix(tmp, sizeof tmp, path, ".tmp") || with_suffix(prev, sizeof prev, path, ".prev") ||
+      with_suffix(live, sizeof live, path, ".live"))
     return LW_ERR_NOT_FOUND;
-  lw_ckpt c[3] = {{0}};
-  int st[3];
+  lw_ckpt c[4] = {{0}};
+  int st[4];
   st[0] = load_one(path, &c[0]);
   st[1] = load_one(prev, &c[1]);
   st[2] = load_one(tmp, &c[2]);
+  st[3] = load_one(live, &c[3]);
   rep->cur = st[0];
   rep->prev = st[1];
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (st[i] == LW_OK && (rep->used < 0 || c[i].gen > c[rep->used].gen))
       rep->used = i;
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 4; i++)
     if (i != rep->used)
       lw_ckpt_free(&c[i]);
   if (rep->used >= 0) {
@@ -327,6 +373,6 @@ int lw_ckpt_load(const char *path, lw_ckpt *out, lw_ckpt_report *rep) {
     rep->gen = out->gen;
     return LW_OK;
   }
-  bool any = st[0] != LW_ERR_NOT_FOUND || st[1] != LW_ERR_NOT_FOUND;
+  bool any = st[0] != LW_ERR_NOT_FOUND || st[1] != LW_ERR_NOT_FOUND || st[3] != LW_ERR_NOT_FOUND;
   return any ? LW_ERR_CORRUPT : LW_ERR_NOT_FOUND;
 }

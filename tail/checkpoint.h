@@ -8,12 +8,14 @@
  *   <dev> <ino> <fp_len> <fp_hash:16 hex> <offset> <seen_s> <flags> <path_len> <path>\n ...
  *   end <FNV-1a 64 of every byte before "end", 16 hex>\n
  *
- * Generations on disk: PATH (current), PATH.prev (the one before), PATH.tmp (being written).
- * A durable write is: PATH.tmp written and fsynced, PATH renamed to PATH.prev, PATH.tmp
- * renamed to PATH, directory fsynced. A cheap write (no fsync) replaces PATH only, so PATH.prev
- * stays a durable generation: after a power loss that tore the cheap PATH, loading falls back
- * to it. Loading takes the valid file with the highest generation among the three, so a crash
- * at any step, a torn write or a flipped byte falls back to the previous good generation. */
+ * Generations on disk: PATH (the last durable one), PATH.prev (the durable one before),
+ * PATH.tmp (being written), PATH.live (the last cheap one). A durable write is: PATH.tmp
+ * written and fsynced, PATH renamed to PATH.prev, PATH.tmp renamed to PATH, directory
+ * fsynced. A cheap write (no fsync) overwrites PATH.live in place: no new file and no rename,
+ * so it costs one pwrite and, on ext4, no immediate disk write. Loading takes the valid file
+ * with the highest generation among the four, so a crash at any step, a torn write or a
+ * flipped byte falls back to the newest good generation: after a kill, PATH.live (the page
+ * cache survives); after a power loss that tore it, PATH. */
 #ifndef LW_TAIL_CHECKPOINT_H
 #define LW_TAIL_CHECKPOINT_H
 
@@ -62,19 +64,19 @@ int lw_ckpt_end(lw_buf *b);
  * LW_ERR_CORRUPT (anything malformed, truncated, or a checksum mismatch; *out untouched). */
 int lw_ckpt_decode(const uint8_t *p, size_t len, lw_ckpt *out);
 
-/* Write p[0..len) as the new generation at `path` (see the header comment). keep_prev: the
- * current PATH is known to be bad (lw_ckpt_load reported it), or is only a cheap generation:
- * replace it without rotating it over PATH.prev. durable: fsync PATH.tmp and the directory
- * (survives a power loss); without it the write stops at the page cache, which survives the
- * process being killed, and costs no disk flush. On failure PATH.tmp is removed. Returns LW_OK
- * or LW_ERR_IO (errno kept). */
+/* Write p[0..len) as the new generation at `path` (see the header comment). durable: through
+ * PATH.tmp to PATH, fsynced with the directory (survives a power loss); on failure PATH.tmp is
+ * removed. keep_prev (durable only): the current PATH is known to be bad (lw_ckpt_load
+ * reported it): replace it without rotating it over PATH.prev. Not durable: into PATH.live in
+ * place; the write stops at the page cache, which survives the process being killed, and costs
+ * no disk flush. Returns LW_OK or LW_ERR_IO (errno kept). */
 int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev, bool durable);
 
 /* Why lw_ckpt_load chose what it chose, for the caller to log. */
 typedef struct lw_ckpt_report {
   int cur;      /* PATH: LW_OK, LW_ERR_NOT_FOUND, LW_ERR_CORRUPT or LW_ERR_IO */
   int prev;     /* PATH.prev: same */
-  int used;     /* 0 = PATH, 1 = PATH.prev, 2 = PATH.tmp, -1 = none */
+  int used;     /* 0 = PATH, 1 = PATH.prev, 2 = PATH.tmp, 3 = PATH.live, -1 = none */
   uint64_t gen; /* generation used */
 } lw_ckpt_report;
 

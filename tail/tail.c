@@ -313,7 +313,6 @@ static void ckpt_done(lw_tail *t, bool durable) {
   t->ckpt_gen++;
   t->dirty = false;
   t->last_ckpt_us = lw_now_us();
-  t->cur_durable = durable;
   t->unsynced = !durable;
   if (durable)
     t->last_sync_us = t->last_ckpt_us;
@@ -328,8 +327,9 @@ static int ckpt_write(lw_tail *t, bool durable) {
     return LW_OK;
   if (t->ckw)
     lw_ckwriter_wait(t->ckw);
-  /* PATH.prev only ever receives a durable generation: a cheap one just replaces PATH. */
-  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
+  /* PATH only ever holds a durable generation (a cheap one goes to PATH.live), so a durable
+   * write rotates it to PATH.prev, unless loading found it bad. */
+  bool keep_prev = t->ckpt_cur_bad;
   int rc = ckpt_encode(t);
   if (rc == LW_OK)
     rc = lw_ckpt_write(t->state_path, t->ckbuf.data, t->ckbuf.len, keep_prev, durable);
@@ -378,7 +378,7 @@ static void ckpt_timer_cb(lw_loop *l, lw_timer *tm, void *ud) {
   if ((!t->dirty && !t->unsynced) || !t->state_path)
     return;
   bool durable = lw_now_us() - t->last_sync_us >= (uint64_t)t->conf.checkpoint_ms * 1000u;
-  bool keep_prev = t->ckpt_cur_bad || !durable || !t->cur_durable;
+  bool keep_prev = t->ckpt_cur_bad;
   if (!t->ckw && lw_ckwriter_new(&t->ckw, t->loop, t->state_path, ckpt_written, t) != LW_OK)
     t->ckw = NULL;
   int rc = t->ckw ? ckpt_encode(t) : LW_ERR_IO;
@@ -410,7 +410,7 @@ static void ckpt_load(lw_tail *t) {
   lw_ckpt ck;
   lw_ckpt_report rep;
   int rc = lw_ckpt_load(t->state_path, &ck, &rep);
-  static const char *const which[] = {"", ".prev", ".tmp"};
+  static const char *const which[] = {"", ".prev", ".tmp", ".live"};
   if (rep.cur == LW_ERR_CORRUPT || rep.cur == LW_ERR_IO) {
     t->st.checkpoint_errors++;
     t->ckpt_cur_bad = rep.prev == LW_OK; /* do not rotate the bad one over the good one */

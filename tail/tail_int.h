@@ -144,7 +144,6 @@ struct lw_tail {
   uint64_t ckpt_gen, last_ckpt_us;
   uint64_t last_sync_us;  /* last durable (fsynced) checkpoint write */
   uint64_t ckpt_retry_us; /* backoff after a failed write; 0 while writes succeed */
-  bool cur_durable;       /* the state file holds a durable generation (else a cheap one) */
   bool unsynced;          /* a cheap write since the last durable one */
   uint64_t warn_limit_us, warn_io_us, warn_ckpt_us, warn_trunc_us; /* one warning per 10 s */
   lw_tail_stats st;

@@ -282,9 +282,11 @@ fi
 
 # ckpt_line STATE FILE: the number of lines of FILE before the offset the checkpoint STATE
 # records for it (0 when it has none). STATE is a directory holding the checkpoint's files as
-# the kill left them: NAME, and NAME.tmp or NAME.prev when the kill came between two steps of
-# a write. A restart loads the newest complete generation of the three; offsets only grow, so
-# that is the largest offset recorded for FILE.
+# the kill left them: NAME and NAME.prev (durable), NAME.live (the last cheap generation), and
+# NAME.tmp when the kill came between two steps of a durable write. A restart loads the newest
+# complete generation of them; offsets only grow, so that is the largest offset recorded for
+# FILE. (A kill between the two steps of a cheap write leaves the new generation followed by
+# older bytes: their offsets are smaller.)
 ckpt_line() {
   local off
   off=$(cat "$1"/* 2>/dev/null | awk -v p="$2" 'NF >= 9 && $9 == p && $5 + 0 > m { m = $5 + 0 }

@@ -1,8 +1,10 @@
 /* test_tail_checkpoint.c — tail/checkpoint.c: round trip, every truncated prefix and every
- * flipped byte rejected, atomic generations on disk, and recovery of the previous good
- * generation when the current one is corrupt or cut short. */
+ * flipped byte rejected, atomic generations on disk, recovery of the previous good
+ * generation when the current one is corrupt or cut short, and cheap generations written in
+ * place beside them. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tail/checkpoint.h"
 #include "tests/unit/tail_test.h"
@@ -170,6 +172,88 @@ Test(tail_checkpoint, crash_between_renames_loads_the_complete_temporary) {
   cr_assert_eq(truncate(tt_path(d, "state.tmp"), 20), 0);
   cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
   cr_assert_eq(c.gen, 2);
+  lw_ckpt_free(&c);
+  tt_rmtree(d);
+}
+
+static ino_t ino_of(const char *path) {
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0, "%s", path);
+  return st.st_ino;
+}
+
+static void write_cheap(const char *path, uint64_t gen, size_t n) {
+  lw_buf b;
+  encode(&b, gen, n);
+  cr_assert_eq(lw_ckpt_write(path, b.data, b.len, false, false), LW_OK);
+  lw_buf_free(&b);
+}
+
+/* A cheap generation is one overwrite in place of PATH.live: PATH (the durable one) and its
+ * inode stay, no file is created or renamed, a shorter generation leaves no old bytes behind,
+ * and loading takes whichever valid file is newest. */
+Test(tail_checkpoint, cheap_generations_overwrite_the_live_file_in_place) {
+  char *d = tt_mkdtemp();
+  char path[512], live[520];
+  snprintf(path, sizeof path, "%s/state", d);
+  snprintf(live, sizeof live, "%s.live", path);
+  write_gen(path, 1, 1);
+  write_gen(path, 2, 2);
+  ino_t cur = ino_of(path);
+  write_cheap(path, 3, 3);
+  cr_assert_eq(ino_of(path), cur, "PATH untouched by a cheap write");
+  ino_t lv = ino_of(live);
+  lw_ckpt c;
+  lw_ckpt_report rep;
+  cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
+  cr_assert_eq(rep.used, 3);
+  cr_assert_eq(c.gen, 3);
+  cr_assert_eq(c.n, 3);
+  lw_ckpt_free(&c);
+
+  /* Shorter: same inode, cut to the new length. */
+  lw_buf b;
+  encode(&b, 4, 1);
+  size_t len4 = b.len;
+  lw_buf_free(&b);
+  write_cheap(path, 4, 1);
+  cr_assert_eq(ino_of(live), lv, "overwritten in place");
+  struct stat st;
+  cr_assert_eq(stat(live, &st), 0);
+  cr_assert_eq((size_t)st.st_size, len4);
+  cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
+  cr_assert_eq(c.gen, 4);
+  cr_assert_eq(c.n, 1);
+  lw_ckpt_free(&c);
+
+  /* A durable generation goes to PATH and rotates the durable one before it to .prev. */
+  write_gen(path, 5, 2);
+  cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
+  cr_assert_eq(rep.used, 0);
+  cr_assert_eq(c.gen, 5);
+  lw_ckpt_free(&c);
+  cr_assert_eq(ino_of(tt_path(d, "state.prev")), cur);
+
+  /* Killed between the pwrite and the ftruncate of a shorter generation: new bytes, then old
+   * ones. Rejected; PATH is used, with no warning (rep.cur is fine). */
+  write_cheap(path, 6, 3);
+  encode(&b, 7, 1);
+  FILE *f = fopen(live, "r+b");
+  cr_assert(f);
+  cr_assert_eq(fwrite(b.data, 1, b.len, f), b.len);
+  fclose(f);
+  lw_buf_free(&b);
+  cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
+  cr_assert_eq(rep.used, 0);
+  cr_assert_eq(rep.cur, LW_OK);
+  cr_assert_eq(c.gen, 5);
+  lw_ckpt_free(&c);
+
+  /* Torn by a power loss: the same. */
+  write_cheap(path, 8, 3);
+  cr_assert_eq(truncate(live, 30), 0);
+  cr_assert_eq(lw_ckpt_load(path, &c, &rep), LW_OK);
+  cr_assert_eq(c.gen, 5);
   lw_ckpt_free(&c);
   tt_rmtree(d);
 }
