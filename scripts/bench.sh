@@ -15,7 +15,9 @@
 #            quiet logs, one line per write at 2, 10, 33, 50 and 100 lines/s (LATENCY_RATES,
 #            LATENCY_SECS; the LATENCY_* variables of tests/bench/bench_latency.c select
 #            variants). Before each, the floor at the same rate: the same wake-ups (inotify, a
-#            1 ms timer, a loopback TCP answer) with no agent and no Kafka
+#            1 ms timer, a loopback TCP answer) with no agent and no Kafka; first, how long
+#            the machine takes a core away from a thread spinning on it (bench_stalls,
+#            LATENCY_STALL_SECS per core)
 #   idle     1,000 watched quiet files: CPU over 30 s
 #   fleet    100 agents watching one etcd: `fleet put` -> applied by all (p50/p99), etcd's CPU,
 #            extra agent RSS with [etcd] (scripts/bench-fleet.sh)
@@ -279,6 +281,10 @@ section_latency() {
   # Each rate twice: the floor (the same chain of wake-ups, inotify -> 1 ms timer -> loopback
   # TCP answer, with no agent and no Kafka: what this machine itself costs), then the agent.
   local r secs=${LATENCY_SECS:-30}
+  if [[ -x $root/$build/bench/bench_stalls ]]; then
+    say "== latency: machine stalls, a thread spinning on each core in turn, the others free"
+    "$root/$build/bench/bench_stalls" "${LATENCY_STALL_SECS:-10}" | tee -a "$report"
+  fi
   for r in 10000 ${LATENCY_RATES:-2 10 33 50 100}; do
     local how="one line per write"
     ((r >= 1000)) && how="$((r / 1000)) lines per write every ms"
