@@ -1,8 +1,10 @@
 /* test_loop.c — the event loop: fd readiness, timer order and cancellation, prepare hooks,
- * signals through signalfd, the benchmark probe. */
+ * signals through signalfd, the benchmark probe, the loop thread's timer slack. */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -247,4 +249,26 @@ Test(loop, probe_is_off_by_default) {
   lw_loop_probe p = run_burn(false);
   cr_assert_eq(p.turns, 0);
   cr_assert_eq(p.max_cpu_us, 0);
+}
+
+/* The wait's timeout would otherwise end up to the default 50 us of timer slack late (a
+ * timerfd has none): the thread that runs the loop asks for 1 us. A thread of its own, so that
+ * the runner's own slack is left as it was. */
+static void *slack_of_a_loop_thread(void *arg) {
+  (void)arg;
+  lw_loop *l;
+  cr_assert_eq(lw_loop_new(&l), LW_OK);
+  unsigned long before = (unsigned long)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  cr_assert_eq(lw_loop_run_once(l, 0), LW_OK);
+  unsigned long after = (unsigned long)prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  lw_loop_free(l);
+  cr_assert_gt(before, 1000ul, "the default is 50 us");
+  cr_assert_eq(after, 1000ul);
+  return NULL;
+}
+
+Test(loop, the_loop_thread_asks_for_a_timer_slack_of_1_us) {
+  pthread_t th;
+  cr_assert_eq(pthread_create(&th, NULL, slack_of_a_loop_thread, NULL), 0);
+  pthread_join(th, NULL);
 }
