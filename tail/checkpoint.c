@@ -221,6 +221,20 @@ static int sync_dir(const char *path) {
   return rc;
 }
 
+/* All of p[0..len) at offset 0 of fd. Returns 0, or -1 with errno set. */
+static int write_all(int fd, const uint8_t *p, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = pwrite(fd, p + done, len - done, (off_t)done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    done += (size_t)w;
+  }
+  return 0;
+}
+
 /* A cheap generation: PATH.live overwritten in place, one pwrite into blocks the file already
  * has. No new inode and no rename: a rename over an existing file makes ext4 start writing the
  * renamed file's data at once (auto_da_alloc), so a cheap write made that way (up to 40 a
@@ -238,17 +252,8 @@ static int write_live(const char *path, const uint8_t *p, size_t len) {
     return LW_ERR_IO;
   int rc = LW_ERR_IO;
   struct stat st;
-  if (fstat(fd, &st) != 0)
+  if (fstat(fd, &st) != 0 || write_all(fd, p, len) != 0)
     goto out;
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = pwrite(fd, p + done, len - done, (off_t)done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      goto out;
-    done += (size_t)w;
-  }
   /* Never truncated to zero first: that too makes ext4 flush on close. */
   if ((uint64_t)st.st_size > len && ftruncate(fd, (off_t)len) != 0)
     goto out;
@@ -272,15 +277,8 @@ int lw_ckpt_write(const char *path, const uint8_t *p, size_t len, bool keep_prev
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return LW_ERR_IO;
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, p + done, len - done);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      goto fail;
-    done += (size_t)w;
-  }
+  if (write_all(fd, p, len) != 0)
+    goto fail;
   if (fsync(fd) != 0)
     goto fail;
   if (close(fd) != 0) {
