@@ -10,6 +10,7 @@
  * Variants for hunting a stall (environment, all optional):
  *   LATENCY_KAFKA  the [kafka] lines after brokers (default "acks = all\nlinger_ms = 1")
  *   LATENCY_INPUT  extra lines for the input (e.g. "poll = true" to follow by polling)
+ *   LATENCY_AGENT  extra lines for [agent] (e.g. "checkpoint_ms = 3600000")
  *   LATENCY_SPLIT  US: each write is made in two write(2) calls, US microseconds apart: the
  *                  line, then its newline (measured from the newline's write)
  *   LATENCY_LINK   1: the agent follows a symbolic link to the file written
@@ -268,7 +269,7 @@ int main(int argc, char **argv) {
   unlink(log);
   const char *kafka = getenv("LATENCY_KAFKA"), *extra = getenv("LATENCY_INPUT");
   const char *e_split = getenv("LATENCY_SPLIT"), *e_link = getenv("LATENCY_LINK");
-  const char *e_inputs = getenv("LATENCY_INPUTS");
+  const char *e_inputs = getenv("LATENCY_INPUTS"), *agent = getenv("LATENCY_AGENT");
   long split_us = e_split ? atol(e_split) : -1;
   bool split = split_us >= 0, link = e_link && atoi(e_link) > 0;
   int ninputs = e_inputs ? atoi(e_inputs) : 1;
@@ -286,10 +287,10 @@ int main(int argc, char **argv) {
     return 1;
   fprintf(cf,
           "[kafka]\nbrokers = %s\n%s\n"
-          "[agent]\nstate_dir = %s/state-%d\n"
+          "[agent]\nstate_dir = %s/state-%d\n%s\n"
           "[input.latency]\npaths = %s\nstart = beginning\ntopic = latency-%d\n%s\n",
-          brokers, kafka ? kafka : "acks = all\nlinger_ms = 1", dir, (int)getpid(), followed,
-          (int)getpid(), extra ? extra : "");
+          brokers, kafka ? kafka : "acks = all\nlinger_ms = 1", dir, (int)getpid(),
+          agent ? agent : "", followed, (int)getpid(), extra ? extra : "");
   for (int i = 1; i < ninputs && i < 100; i++)
     fprintf(cf, "[input.quiet%d]\npaths = %s/quiet%d.log\ntopic = latency-%d-%d\n%s\n", i, dir, i,
             (int)getpid(), i, extra ? extra : "");
