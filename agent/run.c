@@ -297,6 +297,18 @@ static void on_tick(lw_loop *l, lw_timer *t, void *ud) {
   lw_timer_start(l, t, TICK_US);
 }
 
+/* Benchmark probe: a code address as the executable file numbers it, for addr2line. A
+ * position-independent executable is loaded at some base, which the linker's
+ * __executable_start marks; a fixed-address one is where the file says. */
+extern const char __executable_start[];
+static uintptr_t file_addr(uintptr_t p) {
+#ifdef __PIE__
+  return p ? p - (uintptr_t)__executable_start : 0;
+#else
+  return p;
+#endif
+}
+
 static lw_prepare once_check;
 static bool once_done;
 
@@ -599,13 +611,17 @@ out:
   if (a->ack_log)
     fclose(a->ack_log);
   FILE *lp = loop_probe && *loop_probe ? fopen(loop_probe, "w") : NULL;
-  if (lp) { /* turns, longest wall, longest CPU, turns over 1 ms CPU, when each longest began */
+  if (lp) { /* turns, longest wall, longest CPU, turns over 1 ms CPU, when each longest began,
+             * then each longest turn's slowest callback: its address in the executable file
+             * (what addr2line takes) and its wall time */
     lw_loop_probe pr;
     lw_loop_probe_get(a->loop, &pr);
-    fprintf(lp, "%llu %llu %llu %llu %llu %llu\n", (unsigned long long)pr.turns,
-            (unsigned long long)pr.max_wall_us, (unsigned long long)pr.max_cpu_us,
-            (unsigned long long)pr.over_1ms_cpu, (unsigned long long)pr.max_wall_at_us,
-            (unsigned long long)pr.max_cpu_at_us);
+    fprintf(lp, "%llu %llu %llu %llu %llu %llu %#llx %llu %#llx %llu\n",
+            (unsigned long long)pr.turns, (unsigned long long)pr.max_wall_us,
+            (unsigned long long)pr.max_cpu_us, (unsigned long long)pr.over_1ms_cpu,
+            (unsigned long long)pr.max_wall_at_us, (unsigned long long)pr.max_cpu_at_us,
+            (unsigned long long)file_addr(pr.max_wall_cb), (unsigned long long)pr.max_wall_cb_us,
+            (unsigned long long)file_addr(pr.max_cpu_cb), (unsigned long long)pr.max_cpu_cb_us);
     fclose(lp);
   }
   lw_loop_free(a->loop);

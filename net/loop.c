@@ -62,6 +62,8 @@ struct lw_loop {
   bool stop;
   bool probing;               /* lw_loop_probe_start was called */
   uint64_t woke_us, woke_cpu; /* when the current turn began (0: not yet) */
+  uintptr_t turn_cb;          /* the current turn's slowest callback so far */
+  uint64_t turn_cb_us;        /* and its wall time */
   lw_loop_probe probe;
   uint64_t now_us; /* clocks cached per iteration */
   int64_t wall_ms;
@@ -274,6 +276,15 @@ void lw_timer_stop(lw_loop *l, lw_timer *t) {
   heap_remove(l, t);
 }
 
+/* The benchmark probe: a callback that began at t0 (lw_now_us) has returned. */
+static void probe_cb(lw_loop *l, uintptr_t cb, uint64_t t0) {
+  uint64_t d = lw_now_us() - t0;
+  if (d >= l->turn_cb_us) {
+    l->turn_cb_us = d;
+    l->turn_cb = cb;
+  }
+}
+
 static void run_timers(lw_loop *l) {
   uint64_t now = lw_now_us();
   /* Timers armed by callbacks for a deadline already past run in the next iteration, so a
@@ -282,7 +293,11 @@ static void run_timers(lw_loop *l) {
   while (budget-- && l->nheap && l->heap[0]->due_us <= now) {
     lw_timer *t = l->heap[0];
     heap_remove(l, t);
-    t->cb(l, t, t->ud);
+    uint64_t t0 = l->probing ? lw_now_us() : 0;
+    lw_timer_cb cb = t->cb; /* t may be freed by its callback */
+    cb(l, t, t->ud);
+    if (l->probing)
+      probe_cb(l, (uintptr_t)cb, t0);
   }
 }
 
@@ -389,10 +404,14 @@ static void probe_end(lw_loop *l) {
   if (wall > l->probe.max_wall_us) {
     l->probe.max_wall_us = wall;
     l->probe.max_wall_at_us = l->woke_us;
+    l->probe.max_wall_cb = l->turn_cb;
+    l->probe.max_wall_cb_us = l->turn_cb_us;
   }
   if (cpu > l->probe.max_cpu_us) {
     l->probe.max_cpu_us = cpu;
     l->probe.max_cpu_at_us = l->woke_us;
+    l->probe.max_cpu_cb = l->turn_cb;
+    l->probe.max_cpu_cb_us = l->turn_cb_us;
   }
   if (cpu > 1000)
     l->probe.over_1ms_cpu++;
@@ -435,7 +454,11 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
   update_clocks(l);
   for (lw_prepare *p = l->prep; p; p = l->prep_next) {
     l->prep_next = p->next;
-    p->cb(l, p->ud);
+    uint64_t t0 = l->probing ? lw_now_us() : 0;
+    lw_prepare_cb cb = p->cb;
+    cb(l, p->ud);
+    if (l->probing)
+      probe_cb(l, (uintptr_t)cb, t0);
   }
   l->prep_next = NULL;
   if (l->stop)
@@ -473,6 +496,8 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
   if (l->probing) {
     l->woke_us = l->now_us;
     l->woke_cpu = thread_cpu_us();
+    l->turn_cb = 0;
+    l->turn_cb_us = 0;
   }
   if (n < 0)
     return errno == EINTR ? LW_OK : LW_ERR_IO;
@@ -488,7 +513,10 @@ int lw_loop_run_once(lw_loop *l, int timeout_ms) {
     if (evs[i].events & (EPOLLERR | EPOLLHUP))
       ev |= LW_EV_ERROR;
     fd_reg r = l->fds[fd];
+    uint64_t t0 = l->probing ? lw_now_us() : 0;
     r.cb(l, fd, ev, r.ud);
+    if (l->probing)
+      probe_cb(l, (uintptr_t)r.cb, t0);
   }
   if (l->nheap && l->heap[0]->due_us <= lw_now_us())
     run_timers(l);

@@ -95,9 +95,13 @@ typedef struct lw_loop_probe {
   uint64_t over_1ms_cpu;   /* turns that used more than 1 ms of CPU */
   uint64_t max_wall_at_us; /* lw_now_us() when the longest (wall) turn began */
   uint64_t max_cpu_at_us;  /* lw_now_us() when the longest (CPU) turn began */
+  /* Where each longest turn went: its slowest callback (an I/O, timer or prepare callback's
+   * address, 0 if none ran) and that callback's wall time. */
+  uintptr_t max_wall_cb, max_cpu_cb;
+  uint64_t max_wall_cb_us, max_cpu_cb_us;
 } lw_loop_probe;
 /* Start measuring (off by default: it reads the thread's CPU clock, a system call, twice a
- * turn). */
+ * turn, and the monotonic clock around every callback). */
 void lw_loop_probe_start(lw_loop *l);
 /* Copy what was measured so far into *out. */
 void lw_loop_probe_get(const lw_loop *l, lw_loop_probe *out);

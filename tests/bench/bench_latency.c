@@ -20,8 +20,9 @@
  *
  * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
  * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
- * producer: linger, request, broker), the agent's longest loop turn (LOGWIRE_LOOP_LOG) and its
- * CPU use during it. A benchmark: it reports, it does not judge. */
+ * producer: linger, request, broker), the agent's longest loop turn (LOGWIRE_LOOP_LOG) with the
+ * callback that took most of it (named by addr2line), and its CPU use during it. A benchmark: it
+ * reports, it does not judge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -242,6 +243,25 @@ static pid_t floor_run(const char *path, const char *ack_path, uint64_t linger_u
   if (p == 0)
     floor_follow(path, ack_path, ntohs(a.sin_port), linger_us);
   return p;
+}
+
+/* The name of the function at ADDR (an address in the executable file BIN, as the agent's
+ * loop probe writes it), by addr2line; "?" if it cannot be told. */
+static void func_name(const char *bin, unsigned long long addr, char *out, size_t cap) {
+  snprintf(out, cap, "?");
+  if (!addr)
+    return;
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "addr2line -f -e '%s' %#llx 2>/dev/null", bin, addr);
+  FILE *p = popen(cmd, "r");
+  if (!p)
+    return;
+  char line[200];
+  if (fgets(line, sizeof line, p) && line[0] != '?') {
+    line[strcspn(line, "\n")] = 0;
+    snprintf(out, cap, "%s", line);
+  }
+  pclose(p);
 }
 
 int main(int argc, char **argv) {
@@ -477,13 +497,20 @@ int main(int argc, char **argv) {
   }
   /* The agent's own view: its longest loop turn over the whole run (start-up included). */
   FILE *lf = fopen(loopf, "r");
-  unsigned long long turns, mwall, mcpu, over, wat, cat;
-  if (lf &&
-      fscanf(lf, "%llu %llu %llu %llu %llu %llu", &turns, &mwall, &mcpu, &over, &wat, &cat) == 6)
+  unsigned long long turns, mwall, mcpu, over, wat, cat, wcb = 0, wcb_us = 0, ccb = 0, ccb_us = 0;
+  if (lf && fscanf(lf, "%llu %llu %llu %llu %llu %llu %llx %llu %llx %llu", &turns, &mwall, &mcpu,
+                   &over, &wat, &cat, &wcb, &wcb_us, &ccb, &ccb_us) >= 6) {
     printf("  agent loop (whole run, start-up included): %llu turns, longest %.2f ms wall at %.3f "
            "s, longest %.2f ms CPU at %.3f s, %llu turns over 1 ms CPU\n",
            turns, (double)mwall / 1000.0, wat > start ? (double)(wat - start) / 1e6 : 0.0,
            (double)mcpu / 1000.0, cat > start ? (double)(cat - start) / 1e6 : 0.0, over);
+    char wname[256], cname[256];
+    func_name(bin, wcb, wname, sizeof wname);
+    func_name(bin, ccb, cname, sizeof cname);
+    printf("  where they went (the slowest callback of each, wall): longest wall: %s %.2f ms; "
+           "longest CPU: %s %.2f ms\n",
+           wname, (double)wcb_us / 1000.0, cname, (double)ccb_us / 1000.0);
+  }
   if (lf)
     fclose(lf);
   if (cpu0 >= 0 && cpu1 >= 0)

@@ -243,6 +243,11 @@ Test(loop, probe_reports_the_longest_turn) {
   cr_assert_geq(p.over_1ms_cpu, 1);
   cr_assert_gt(p.max_wall_at_us, 0);
   cr_assert_gt(p.max_cpu_at_us, 0);
+  /* and where that turn went: the burning timer callback, not the one that stops the loop */
+  cr_assert_eq(p.max_cpu_cb, (uintptr_t)burn_cb);
+  cr_assert_eq(p.max_wall_cb, (uintptr_t)burn_cb);
+  cr_assert_geq(p.max_cpu_cb_us, 3000, "slowest callback: %llu us",
+                (unsigned long long)p.max_cpu_cb_us);
 }
 
 Test(loop, probe_is_off_by_default) {
