@@ -401,9 +401,9 @@ void lw_input_delivery(lw_agent *a, const lw_dr *dr) {
     in->acked++;
     lw_hist_record(&a->latency, dr->latency_us);
     lw_tail_ack(in->tail, dr->opaque, off);
-    if (a->ack_log) { /* benchmark probe: INPUT OFFSET ACK_US SENT_US */
+    if (a->ack_log) { /* benchmark probe: INPUT OFFSET ACK_US SENT_US REQ_US (0: not known) */
       uint64_t now = lw_now_us();
-      fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in), (unsigned long long)off,
+      fprintf(a->ack_log, "%s %llu %llu %llu 0\n", in_name(in), (unsigned long long)off,
               (unsigned long long)now, (unsigned long long)(now - dr->latency_us));
     }
   } else if ((dr->err == LW_KAFKA_MESSAGE_TOO_LARGE || dr->err == LW_KAFKA_RECORD_LIST_TOO_LARGE) &&
@@ -485,9 +485,10 @@ void lw_input_batch_delivery(lw_agent *a, const lw_batch_dr *bd) {
       lw_tail_ack_n(in->tail, f, g, n);
       for (int32_t k = i; a->ack_log && k < j; k++) { /* benchmark probe */
         uint64_t now = lw_now_us();
-        fprintf(a->ack_log, "%s %llu %llu %llu\n", in_name(in),
+        fprintf(a->ack_log, "%s %llu %llu %llu %llu\n", in_name(in),
                 (unsigned long long)(r[k].opaque64 & OFFSET_MASK), (unsigned long long)now,
-                (unsigned long long)(now - (bd->done_us - bd->first_us - r[k].enq_delta_us)));
+                (unsigned long long)(now - (bd->done_us - bd->first_us - r[k].enq_delta_us)),
+                (unsigned long long)bd->sent_us);
       }
       if (in->state == IN_DRAINING && in->inflight == 0)
         finish_drain(in); /* may free the input: the next run looks it up again */

@@ -179,6 +179,7 @@ static batch *batch_new(lw_producer *p) {
   b->attempts = 0;
   b->last_err = 0;
   b->retry_at_us = 0;
+  b->sent_us = 0;
   return b;
 }
 
@@ -686,6 +687,7 @@ void lw_prod_batch_done(lw_producer *p, ppart *pp, batch *b, int64_t base, int e
                       .count = b->count,
                       .recs = b->has_ops ? b->ops : NULL,
                       .first_us = b->created_us,
+                      .sent_us = b->sent_us,
                       .done_us = now};
     p->cbs.on_batch(p->ud, &bd);
     lw_prod_batch_free(p, b);

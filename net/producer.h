@@ -72,6 +72,7 @@ typedef struct lw_batch_dr {
   int32_t count;
   const lw_dr_rec *recs; /* count records (borrowed), or NULL when none carried an opaque */
   uint64_t first_us;     /* when the batch's first record was taken */
+  uint64_t sent_us;      /* when the request carrying it was built (its last attempt; 0: never) */
   uint64_t done_us;      /* now: record i waited done_us - first_us - recs[i].enq_delta_us */
 } lw_batch_dr;
 

@@ -31,6 +31,7 @@ typedef struct batch {
   int attempts;
   int last_err;
   uint64_t retry_at_us;
+  uint64_t sent_us; /* when its last request was built (0: never sent) */
 } batch;
 
 typedef struct ppart {

@@ -586,6 +586,7 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
   r->version = v;
   r->n = 0;
   size_t total = 0;
+  uint64_t built_us = lw_now_us();
   int ntopics = 0;
   for (int i = 0; i < n; i++) {
     batch *b = c[i].b;
@@ -602,6 +603,7 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
       break; /* the rest goes in the next request */
     take(c[i].pp, b);
     c[i].pp->inflight++;
+    b->sent_us = built_us;
     total += b->buf.len;
     r->e[r->n].pp = c[i].pp;
     r->e[r->n].b = b;

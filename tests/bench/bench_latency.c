@@ -53,6 +53,7 @@ typedef struct wr {
 
 typedef struct ack {
   uint64_t end, us, sent_us; /* sent_us: when lw_producer_send took the line */
+  uint64_t req_us;           /* when the request carrying it was built (0: not known) */
 } ack;
 
 static uint64_t now_us(void) {
@@ -70,9 +71,11 @@ static int cmp_ack(const void *a, const void *b) {
   return cmp_u64(a, b);
 }
 
-/* One measured line: total write -> ack, split at the moment the producer took it. */
+/* One measured line: total write -> ack, split at the moment the producer took it; of the
+ * second part, req is the time from the request's building to the acknowledgement (the
+ * connection, the broker and the wake-ups; the rest of it is linger and queueing). */
 typedef struct slow {
-  uint64_t total, read, ack;
+  uint64_t total, read, ack, req;
   uint64_t at; /* when it was written, from the start */
 } slow;
 
@@ -121,7 +124,7 @@ static void floor_server(int ls) {
 }
 
 typedef struct floor_line {
-  uint64_t end, read_us;
+  uint64_t end, read_us, req_us;
 } floor_line;
 
 /* The follower. linger_us: how long lines wait for more before they are sent. */
@@ -197,6 +200,9 @@ static void floor_follow(const char *path, const char *ack_path, int port, uint6
               write(s, req, 4 + (size_t)len) != (ssize_t)(4 + len))
             _exit(1);
           reqs[rt++ % 4096] = (uint32_t)(np - sent);
+          uint64_t t = now_us();
+          for (size_t k = sent; k < np; k++)
+            l[k].req_us = t;
           sent = np;
         }
       } else if (f == s) {
@@ -218,8 +224,9 @@ out:;
   FILE *af = fopen(ack_path, "w");
   if (af) {
     for (size_t i = 0; i < nacked; i++)
-      fprintf(af, "floor %llu %llu %llu\n", (unsigned long long)l[i].end,
-              (unsigned long long)acked[i], (unsigned long long)l[i].read_us);
+      fprintf(af, "floor %llu %llu %llu %llu\n", (unsigned long long)l[i].end,
+              (unsigned long long)acked[i], (unsigned long long)l[i].read_us,
+              (unsigned long long)l[i].req_us);
     fclose(af);
   }
   _exit(0);
@@ -416,10 +423,13 @@ int main(int argc, char **argv) {
   ack *a = calloc(capa, sizeof(*a));
   if (!a)
     return 1;
-  char name[128];
-  unsigned long long e, u, sent;
-  while (na < capa && fscanf(af, "%127s %llu %llu %llu", name, &e, &u, &sent) == 4)
-    a[na++] = (ack){.end = e, .us = u, .sent_us = sent};
+  char name[128], aline[512];
+  unsigned long long e, u, sent, req;
+  while (na < capa && fgets(aline, sizeof aline, af)) {
+    req = 0;
+    if (sscanf(aline, "%127s %llu %llu %llu %llu", name, &e, &u, &sent, &req) >= 4)
+      a[na++] = (ack){.end = e, .us = u, .sent_us = sent, .req_us = req};
+  }
   fclose(af);
   qsort(a, na, sizeof(*a), cmp_ack);
   uint64_t *lat = calloc(total + 1, sizeof(*lat));
@@ -437,7 +447,9 @@ int main(int argc, char **argv) {
     if (w[i].us) {
       uint64_t l = a[j].us > w[i].us ? a[j].us - w[i].us : 0;
       uint64_t rd = a[j].sent_us > w[i].us ? a[j].sent_us - w[i].us : 0;
-      sl[nl] = (slow){.total = l, .read = rd, .ack = l > rd ? l - rd : 0, .at = w[i].us - start};
+      uint64_t rq = a[j].req_us && a[j].us > a[j].req_us ? a[j].us - a[j].req_us : 0;
+      sl[nl] = (slow){
+          .total = l, .read = rd, .ack = l > rd ? l - rd : 0, .req = rq, .at = w[i].us - start};
       lat[nl++] = l;
     }
   }
@@ -476,12 +488,19 @@ int main(int argc, char **argv) {
     part[i] = sl[i].ack;
   qsort(part, nl, sizeof(*part), cmp_u64);
   double med_ack = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
+  for (size_t i = 0; i < nl; i++)
+    part[i] = sl[i].req;
+  qsort(part, nl, sizeof(*part), cmp_u64);
+  double med_req = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
   free(part);
-  printf("  medians of the parts: write -> send %.2f ms, send -> ack %.2f ms\n", med_read, med_ack);
+  printf("  medians of the parts: write -> send %.2f ms, send -> ack %.2f ms (of which request "
+         "-> ack %.2f ms)\n",
+         med_read, med_ack, med_req);
   /* Where the slowest lines spent their time. Lines written in the same burst share a stall,
    * so this shows the slowest line of each of the (up to) five slowest distinct writes. */
   printf("  slowest lines (write -> send = tail wake-up and read, send -> ack = producer and "
-         "broker):\n");
+         "broker; request -> ack = from the request's building: connection, broker, "
+         "wake-ups):\n");
   uint64_t shown[5];
   int ns = 0;
   for (size_t i = 0; i < nl && ns < 5; i++) {
@@ -491,9 +510,10 @@ int main(int argc, char **argv) {
     if (dup)
       continue;
     shown[ns++] = sl[i].at;
-    printf("    %.2f ms at %.3f s: write -> send %.2f ms, send -> ack %.2f ms\n",
+    printf("    %.2f ms at %.3f s: write -> send %.2f ms, send -> ack %.2f ms (request -> ack "
+           "%.2f ms)\n",
            (double)sl[i].total / 1000.0, (double)sl[i].at / 1e6, (double)sl[i].read / 1000.0,
-           (double)sl[i].ack / 1000.0);
+           (double)sl[i].ack / 1000.0, (double)sl[i].req / 1000.0);
   }
   /* The agent's own view: its longest loop turn over the whole run (start-up included). */
   FILE *lf = fopen(loopf, "r");
