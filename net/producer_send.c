@@ -554,7 +554,6 @@ static void fail_unsendable(lw_producer *p, ppart *pp, batch *b, int err) {
 /* Build and send one Produce request to `leader` with candidates c[0..n). Returns how many
  * were sent. */
 static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now) {
-  (void)now;
   lw_conn *conn = lw_cluster_broker_conn(p->cl, leader);
   if (!conn || !lw_conn_has_room(conn))
     return 0;
@@ -586,7 +585,6 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
   r->version = v;
   r->n = 0;
   size_t total = 0;
-  uint64_t built_us = lw_now_us();
   int ntopics = 0;
   for (int i = 0; i < n; i++) {
     batch *b = c[i].b;
@@ -603,7 +601,7 @@ static int send_to(lw_producer *p, int32_t leader, cand *c, int n, uint64_t now)
       break; /* the rest goes in the next request */
     take(c[i].pp, b);
     c[i].pp->inflight++;
-    b->sent_us = built_us;
+    b->sent_us = now;
     total += b->buf.len;
     r->e[r->n].pp = c[i].pp;
     r->e[r->n].b = b;

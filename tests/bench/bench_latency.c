@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,17 @@ typedef struct slow {
   uint64_t total, read, ack, req;
   uint64_t at; /* when it was written, from the start */
 } slow;
+
+/* The median, in ms, of the part of the nl lines at offset `field` (a uint64_t of slow);
+ * scratch holds nl values. */
+static double part_median(const slow *sl, size_t nl, size_t field, uint64_t *scratch) {
+  if (!nl)
+    return 0;
+  for (size_t i = 0; i < nl; i++)
+    memcpy(&scratch[i], (const char *)&sl[i] + field, sizeof(uint64_t));
+  qsort(scratch, nl, sizeof(*scratch), cmp_u64);
+  return (double)scratch[(nl - 1) / 2] / 1000.0;
+}
 
 /* slowest first */
 static int cmp_slow(const void *a, const void *b) {
@@ -476,22 +488,13 @@ int main(int argc, char **argv) {
   printf("  write -> ack latency: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max "
          "%.2f ms\n",
          PCT(0.50), PCT(0.90), PCT(0.99), PCT(0.999), nl ? (double)lat[nl - 1] / 1000.0 : 0);
-  /* Where a typical line spends its time: the medians of the two parts. */
+  /* Where a typical line spends its time: the medians of the parts. */
   uint64_t *part = calloc(nl + 1, sizeof(*part));
   if (!part)
     return 1;
-  for (size_t i = 0; i < nl; i++)
-    part[i] = sl[i].read;
-  qsort(part, nl, sizeof(*part), cmp_u64);
-  double med_read = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
-  for (size_t i = 0; i < nl; i++)
-    part[i] = sl[i].ack;
-  qsort(part, nl, sizeof(*part), cmp_u64);
-  double med_ack = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
-  for (size_t i = 0; i < nl; i++)
-    part[i] = sl[i].req;
-  qsort(part, nl, sizeof(*part), cmp_u64);
-  double med_req = nl ? (double)part[(nl - 1) / 2] / 1000.0 : 0;
+  double med_read = part_median(sl, nl, offsetof(slow, read), part);
+  double med_ack = part_median(sl, nl, offsetof(slow, ack), part);
+  double med_req = part_median(sl, nl, offsetof(slow, req), part);
   free(part);
   printf("  medians of the parts: write -> send %.2f ms, send -> ack %.2f ms (of which request "
          "-> ack %.2f ms)\n",
