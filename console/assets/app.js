@@ -9,7 +9,7 @@ const el = (tag, props, ...kids) => {
   return e;
 };
 const S = { user: null, role: null, csrf: null, agents: new Map(), configs: new Map(), host: null,
-  cur: null, picked: null, stream: null };
+  cur: null, picked: null, stream: null, opening: 0 };
 
 function flash(msg, bad) {
   const f = $('#flash');
@@ -222,11 +222,18 @@ function problems(list) {
   paint();
 }
 
-async function openHost(h, revision) {
+// Opening a host reads its configuration, then its history. While that runs the section is
+// aria-busy; a host opened meanwhile wins (the older answers are dropped, not drawn over it).
+// When both are drawn, data-loaded takes the number of this opening.
+async function openHost(h) {
+  const seq = ++S.opening;
+  const sec = $('#config');
+  sec.setAttribute('aria-busy', 'true');
   S.host = h; S.picked = null;
   flash('');
   $('#diff-wrap').hidden = true;
   const r = await api('GET', '/api/config/' + encodeURIComponent(h));
+  if (seq !== S.opening) return;
   const exists = r.status === 200;
   S.cur = exists ? r.data : { host: h, value: '', mod_revision: 0, format: 'ini' };
   $('#editing-h').textContent = h === '_all' ? 'Every host (_all)' : h;
@@ -241,7 +248,10 @@ async function openHost(h, revision) {
   $('#delete').disabled = !exists || S.role !== 'admin';
   problems([]);
   loadConfigs();
-  loadHistory();
+  await loadHistory(seq);
+  if (seq !== S.opening) return;
+  sec.setAttribute('aria-busy', 'false');
+  sec.dataset.loaded = String(seq);
 }
 
 $('#check').addEventListener('click', async () => {
@@ -292,17 +302,19 @@ $('#convert').addEventListener('click', async () => {
 });
 
 // ---- History, diff, rollback ----
-async function loadHistory() {
-  const ul = $('#history');
-  ul.textContent = '';
+async function loadHistory(seq) {
   const r = await api('GET', '/api/history/' + encodeURIComponent(S.host));
-  if (r.status !== 200) return;
-  for (const v of r.data.revisions) {
-    const b = el('button', { type: 'button', textContent: `revision ${v.mod_revision}` });
-    b.addEventListener('click', () => pick(v.mod_revision));
-    ul.append(el('li', {}, b, v.current ? ' (current)' : '', v.deleted ? ' (deleted)' : ''));
+  if (seq !== S.opening) return;
+  const items = [];
+  if (r.status === 200) {
+    for (const v of r.data.revisions) {
+      const b = el('button', { type: 'button', textContent: `revision ${v.mod_revision}` });
+      b.addEventListener('click', () => pick(v.mod_revision));
+      items.push(el('li', {}, b, v.current ? ' (current)' : '', v.deleted ? ' (deleted)' : ''));
+    }
+    if (r.data.compacted) items.push(el('li', { className: 'muted', textContent: 'older revisions compacted' }));
   }
-  if (r.data.compacted) ul.append(el('li', { className: 'muted', textContent: 'older revisions compacted' }));
+  $('#history').replaceChildren(...items); // drawn in one step: never empty while the answer is on its way
 }
 
 function diffLines(a, b) {

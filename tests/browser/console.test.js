@@ -39,13 +39,20 @@ async function login(ctx, user, pass) {
   return page;
 }
 
+// Opens a host and waits for this opening to be drawn whole (configuration and history): the
+// page numbers its openings in #config's data-loaded, so a page that already shows the host
+// does not pass for the new one.
 async function openHost(page, host) {
+  const before = Number((await page.getAttribute('#config', 'data-loaded')) || 0);
   await page.click('nav button[data-view=config]');
   const b = `#host-list button:text-is("${host}")`;
   await page.waitForSelector(b, { timeout: STEP_MS });
   await page.click(b);
-  await page.waitForFunction((h) => document.querySelector('#editing-h').textContent === h &&
-    !document.querySelector('#rev-line').textContent.startsWith('revision 0'), host, { timeout: STEP_MS });
+  await page.waitForFunction(([h, n]) => {
+    const sec = document.querySelector('#config');
+    return Number(sec.dataset.loaded || 0) > n && sec.getAttribute('aria-busy') === 'false' &&
+      document.querySelector('#editing-h').textContent === h;
+  }, [host, before], { timeout: STEP_MS });
 }
 
 async function apiFetch(page, method, path, body, csrf) {
@@ -222,7 +229,6 @@ async function a11y(page, name) {
 
   await check('history, a diff against current, and roll back', async () => {
     await openHost(page, E.HOST1);
-    await page.waitForSelector('#history li button', { timeout: STEP_MS });
     const n = await page.$$eval('#history li button', (l) => l.length);
     assert(n >= 3, 'only ' + n + ' revisions');
     await page.click(`#history li button:text("revision ${savedRev}")`);
@@ -233,6 +239,30 @@ async function a11y(page, name) {
     await page.waitForFunction(() => /^Rolled /.test(document.querySelector('#flash').textContent), null, { timeout: STEP_MS });
     const r = await apiFetch(page, 'GET', `/api/config/${E.HOST1}`, null, null);
     assert(!r.body.value.includes('edited elsewhere') && r.body.value.includes(E.NEW_TOPIC), 'not rolled back');
+  });
+
+  await check('a host opened while another loads wins: the late history is not drawn over it', async () => {
+    const slow = `**/api/history/${E.HOST1}`;
+    await page.route(slow, async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    try {
+      await page.click('nav button[data-view=config]');
+      const before = Number((await page.getAttribute('#config', 'data-loaded')) || 0);
+      await page.click(`#host-list button:text-is("${E.HOST1}")`);
+      await page.waitForFunction((n) => Number(document.querySelector('#config').dataset.loaded || 0) > n ||
+        document.querySelector('#config').getAttribute('aria-busy') === 'true', before, { timeout: STEP_MS });
+      await openHost(page, E.HOST2);
+      await page.waitForTimeout(1200); // past the slow answer for the first host
+      assert(await page.textContent('#editing-h') === E.HOST2, 'the heading went back');
+      const shown = await page.$$eval('#history li button', (l) => l.map((b) => b.textContent));
+      const want = (await apiFetch(page, 'GET', `/api/history/${E.HOST2}`, null, null)).body.revisions
+        .map((v) => `revision ${v.mod_revision}`);
+      assert(JSON.stringify(shown) === JSON.stringify(want), `shown ${JSON.stringify(shown)}, want ${JSON.stringify(want)}`);
+    } finally {
+      await page.unroute(slow);
+    }
   });
 
   await check('the tutorial JSON layout is read-only, with a convert button', async () => {
