@@ -65,7 +65,7 @@ STYLE_SRC := $(wildcard base/*.[ch] proto/*.[ch] net/*.[ch] tail/*.[ch] agent/*.
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: FORCE all check test-run asan asan-unit fuzz bench demo static install uninstall man \
+.PHONY: FORCE all check test-run asan asan-unit fuzz bench latency-trace demo static install uninstall man \
         style-check format deps clean \
         tests tools
 
@@ -180,6 +180,11 @@ fuzz: deps
 bench: deps
 	@$(MAKE) --no-print-directory all tools $(BENCH_BIN) static
 	@scripts/bench.sh $(BUILD)
+
+# One latency run under perf, with the kernel's view of each slow line (scripts/latency-trace.sh).
+latency-trace: deps
+	@$(MAKE) --no-print-directory all tools $(BENCH_BIN)
+	@scripts/latency-trace.sh $(or $(RATE),2) $(or $(SECS),30) $(BUILD)
 
 demo: deps
 	@echo "building logwire and the test tools (log: $(BUILD)/demo-build.log)"
