@@ -98,15 +98,17 @@ def analyse(ev):
     last_prev = {}  # cpu -> the task its last switch took off it
     for t, pid, tid, cpu, comm, name, d in ev:
         seg = tasks[tid].seg if tid else None
-        # An event of the task that just switched out, still in its context, is no sign of life.
-        if seg and seg[-1][1] != 'run' and last_prev.get(cpu) != tid:
+        # An event of the task that just switched out, still in its context (within 50 us of
+        # the switch), is no sign of life.
+        prev_tid, prev_t = last_prev.get(cpu, (0, 0))
+        if seg and seg[-1][1] != 'run' and not (prev_tid == tid and t - prev_t < 50):
             # Seen running without its wake-up and switch in the trace: the events of that
             # stretch are missing (the CPU ran something the trace does not show).
             seg[-1] = (seg[-1][0], 'unseen', seg[-1][2])
             tasks[tid].set(t, 'run', cpu)
         if name == 'sched_switch':
             p, n = int(d['prev_pid']), int(d['next_pid'])
-            last_prev[cpu] = p
+            last_prev[cpu] = (p, t)
             tasks[p].set(t, 'wait' if d['prev_state'].startswith('R') else 'sleep', cpu)
             tasks[n].set(t, 'run', cpu)
             cur.setdefault(cpu, []).append((t, n, d['next_comm']))
