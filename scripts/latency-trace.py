@@ -73,7 +73,8 @@ def load_events(path):
 
 
 class Task:
-    """One thread's states over time: (start_us, state, cpu), state in run/sleep/wait."""
+    """One thread's states over time: (start_us, state, cpu), the state one of run, sleep,
+    wait (woken, not yet running) and unseen (not traced)."""
 
     def __init__(self):
         self.seg = []
@@ -95,7 +96,7 @@ def analyse(ev):
     cur = {}  # cpu -> [(since_us, pid, comm)]
     timers, late = {}, collections.defaultdict(list)  # tid -> [(at_us, late_us)]
     wakers = []  # (t, waker tid, woken tid)
-    last_prev = {}  # cpu -> the task its last switch took off it
+    last_prev = {}  # cpu -> (tid, us): the task its last switch took off it, and when
     for t, pid, tid, cpu, comm, name, d in ev:
         seg = tasks[tid].seg if tid else None
         # An event of the task that just switched out, still in its context (within 50 us of
