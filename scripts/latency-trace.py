@@ -154,6 +154,11 @@ def on_cpu(cur, cpu, a, b):
     return out
 
 
+def next_cpu(task, t):
+    """The CPU of the task's first run at or after t (-1: none in the trace)."""
+    return next((c for u, s, c in task.seg if u >= t and s == 'run'), -1)
+
+
 def split(task, cur, a, b):
     run = sleep = wait_idle = unseen = 0
     behind, blind = collections.Counter(), collections.Counter()
@@ -164,15 +169,12 @@ def split(task, cur, a, b):
             sleep += hi - lo
         elif s == 'unseen':
             unseen += hi - lo
-            nxt = [x for x in task.seg if x[0] >= hi and x[1] == 'run']
-            if nxt:
-                blind.update(on_cpu(cur, nxt[0][2], lo, hi))
+            cpu = next_cpu(task, hi)
+            if cpu >= 0:
+                blind.update(on_cpu(cur, cpu, lo, hi))
         else:
             # the CPU it then ran on (or was preempted on) tells what kept it waiting
-            cpu = c
-            if cpu < 0:
-                nxt = [x for x in task.seg if x[0] >= hi and x[1] == 'run']
-                cpu = nxt[0][2] if nxt else -1
+            cpu = c if c >= 0 else next_cpu(task, hi)
             if cpu < 0:
                 wait_idle += hi - lo
                 continue
@@ -223,9 +225,14 @@ def ms(us):
     return '%.2f' % (us / 1000.0)
 
 
+def most(counter, n):
+    """'name 1.23, name 0.45' for the n largest of a Counter of microseconds."""
+    return ', '.join('%s %s' % (k, ms(v)) for k, v in counter.most_common(n))
+
+
 def main():
     if len(sys.argv) < 3:
-        sys.exit('usage: latency-trace.py TRACE WORKDIR [THRESHOLD_MS]')
+        sys.exit('usage: latency-trace.py TRACE WORKDIR [THRESHOLD_MS [SAMPLES]]')
     thr = float(sys.argv[3]) if len(sys.argv) > 3 else 2.0
     lines = load_lines(sys.argv[2])
     ev, lost = load_events(sys.argv[1])
@@ -246,14 +253,13 @@ def main():
         parts = (ms(s - w), ms(r - s) if r else '?', ms(a - r) if r else '?')
         print('  %s ms at %.3f s (write -> taken %s, taken -> request %s, request -> ack %s)' %
               ((ms(a - w), (w - t0) / 1e6) + parts))
-        b = ', '.join('%s %s' % (k, ms(v)) for k, v in behind.most_common(3)) or 'none'
+        b = most(behind, 3) or 'none'
         print('    agent: on CPU %s, asleep %s, waiting %s with its CPU idle, %s behind other '
               'tasks (%s); its timers up to %s ms late' %
               (ms(run), ms(sleep), ms(widle), ms(sum(behind.values())), b, ms(al)))
         if unseen:
-            last = ', '.join('%s %s' % (k, ms(v)) for k, v in blind.most_common(2))
             print('    agent: %s ms not traced (no event of its wake-up; its CPU last showed %s)' %
-                  (ms(unseen), last))
+                  (ms(unseen), most(blind, 2)))
         if samples is not None:
             n, run_us, top = sampled(samples, tasks[agent], w, a)
             print('    its time on CPU got %d cpu-clock samples of ~%d expected (one per 50 us)%s' %
@@ -268,7 +274,7 @@ def main():
                 brun += r2
                 bidle += wi2
                 bbehind.update(bh2)
-            bb = ', '.join('%s %s' % (k, ms(v)) for k, v in bbehind.most_common(3)) or 'none'
+            bb = most(bbehind, 3) or 'none'
             print('    woken by it (%d threads): on CPU %s, waiting %s with the CPU idle, %s '
                   'behind other tasks (%s)' % (len(woken), ms(brun), ms(bidle),
                                                ms(sum(bbehind.values())), bb))

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# latency-trace.sh [RATE [SECONDS [BUILD]]] (make latency-trace RATE=N SECS=N) — one run of the latency benchmark (bench_latency,
-# the agent against a one-broker mock cluster, one line per write at RATE lines/s, default 2,
-# for SECONDS, default 30) under `perf record` of the kernel's scheduler and timer events on
-# every CPU, then scripts/latency-trace.py: for each line slower than LATENCY_TRACE_MS (default
-# 2), where the agent's thread was (on CPU, asleep, woken but waiting: behind which task, or on
-# an idle CPU) and how late the timers and the ticks of busy CPUs fired. That tells a stall of
-# the agent from one of the machine under it.
+# latency-trace.sh [RATE [SECONDS [BUILD]]], or make latency-trace RATE=N SECS=N — one run of
+# the latency benchmark (bench_latency: the agent against a one-broker mock cluster, one line
+# per write at RATE lines/s, default 2, for SECONDS, default 30) under `perf record` of the
+# kernel's scheduler and timer events on every CPU, then scripts/latency-trace.py: for each line
+# slower than LATENCY_TRACE_MS (default 2), where the agent's thread was (on CPU, asleep, woken
+# but waiting: behind which task, or on an idle CPU; or not traced) and how late the timers and
+# the ticks of busy CPUs fired. That tells a stall of the agent from one of the machine under
+# it.
 #
 # LATENCY_TRACE_SAMPLES=1 also samples the agent alone every 50 us of its CPU time
 # (cpu-clock, with call stacks), to see whether its time "on CPU" was spent executing. The
