@@ -21,8 +21,10 @@
  * Prints percentiles of write -> ack over the measured window (after a 2 s warm-up), the
  * slowest lines split into write -> send (the tail: wake-up, read, split) and send -> ack (the
  * producer: linger, request, broker), the agent's longest loop turn (LOGWIRE_LOOP_LOG) with the
- * callback that took most of it (named by addr2line), and its CPU use during it. A benchmark: it
- * reports, it does not judge. */
+ * callback that took most of it (named by addr2line), and its CPU use during it; for the floor,
+ * how long its writes to the loopback sockets took (each also wakes the reader: when the machine
+ * stalls such wake-ups, a 16-byte write takes a scheduler tick). A benchmark: it reports, it does
+ * not judge. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -105,8 +107,47 @@ static int cmp_slow(const void *a, const void *b) {
  * what this machine's scheduler, timers and loopback cost at that rate: what is left for the
  * agent and the broker is the difference. It writes the agent's probe format (ack_path). */
 
-/* Answers every request (4-byte length, then the bytes) with 16 bytes, as soon as it is read. */
-static void floor_server(int ls) {
+/* How long the floor's write(2)s to its loopback sockets took. Such a write also delivers the
+ * bytes and wakes the reader: when the machine stalls wake-ups, these are where it shows. */
+typedef struct wstat {
+  uint64_t n, over_1ms, longest_us;
+} wstat;
+
+static ssize_t timed_write(wstat *st, int fd, const void *p, size_t len) {
+  uint64_t t0 = now_us();
+  ssize_t r = write(fd, p, len);
+  uint64_t d = now_us() - t0;
+  st->n++;
+  st->over_1ms += d > 1000;
+  if (d > st->longest_us)
+    st->longest_us = d;
+  return r;
+}
+
+/* One line "WHO N OVER_1MS LONGEST_US" appended to PATH (both floor processes append to it). */
+static void wstat_save(const char *path, const char *who, const wstat *st) {
+  char ln[128];
+  int n = snprintf(ln, sizeof ln, "%s %llu %llu %llu\n", who, (unsigned long long)st->n,
+                   (unsigned long long)st->over_1ms, (unsigned long long)st->longest_us);
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    if (write(fd, ln, (size_t)n) != n) {
+    }
+    close(fd);
+  }
+}
+
+static void on_term(int sig) {
+  (void)sig; /* only interrupts a blocking call: see floor_server */
+}
+
+/* Answers every request (4-byte length, then the bytes) with 16 bytes, as soon as it is read.
+ * It ends when the follower has gone (end of stream) or on SIGTERM, and then appends its writes'
+ * times to wpath. */
+static void floor_server(int ls, const char *wpath) {
+  struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: SIGTERM ends a blocking call */
+  sigaction(SIGTERM, &sa, NULL);
+  wstat st = {0};
   int c = accept(ls, NULL, NULL);
   if (c < 0)
     _exit(1);
@@ -116,8 +157,10 @@ static void floor_server(int ls) {
   size_t have = 0;
   for (;;) {
     ssize_t n = read(c, buf + have, sizeof buf - have);
-    if (n <= 0)
+    if (n <= 0) {
+      wstat_save(wpath, "answers", &st);
       _exit(0);
+    }
     have += (size_t)n;
     for (;;) {
       uint32_t len;
@@ -127,7 +170,7 @@ static void floor_server(int ls) {
       if (have < 4 + (size_t)len)
         break;
       char ans[16] = {0};
-      if (write(c, ans, sizeof ans) != (ssize_t)sizeof ans)
+      if (timed_write(&st, c, ans, sizeof ans) != (ssize_t)sizeof ans)
         _exit(1);
       memmove(buf, buf + 4 + len, have - 4 - len);
       have -= 4 + len;
@@ -139,8 +182,11 @@ typedef struct floor_line {
   uint64_t end, read_us, req_us;
 } floor_line;
 
-/* The follower. linger_us: how long lines wait for more before they are sent. */
-static void floor_follow(const char *path, const char *ack_path, int port, uint64_t linger_us) {
+/* The follower. linger_us: how long lines wait for more before they are sent. Its writes'
+ * times are appended to wpath. */
+static void floor_follow(const char *path, const char *ack_path, const char *wpath, int port,
+                         uint64_t linger_us) {
+  wstat st = {0};
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   int tf = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -209,7 +255,7 @@ static void floor_follow(const char *path, const char *ack_path, int port, uint6
           uint32_t len = (uint32_t)(to - from < sizeof req - 4 ? to - from : 0);
           memcpy(req, &len, 4);
           if (pread(fd, req + 4, len, (off_t)from) != (ssize_t)len ||
-              write(s, req, 4 + (size_t)len) != (ssize_t)(4 + len))
+              timed_write(&st, s, req, 4 + (size_t)len) != (ssize_t)(4 + len))
             _exit(1);
           reqs[rt++ % 4096] = (uint32_t)(np - sent);
           uint64_t t = now_us();
@@ -232,7 +278,8 @@ static void floor_follow(const char *path, const char *ack_path, int port, uint6
       }
     }
   }
-out:;
+out:
+  wstat_save(wpath, "requests", &st);
   FILE *af = fopen(ack_path, "w");
   if (af) {
     for (size_t i = 0; i < nacked; i++)
@@ -246,7 +293,8 @@ out:;
 
 /* Start the floor's server and follower; returns the follower's pid (stopped with SIGTERM as
  * the agent is) and the server's in *server. */
-static pid_t floor_run(const char *path, const char *ack_path, uint64_t linger_us, pid_t *server) {
+static pid_t floor_run(const char *path, const char *ack_path, const char *wpath,
+                       uint64_t linger_us, pid_t *server) {
   int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in a = {.sin_family = AF_INET};
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -256,11 +304,11 @@ static pid_t floor_run(const char *path, const char *ack_path, uint64_t linger_u
     return -1;
   *server = fork();
   if (*server == 0)
-    floor_server(ls);
+    floor_server(ls, wpath);
   close(ls);
   pid_t p = fork();
   if (p == 0)
-    floor_follow(path, ack_path, ntohs(a.sin_port), linger_us);
+    floor_follow(path, ack_path, wpath, ntohs(a.sin_port), linger_us);
   return p;
 }
 
@@ -302,9 +350,11 @@ int main(int argc, char **argv) {
   snprintf(log, sizeof log, "%s/latency.log", dir);
   snprintf(acks, sizeof acks, "%s/acks.txt", dir);
   snprintf(agentlog, sizeof agentlog, "%s/agent.log", dir);
-  char loopf[4096 + 16];
+  char loopf[4096 + 16], wpath[4096 + 16];
   snprintf(loopf, sizeof loopf, "%s/loop.txt", dir);
+  snprintf(wpath, sizeof wpath, "%s/floor-writes.txt", dir);
   unlink(loopf);
+  unlink(wpath);
   unlink(log);
   const char *kafka = getenv("LATENCY_KAFKA"), *extra = getenv("LATENCY_INPUT");
   const char *e_split = getenv("LATENCY_SPLIT"), *e_link = getenv("LATENCY_LINK");
@@ -341,7 +391,7 @@ int main(int argc, char **argv) {
   bool floor = e_floor && atoi(e_floor) > 0;
   pid_t server = -1;
   unlink(acks);
-  pid_t pid = floor ? floor_run(log, acks, 1000, &server) : fork();
+  pid_t pid = floor ? floor_run(log, acks, wpath, 1000, &server) : fork();
   if (pid < 0) {
     perror("fork");
     return 1;
@@ -536,6 +586,18 @@ int main(int argc, char **argv) {
   }
   if (lf)
     fclose(lf);
+  /* The floor's own view: how long its writes to the loopback sockets took. */
+  FILE *wf = floor ? fopen(wpath, "r") : NULL;
+  if (wf) {
+    char who[32];
+    unsigned long long n, slow_n, longest;
+    printf("  floor's loopback writes (each delivers and wakes the reader):");
+    for (int k = 0; fscanf(wf, "%31s %llu %llu %llu", who, &n, &slow_n, &longest) == 4; k++)
+      printf("%s %s %llu, %llu over 1 ms, longest %.2f ms", k ? ";" : "", who, n, slow_n,
+             (double)longest / 1000.0);
+    printf("\n");
+    fclose(wf);
+  }
   if (cpu0 >= 0 && cpu1 >= 0)
     printf("  %s CPU while measured: %.2f s (%.1f%% of one core)\n", floor ? "floor" : "agent",
            cpu1 - cpu0, 100.0 * (cpu1 - cpu0) / ((double)measured_us / 1e6));
